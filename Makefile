@@ -1,0 +1,54 @@
+# Two commands on a fresh machine:  make run  |  make test
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export KEFU_HOME ?= $(CURDIR)
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-installed
+SYS_PKGS := xvfb openbox xdotool xclip x11-utils imagemagick fonts-wqy-microhei \
+            libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+            libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
+            libegl1 libgl1 libfontconfig1 libdbus-1-3
+
+.PHONY: run test venv kb sysdeps e2e clean bench
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PY)）"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+venv: $(STAMP)
+
+knowledge.db: $(STAMP) $(shell find resources -type f 2>/dev/null)
+	$(BIN)/kefu kb build --if-stale
+
+kb: knowledge.db
+
+run: $(STAMP) knowledge.db
+	$(BIN)/kefu
+
+# System packages the desktop tests need; installed only when missing (Debian/Ubuntu).
+sysdeps:
+	@missing=""; for p in $(SYS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[test,bench]'
+	@touch $@
+
+test: sysdeps $(TEST_STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(TEST_STAMP)
+	$(BIN)/kefu bench --json
+
+clean:
+	rm -rf $(VENV) knowledge.db knowledge.db-* cache backups

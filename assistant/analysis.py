@@ -1,0 +1,304 @@
+"""Reading a customer message: intent (+ stage), emotion with intensity, urgency, entities.
+
+Intent evidence comes from two places that complement each other:
+- the lexicon (resources/kb/lexicon.yaml): weighted cue patterns written by people;
+- retrieval: BM25 over every trigger phrasing in the knowledge base (FTS5), aggregated by intent.
+Short follow-ups (好的 / 那怎么办 / 还没到) borrow evidence from earlier customer turns.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from assistant import text
+
+# JD/Taobao client boilerplate that says nothing about the need itself.
+_BOILERPLATE = re.compile(
+    r"(咨询)?订单(编)?号[:：]?\s*\[订单x\]|订单金额[:：]?\s*\[金额x\]|下单时间[:：]?\s*\[日期x\]\s*(\[时间x\])?"
+    r"|商品id[:：]?\s*\[?[\w*]+\]?|顾客通过点击.{0,20}信息发送[:：]?|\[链接x\]|https?://\S+"
+    r"|#e-s\d+|用户发起转人工"
+)
+_MASK = re.compile(r"\[(订单|数字|金额|电话|地址|姓名|链接|日期|时间|站点)x\]")
+
+EMOTIONS = ("calm", "anxious", "angry", "disappointed", "confused", "satisfied")
+
+
+@dataclass
+class Turn:
+    role: str  # "customer" | "agent"
+    text: str
+
+
+@dataclass
+class Analysis:
+    intent: str
+    stage: str
+    intent_scores: dict[str, float]
+    emotion: str
+    intensity: float
+    urgent: bool
+    entities: dict[str, str]
+    clean: str = ""
+    used_context: bool = False
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "intent": self.intent,
+            "stage": self.stage,
+            "intent_scores": self.intent_scores,
+            "emotion": self.emotion,
+            "intensity": self.intensity,
+            "urgent": self.urgent,
+            "entities": self.entities,
+        }
+
+
+def clean_for_intent(message: str) -> str:
+    norm = text.normalize(message)
+    norm = _BOILERPLATE.sub(" ", norm)
+    norm = _MASK.sub(lambda m: "#" + m.group(1), norm)
+    return re.sub(r"\s+", " ", norm).strip()
+
+
+class _Patterns:
+    """Weighted regex cues of one kind, grouped by label."""
+
+    def __init__(self, rows):
+        self.by_label: dict[str, list[tuple[re.Pattern, float, str]]] = defaultdict(list)
+        for label, pattern, weight in rows:
+            self.by_label[label].append((re.compile(pattern), weight, pattern))
+
+    def score(self, s: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        scores: dict[str, float] = {}
+        hits: dict[str, list[str]] = {}
+        for label, pats in self.by_label.items():
+            total = 0.0
+            for rx, weight, raw in pats:
+                if rx.search(s):
+                    total += weight
+                    hits.setdefault(label, []).append(raw)
+            if total:
+                scores[label] = total
+        return scores, hits
+
+
+class Analyzer:
+    RETRIEVAL_WEIGHT = 2.0
+    CONTEXT_WEIGHT = 0.6
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.reload()
+
+    def reload(self) -> None:
+        rows = self.conn.execute("SELECT kind, label, pattern, weight FROM lexicon").fetchall()
+        by_kind = defaultdict(list)
+        for r in rows:
+            by_kind[r["kind"]].append((r["label"], r["pattern"], r["weight"]))
+        self.intent_lex = _Patterns(by_kind["intent"])
+        self.emotion_lex = _Patterns(by_kind["emotion"])
+        self.urgent_lex = _Patterns(by_kind["urgent"])
+        self.stages = {r["id"]: r["stage"] for r in self.conn.execute("SELECT id, stage FROM intents")}
+        self.trigger_intent: dict[int, str] = {}
+        self._product_rx = self._build_product_rx()
+
+    def _build_product_rx(self) -> re.Pattern | None:
+        nouns: set[str] = set()
+        for row in self.conn.execute("SELECT name, keywords FROM products"):
+            nouns.update(json.loads(row["keywords"]))
+        for row in self.conn.execute("SELECT pattern FROM lexicon WHERE kind='product'"):
+            nouns.add(row["pattern"])
+        nouns = {n for n in nouns if n and len(n) >= 1}
+        if not nouns:
+            return None
+        parts = sorted(nouns, key=len, reverse=True)
+        spaced = ["\\s?".join(re.escape(ch) for ch in n) for n in parts]
+        return re.compile("(?:" + "|".join(spaced) + ")", re.IGNORECASE)
+
+    # --- intent -----------------------------------------------------------------------------
+
+    def _retrieval(self, clean: str) -> dict[str, float]:
+        toks = text.bigrams(clean)
+        if text.jieba_ready():
+            toks = text.words(clean, wait=False) + toks
+        query = text.fts_or_query(toks)
+        if not query:
+            return {}
+        try:
+            rows = self.conn.execute(
+                "SELECT t.intent, bm25(trigger_fts) AS s FROM trigger_fts "
+                "JOIN triggers t ON t.id = trigger_fts.rowid "
+                "WHERE trigger_fts MATCH ? ORDER BY s LIMIT 30",
+                (query,),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        if not rows:
+            return {}
+        best = -rows[0]["s"] or 1.0
+        out: dict[str, float] = defaultdict(float)
+        seen: dict[str, int] = defaultdict(int)
+        for r in rows:
+            rel = (-r["s"]) / best
+            k = seen[r["intent"]]
+            out[r["intent"]] += rel * (1.0 if k == 0 else 0.25 / k)
+            seen[r["intent"]] += 1
+        return out
+
+    def intent_evidence(self, clean: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        lex, hits = self.intent_lex.score(clean)
+        scores: dict[str, float] = defaultdict(float, lex)
+        for intent, s in self._retrieval(clean).items():
+            scores[intent] += self.RETRIEVAL_WEIGHT * s
+        return scores, hits
+
+    # --- main -------------------------------------------------------------------------------
+
+    def analyse(self, message: str, context: list[Turn] | None = None) -> Analysis:
+        context = context or []
+        clean = clean_for_intent(message)
+        scores, hits = self.intent_evidence(clean) if clean else ({}, {})
+        lex_strength = max((v for k, v in self.intent_lex.score(clean)[0].items()), default=0.0) if clean else 0.0
+
+        used_context = False
+        short = len(re.sub(r"[^\w]", "", clean)) <= 6
+        if context and (lex_strength < 2.0 or short):
+            weight = self.CONTEXT_WEIGHT * (1.0 if lex_strength < 1.0 else 0.5)
+            for turn in reversed(context[-4:]):
+                if turn.role != "customer":
+                    continue
+                prev = clean_for_intent(turn.text)
+                if not prev:
+                    continue
+                prev_scores, _ = self.intent_evidence(prev)
+                for k, v in prev_scores.items():
+                    if k in ("greeting", "thanks_bye"):
+                        continue
+                    scores[k] = scores.get(k, 0.0) + weight * v
+                used_context = True
+                weight *= 0.5
+
+        intent_scores = _normalise(scores)
+        if intent_scores:
+            intent = max(intent_scores, key=intent_scores.get)
+            if scores[intent] < 0.8:
+                intent = "other"
+        else:
+            intent = "other"
+        if intent == "other":
+            intent_scores = {"other": 1.0, **{k: v for k, v in intent_scores.items() if k != "other"}}
+        top = dict(sorted(intent_scores.items(), key=lambda kv: -kv[1])[:5])
+
+        emotion, intensity = self.emotion(message, clean)
+        urgent = self.urgency(clean, emotion, intensity)
+        stage = self.stage_of(intent, clean, context)
+        return Analysis(
+            intent=intent, stage=stage, intent_scores={k: round(v, 3) for k, v in top.items()},
+            emotion=emotion, intensity=round(intensity, 2), urgent=urgent,
+            entities=extract_entities(message, self._product_rx), clean=clean,
+            used_context=used_context, evidence=hits,
+        )
+
+    def stage_of(self, intent: str, clean: str, context: list[Turn]) -> str:
+        stage = self.stages.get(intent, "any")
+        if stage != "any":
+            return stage
+        blob = clean + " ".join(t.text for t in context[-4:])
+        if re.search(r"退|换货|坏|收到|签收|售后|质量", blob):
+            return "aftersale"
+        if re.search(r"订单|发货|快递|物流|单号|#订单", blob):
+            return "order"
+        return "presale"
+
+    def emotion(self, raw: str, clean: str) -> tuple[str, float]:
+        norm = text.normalize(raw)
+        scores, _ = self.emotion_lex.score(norm)
+        bangs = len(re.findall(r"!", norm))
+        questions = len(re.findall(r"\?{2,}", norm))
+        if bangs >= 2 and scores:
+            for k in ("angry", "anxious"):
+                if k in scores:
+                    scores[k] += 0.5
+        if questions and not scores:
+            scores["confused"] = scores.get("confused", 0) + 0.6
+        if not scores:
+            return "calm", 0.0
+        emotion = max(scores, key=scores.get)
+        best = scores[emotion]
+        if best < 1.0:
+            return "calm", 0.0
+        intensity = 0.35 + 0.2 * (best - 1.0) + 0.1 * min(bangs, 3) + 0.1 * min(questions, 2)
+        return emotion, max(0.3, min(1.0, intensity))
+
+    def urgency(self, clean: str, emotion: str, intensity: float) -> bool:
+        scores, _ = self.urgent_lex.score(clean)
+        total = sum(scores.values())
+        if emotion == "angry":
+            total += 1.0
+        if emotion == "anxious":
+            total += 0.6 + intensity * 0.4
+        return total >= 1.0
+
+
+def _normalise(scores: dict[str, float]) -> dict[str, float]:
+    """Soft-max-like normalisation that keeps clear winners near 1."""
+    pos = {k: v for k, v in scores.items() if v > 0}
+    if not pos:
+        return {}
+    top = max(pos.values())
+    exps = {k: math.exp(1.5 * (v - top)) for k, v in pos.items()}
+    total = sum(exps.values())
+    return {k: v / total for k, v in exps.items()}
+
+
+# --- entities -------------------------------------------------------------------------------
+
+_ORDER_RX = [
+    re.compile(r"\[订单x\]"),
+    re.compile(r"订单(?:编)?号?\s*(?:是|为|[:：])?\s*([0-9*]{4,}[0-9*]*)"),
+    re.compile(r"(?<![\d*])(\d{15,20})(?!\d)"),
+]
+_PHONE_RX = [re.compile(r"\[电话x\]"), re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")]
+_AMOUNT_RX = [
+    re.compile(r"\[金额x\]"),
+    re.compile(r"[¥￥]\s?(?:\[数字x\]|\d+(?:\.\d+)?)"),
+    re.compile(r"(?:\[数字x\]|\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s?(?:元|块钱|块)"),
+]
+_SIZE_RX = [
+    re.compile(r"(?:\[数字x\]|\d{2,3}(?:\.\d)?)\s?(?:斤|公斤|kg|KG)"),
+    re.compile(r"(?<![a-zA-Z])(?:[xX]{0,3}[sSmlL]|[23456]?[xX][lL])\s?码"),
+    re.compile(r"(?:身高)?\s?1[5-9]\d\s?(?:cm|CM|厘米)"),
+    re.compile(r"\d{2}(?:\.5)?\s?码"),
+]
+
+
+def extract_entities(message: str, product_rx: re.Pattern | None = None) -> dict[str, str]:
+    """Entities as exact substrings of ``message`` (masking tokens are kept as written)."""
+    raw = message[: text.MAX_MESSAGE_CHARS]
+    out: dict[str, str] = {}
+
+    def first(rxs):
+        for rx in rxs:
+            m = rx.search(raw)
+            if m:
+                return m.group(1) if m.groups() else m.group(0)
+        return None
+
+    if (v := first(_PHONE_RX)):
+        out["phone"] = v
+    if (v := first(_ORDER_RX)) and v != out.get("phone"):
+        out["order_no"] = v
+    if (v := first(_AMOUNT_RX)):
+        out["amount"] = v.strip()
+    if (v := first(_SIZE_RX)):
+        out["size"] = v.strip()
+    if product_rx is not None:
+        m = product_rx.search(raw)
+        if m:
+            out["product"] = m.group(0)
+    return out

@@ -1,0 +1,237 @@
+"""The `kefu` command line. Human output is Chinese; `--json` output is stable."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from assistant import __version__, kb, paths, text
+from assistant.db import KBError
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _engine(args):
+    from assistant.engine import Engine
+
+    text.warm_up(background=False)  # the CLI answers once: load jieba now, not mid-query
+    return Engine(getattr(args, "db", None) or paths.db_path())
+
+
+def _read_message(value: str) -> str:
+    if value == "-":
+        data = sys.stdin.buffer.read()
+        return data.decode("utf-8", errors="replace")
+    return value
+
+
+def cmd_suggest(args) -> int:
+    from assistant.engine import Conversation
+
+    eng = _engine(args)
+    conv = Conversation.of(_read_message(args.message), args.context or [], platform=args.platform or "")
+    s = eng.suggest(conv, limit=args.limit)
+    if args.json:
+        _print_json(s.as_dict())
+        return 0
+    a = s.analysis
+    for w in s.warnings:
+        print(f"⚠ {w}")
+    if a is None:
+        return 0
+    names = eng.intent_names
+    scores = "，".join(f"{names.get(k, k)} {v:.2f}" for k, v in list(a.intent_scores.items())[:3])
+    print(f"意图：{names.get(a.intent, a.intent)}（{a.intent}）  阶段：{a.stage}  候选：{scores}")
+    emo = {"calm": "平静", "anxious": "焦急", "angry": "愤怒", "disappointed": "失望",
+           "confused": "困惑", "satisfied": "满意"}.get(a.emotion, a.emotion)
+    print(f"情绪：{emo} 强度 {a.intensity:.1f}{'  【紧急】' if a.urgent else ''}")
+    if a.entities:
+        print("信息：" + "  ".join(f"{k}={v}" for k, v in a.entities.items()))
+    print("\n推荐话术：")
+    for i, r in enumerate(s.replies, 1):
+        miss = f"  [待填：{'、'.join(r['missing'])}]" if r["missing"] else ""
+        code = f" /{r['code']}" if r.get("code") else ""
+        print(f" {i}. {r['filled']}{miss}\n    — {r['title']}{code} · {names.get(r['intent'], r['intent'])} · {r['why']} · {r['score']:.2f}")
+    if s.empathy:
+        print("\n共情开场：" + " | ".join(e["text"] for e in s.empathy))
+    for st in s.subtext:
+        print(f"\n潜台词：{st['meaning']} → {st['advice']}")
+    if s.playbook:
+        pb = s.playbook
+        print(f"\n处理流程：{pb['name']} 第 {pb['step_no']} 步：{pb['step']}")
+        print("  方案：" + " / ".join(pb["options"]))
+        print(f"  权限：{pb['limit']}")
+    if s.cross_sell:
+        print("\n可以推荐：" + "；".join(f"{c['product']}（{c['reason']}）" for c in s.cross_sell))
+    print(f"\n用时 {s.elapsed_ms} ms")
+    return 0
+
+
+def cmd_search(args) -> int:
+    eng = _engine(args)
+    hits = eng.search(args.query, limit=args.limit)
+    if args.json:
+        _print_json(hits)
+        return 0
+    if not hits:
+        print("没有找到匹配的话术。")
+    for i, h in enumerate(hits, 1):
+        code = f"/{h['code']}" if h.get("code") else ""
+        print(f"{i}. [{h['title']}] {code}\n   {h['text']}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    eng = _engine(args)
+    res = eng.check(_read_message(args.draft))
+    if args.json:
+        _print_json(res)
+        return 0 if res["ok"] else 1
+    if res["ok"]:
+        print("没有发现违禁词。")
+        return 0
+    for f in res["found"]:
+        rep = f"→ 改为“{f['replacement']}”" if f["replacement"] else "→ 建议删掉"
+        print(f"违禁词“{f['word']}”（{f['category']}）{rep}。{f['suggest'] or ''}")
+    print(f"\n建议改写：{res['rewritten']}")
+    return 1
+
+
+def cmd_kb(args) -> int:
+    db_file = Path(args.db) if args.db else paths.db_path()
+    if args.action == "build":
+        if not args.force and args.if_stale and not kb.is_stale(db_file):
+            if not args.json:
+                print(f"知识库已是最新：{db_file}")
+            else:
+                _print_json({"built": False, "db": str(db_file)})
+            return 0
+        text.warm_up(background=False)
+        rep = kb.build(db_file)
+        if args.json:
+            _print_json({"built": True, "db": str(db_file), **rep.__dict__})
+        else:
+            print(f"已生成知识库 {db_file}：话术 {rep.replies} 条，触发问法 {rep.triggers} 条，"
+                  f"流程 {rep.playbooks} 个，潜台词 {rep.subtext} 条，共情 {rep.empathy} 条，商品 {rep.products} 个，"
+                  f"搭配 {rep.cross_sell} 条，违禁词 {rep.banned} 个，用时 {rep.seconds:.1f} 秒。")
+            for p in rep.problems:
+                print(f"  注意：{p}")
+        return 0
+    # stats
+    from assistant.db import connect
+
+    kb.ensure_built(db_file)
+    conn = connect(db_file)
+    st = kb.stats(conn)
+    if args.json:
+        _print_json(st)
+    else:
+        labels = {"replies": "话术", "triggers": "触发问法", "subtext": "潜台词", "empathy": "共情开场",
+                  "playbooks": "处理流程", "products": "商品", "cross_sell": "搭配推荐", "banned": "违禁词",
+                  "lexicon": "识别规则", "intents_covered": "覆盖意图", "user_replies": "自建话术",
+                  "built_at": "生成时间"}
+        for k, v in st.items():
+            print(f"{labels.get(k, k)}：{v}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from assistant.evaluate import evaluate, read_jsonl
+
+    eng = _engine(args)
+    items = read_jsonl(args.file)
+    res = evaluate(eng, items, details=args.details)
+    if args.json:
+        _print_json(res)
+    else:
+        for k, v in res.items():
+            if k != "details":
+                print(f"{k}: {v}")
+        for row in res.get("details", []):
+            if row["gold"] != row["pred"]:
+                print(f"  ✗ {row['id']} gold={row['gold']} pred={row['pred']} top3={row['reply_intents']} | {row['message']}")
+    return 0
+
+
+def cmd_app(args) -> int:
+    try:
+        from ui.app import main as ui_main
+    except ImportError as exc:
+        print(f"无法启动界面（缺少 Qt 组件）：{exc}", file=sys.stderr)
+        return 2
+    return ui_main(sys.argv[:1])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kefu", description="客服助手：话术推荐、搜索、违禁词检查、评测")
+    p.add_argument("--version", action="version", version=f"kefu {__version__}")
+    p.add_argument("--db", help="knowledge.db 路径（默认在数据目录）")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="cmd")
+
+    s = sub.add_parser("suggest", help="为顾客消息推荐话术")
+    s.add_argument("message", help="顾客的最新消息（- 表示从标准输入读取）")
+    s.add_argument("--context", action="append", metavar="TURN",
+                   help="之前的对话，可重复；写成 customer:... 或 agent:...（不写角色视为顾客）")
+    s.add_argument("--platform", help="平台，如 千牛/京东/拼多多/抖店/微信")
+    s.add_argument("--limit", type=int, default=5)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_suggest)
+
+    s = sub.add_parser("search", help="搜索话术（关键词、拼音首字母、/快捷码）")
+    s.add_argument("query")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("check", help="检查草稿里的违禁词")
+    s.add_argument("draft")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("kb", help="知识库：build 生成 / stats 统计")
+    s.add_argument("action", choices=["build", "stats"])
+    s.add_argument("--force", action="store_true", help="即使已是最新也重建")
+    s.add_argument("--if-stale", action="store_true", help="只在缺失或比 resources/ 旧时重建")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_kb)
+
+    s = sub.add_parser("eval", help="在标注数据上评测（JSONL）")
+    s.add_argument("file")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--details", action="store_true", help="列出判错的样本")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("app", help="启动侧边栏（默认）")
+    s.set_defaults(func=cmd_app)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.cmd:
+        return cmd_app(args)
+    try:
+        return args.func(args)
+    except KBError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"错误：找不到文件 {exc.filename}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

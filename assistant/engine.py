@@ -1,0 +1,457 @@
+"""Engine.suggest(conversation) -> Suggestions, plus search and 违禁词 check.
+
+The contract (keys of Suggestions.as_dict) is documented in DESIGN.md and docs/architecture.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rapidfuzz import fuzz
+
+from assistant import kb, paths, text
+from assistant.analysis import Analysis, Analyzer, Turn
+from assistant.db import connect
+
+VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")
+ENTITY_VARS = {"订单号": "order_no", "手机号": "phone", "金额": "amount", "尺码": "size", "商品": "product"}
+INTENT_NAMES: dict[str, str] = {}
+
+# usage prior: (reply ids, intent, platform) -> {reply id: prior in [0, 1]}
+PriorFn = Callable[[list[int], str, str], dict[int, float]]
+
+
+@dataclass
+class Conversation:
+    message: str
+    context: list[Turn] = field(default_factory=list)
+    platform: str = ""
+    profile: dict = field(default_factory=dict)  # shop_name, agent_name, customer_name, customer_type
+
+    @classmethod
+    def of(cls, message: str, context: list[str] | list[dict] | None = None, **kw) -> "Conversation":
+        turns = []
+        for item in context or []:
+            if isinstance(item, dict):
+                turns.append(Turn(item.get("role", "customer"), item.get("text", "")))
+            elif isinstance(item, Turn):
+                turns.append(item)
+            else:
+                role, _, body = str(item).partition(":")
+                if role in ("customer", "agent", "c", "a", "顾客", "客服") and body:
+                    turns.append(Turn("agent" if role in ("agent", "a", "客服") else "customer", body))
+                else:
+                    turns.append(Turn("customer", str(item)))
+        return cls(message=message, context=turns, **kw)
+
+
+@dataclass
+class Suggestions:
+    analysis: Analysis | None
+    replies: list[dict] = field(default_factory=list)
+    subtext: list[dict] = field(default_factory=list)
+    empathy: list[dict] = field(default_factory=list)
+    playbook: dict | None = None
+    cross_sell: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    elapsed_ms: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "analysis": self.analysis.as_dict() if self.analysis else None,
+            "replies": self.replies,
+            "subtext": self.subtext,
+            "empathy": self.empathy,
+            "playbook": self.playbook,
+            "cross_sell": self.cross_sell,
+            "warnings": self.warnings,
+            "elapsed_ms": self.elapsed_ms,
+        }
+
+
+class Engine:
+    """The headless product: open a knowledge base, analyse messages, rank replies."""
+
+    def __init__(self, db_file: Path | str | None = None, *, conn: sqlite3.Connection | None = None,
+                 build_if_needed: bool = True):
+        if conn is None:
+            db_file = Path(db_file) if db_file else paths.db_path()
+            if build_if_needed:
+                kb.ensure_built(db_file)
+            conn = connect(db_file)
+        self.conn = conn
+        self.usage_prior: PriorFn | None = None
+        self.reload()
+
+    @classmethod
+    def open_default(cls) -> "Engine":
+        return cls(paths.db_path())
+
+    def reload(self) -> None:
+        c = self.conn
+        self.analyzer = Analyzer(c)
+        self.intent_names = {r["id"]: r["name_zh"] for r in c.execute("SELECT id, name_zh FROM intents")}
+        INTENT_NAMES.update(self.intent_names)
+        self.variables = {r["name"]: r["default_value"] for r in c.execute("SELECT * FROM variables")}
+        self.subtext_rules = [
+            (json.loads(r["words"]), r["intent"], r["meaning"], r["advice"])
+            for r in c.execute("SELECT * FROM subtext")]
+        self.empathy_lines: dict[tuple[str, str], list[str]] = {}
+        for r in c.execute("SELECT emotion, level, text FROM empathy ORDER BY id"):
+            self.empathy_lines.setdefault((r["emotion"], r["level"]), []).append(r["text"])
+        self.playbooks = [
+            {"id": r["id"], "name": r["name"], "intents": json.loads(r["intents"]),
+             "keywords": json.loads(r["keywords"]), "steps": json.loads(r["steps"]),
+             "options": json.loads(r["options"]), "limit": r["limit_text"], "escalate": r["escalate"]}
+            for r in c.execute("SELECT * FROM playbooks")]
+        self.products = {r["sku"]: dict(r) for r in c.execute("SELECT * FROM products")}
+        for p in self.products.values():
+            p["keywords"] = json.loads(p["keywords"])
+            p["tags"] = json.loads(p["tags"])
+        self.cross_rules = [dict(r) for r in c.execute("SELECT * FROM cross_sell")]
+        self.banned = [dict(r) for r in c.execute("SELECT * FROM banned")]
+        self._banned_rx = (re.compile("|".join(re.escape(b["word"].lower()) for b in
+                                               sorted(self.banned, key=lambda b: -len(b["word"]))))
+                           if self.banned else None)
+        self._banned_by_word = {b["word"].lower(): b for b in self.banned}
+        self._intent_reply_ids: dict[str, list[int]] = {}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- suggest ----------------------------------------------------------------------------
+
+    def suggest(self, conv: Conversation | str, limit: int = 5) -> Suggestions:
+        started = time.perf_counter()
+        if isinstance(conv, str):
+            conv = Conversation(conv)
+        warnings = []
+        raw = conv.message or ""
+        if text.looks_binary(raw):
+            return self._empty(started, "内容不像文字消息（可能是二进制数据），已忽略。")
+        if len(raw) > text.MAX_MESSAGE_CHARS:
+            warnings.append(f"消息过长（{len(raw)} 字），只分析了前 {text.MAX_MESSAGE_CHARS} 字。")
+            raw = raw[: text.MAX_MESSAGE_CHARS]
+        if not raw.strip():
+            return self._empty(started, "消息为空：请复制顾客的消息，或在输入框里输入。")
+        if not text.has_content(text.normalize(raw)):
+            a = self.analyzer.analyse(raw, conv.context)
+            if a.intent == "other" and not conv.context:
+                return self._empty(started, "消息里没有文字（只有表情或符号），请看看顾客的意思。")
+
+        a = self.analyzer.analyse(raw, conv.context)
+        replies = self._rank(a, conv, limit)
+        out = Suggestions(analysis=a, replies=replies, warnings=warnings)
+        out.subtext = self._subtext(a)
+        out.empathy = self._empathy(a, raw)
+        out.playbook = self._playbook(a, conv)
+        out.cross_sell = self._cross_sell(a, conv)
+        if a.urgent:
+            out.warnings.append("紧急：顾客着急或有投诉/差评风险，请优先处理。")
+        if a.intent == "other" and not replies:
+            out.warnings.append("没有把握的推荐，请用搜索（Alt+Q）找话术。")
+        out.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+        return out
+
+    def _empty(self, started: float, warning: str) -> Suggestions:
+        return Suggestions(analysis=None, warnings=[warning],
+                           elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _replies_of_intent(self, intent: str, n: int = 40) -> list[int]:
+        if intent not in self._intent_reply_ids:
+            self._intent_reply_ids[intent] = [r[0] for r in self.conn.execute(
+                "SELECT id FROM replies WHERE intent=? AND enabled=1 ORDER BY id LIMIT ?", (intent, n))]
+        return self._intent_reply_ids[intent]
+
+    def _fts_replies(self, clean: str, n: int = 60) -> dict[int, float]:
+        toks = text.bigrams(clean)
+        if text.jieba_ready():
+            toks = text.words(clean, wait=False) + toks
+        query = text.fts_or_query(toks)
+        if not query:
+            return {}
+        try:
+            rows = self.conn.execute(
+                "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0) AS s FROM reply_fts "
+                "WHERE reply_fts MATCH ? ORDER BY s LIMIT ?", ("tok : (" + query + ")", n)).fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        if not rows:
+            return {}
+        best = -rows[0][1] or 1.0
+        return {r[0]: (-r[1]) / best for r in rows}
+
+    def _load_replies(self, ids: list[int]) -> dict[int, sqlite3.Row]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {r["id"]: r for r in self.conn.execute(
+            f"SELECT id, code, intent, stage, title, text FROM replies WHERE id IN ({marks}) AND enabled=1", ids)}
+
+    def _triggers_of(self, ids: list[int]) -> dict[int, list[str]]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        out: dict[int, list[str]] = {}
+        for r in self.conn.execute(f"SELECT reply_id, text FROM triggers WHERE reply_id IN ({marks})", ids):
+            out.setdefault(r[0], []).append(r[1])
+        return out
+
+    def _rank(self, a: Analysis, conv: Conversation, limit: int) -> list[dict]:
+        probs = a.intent_scores
+        lexical = self._fts_replies(a.clean)
+        ids = set(lexical)
+        for intent, p in list(probs.items())[:3]:
+            if p >= 0.02:
+                ids.update(self._replies_of_intent(intent))
+        rows = self._load_replies(sorted(ids))
+        trig = self._triggers_of(list(rows))
+        prior = self.usage_prior(list(rows), a.intent, conv.platform) if self.usage_prior else {}
+        scored = []
+        for rid, row in rows.items():
+            p = probs.get(row["intent"], 0.0)
+            lex = lexical.get(rid, 0.0)
+            phrases = trig.get(rid) or [row["title"]]
+            sim = max(fuzz.ratio(a.clean, text.normalize(t)) for t in phrases) / 100 if a.clean else 0.0
+            stage_ok = 1.0 if row["stage"] in (a.stage, "any") else 0.0
+            pr = prior.get(rid, 0.0)
+            score = 0.55 * p + 0.2 * lex + 0.15 * sim + 0.03 * stage_ok + 0.25 * pr
+            why = []
+            if p >= 0.3:
+                why.append(f"意图：{self.intent_names.get(row['intent'], row['intent'])}")
+            if sim >= 0.5:
+                why.append("问法相近")
+            elif lex >= 0.6:
+                why.append("关键词匹配")
+            if pr >= 0.2:
+                why.append("常用")
+            scored.append((score, rid, row, why or ["相关"]))
+        scored.sort(key=lambda t: -t[0])
+        # diversify: when the intent is uncertain, let the runner-up intents into the top 3
+        chosen: list[tuple] = []
+        per_intent: dict[str, int] = {}
+        pool = scored[:]
+        while pool and len(chosen) < limit:
+            best_i, best_v = 0, None
+            for i, (score, rid, row, why) in enumerate(pool[:50]):
+                k = per_intent.get(row["intent"], 0)
+                p = probs.get(row["intent"], 0.0)
+                v = score - k * 0.3 * (1.0 - p) ** 0.5 * (1 if len(chosen) < 3 else 0.5)
+                if best_v is None or v > best_v:
+                    best_i, best_v = i, v
+            score, rid, row, why = pool.pop(best_i)
+            per_intent[row["intent"]] = per_intent.get(row["intent"], 0) + 1
+            chosen.append((score, rid, row, why))
+        out = []
+        for score, rid, row, why in chosen:
+            filled, missing = self.fill(row["text"], a.entities, conv.profile)
+            out.append({"id": rid, "intent": row["intent"], "code": row["code"], "title": row["title"],
+                        "text": row["text"], "filled": filled, "missing": missing,
+                        "score": round(score, 3), "why": "，".join(why)})
+        return out
+
+    def fill(self, template: str, entities: dict, profile: dict | None = None) -> tuple[str, list[str]]:
+        profile = profile or {}
+        given = {
+            "顾客称呼": profile.get("customer_name"), "店铺名": profile.get("shop_name"),
+            "客服名": profile.get("agent_name"),
+        }
+        for var, key in ENTITY_VARS.items():
+            if entities.get(key):
+                given[var] = re.sub(r"\s+(?=\S)", "", entities[key]) if var == "商品" else entities[key]
+        missing: list[str] = []
+
+        def sub(m):
+            name = m.group(1)
+            value = given.get(name) or self.variables.get(name)
+            if value:
+                return value
+            if name not in missing:
+                missing.append(name)
+            return m.group(0)
+
+        return VARIABLE_RE.sub(sub, template), missing
+
+    # --- side panels ------------------------------------------------------------------------
+
+    def _subtext(self, a: Analysis) -> list[dict]:
+        out = []
+        for words, intent, meaning, advice in self.subtext_rules:
+            if intent and intent != a.intent:
+                continue
+            if any(w and w.lower() in a.clean for w in words):
+                out.append({"meaning": meaning, "advice": advice})
+            if len(out) >= 3:
+                break
+        return out
+
+    def _empathy(self, a: Analysis, raw: str) -> list[dict]:
+        level = "high" if a.intensity >= 0.6 else "low"
+        lines = self.empathy_lines.get((a.emotion, level)) or self.empathy_lines.get((a.emotion, "low")) or []
+        if not lines:
+            return []
+        start = int(hashlib.md5(raw.encode("utf-8", "replace")).hexdigest(), 16) % len(lines)
+        picked = [lines[(start + i) % len(lines)] for i in range(min(2, len(lines)))]
+        return [{"emotion": a.emotion, "level": level, "text": t} for t in picked]
+
+    def _playbook(self, a: Analysis, conv: Conversation) -> dict | None:
+        best, best_score = None, 0.0
+        blob = a.clean + " " + " ".join(text.normalize(t.text) for t in conv.context[-3:] if t.role == "customer")
+        for pb in self.playbooks:
+            score = 0.0
+            if a.intent in pb["intents"]:
+                score += 1.0
+            score += 0.5 * sum(1 for k in pb["keywords"] if k and k.lower() in blob)
+            if a.emotion == "angry" and a.intensity >= 0.6 and any(
+                    k in pb["id"] for k in ("escalat", "angry", "human")):
+                score += 1.2
+            if score > best_score:
+                best, best_score = pb, score
+        if not best or best_score < 1.0:
+            return None
+        agent_turns = sum(1 for t in conv.context if t.role == "agent")
+        idx = min(agent_turns // 2, len(best["steps"]) - 1) if best["steps"] else 0
+        return {"id": best["id"], "name": best["name"],
+                "step": best["steps"][idx] if best["steps"] else "",
+                "step_no": idx + 1, "steps": best["steps"], "options": best["options"],
+                "limit": best["limit"], "escalate": best["escalate"]}
+
+    CUSTOMER_CUES = [
+        ("送礼", r"送人|送礼|礼物|生日|女朋友|男朋友|送给"), ("宝妈", r"宝宝|孩子|小孩|儿子|女儿|娃"),
+        ("学生", r"学生|宿舍|开学|上学"), ("男士", r"老公|男士|男生|爸"), ("女士", r"老婆|女士|女生|妈"),
+        ("价格敏感", r"便宜|优惠|太贵|划算|券"),
+    ]
+
+    def customer_type(self, a: Analysis, conv: Conversation) -> str:
+        if conv.profile.get("customer_type"):
+            return conv.profile["customer_type"]
+        blob = a.clean + " ".join(text.normalize(t.text) for t in conv.context if t.role == "customer")
+        for name, rx in self.CUSTOMER_CUES:
+            if re.search(rx, blob):
+                return name
+        return "any"
+
+    def find_products(self, s: str) -> list[dict]:
+        s = re.sub(r"\s+", "", s.lower())
+        hits = []
+        for p in self.products.values():
+            names = [k.lower() for k in p["keywords"]] + [p["name"].lower()]
+            if any(n and n in s for n in names):
+                hits.append(p)
+        return hits
+
+    def _cross_sell(self, a: Analysis, conv: Conversation) -> list[dict]:
+        if a.stage == "aftersale" or a.emotion in ("angry", "disappointed"):
+            return []
+        mentioned = self.find_products(a.clean + " " + " ".join(t.text for t in conv.context[-3:]))
+        if not mentioned:
+            return []
+        ctype = self.customer_type(a, conv)
+        out, seen = [], {p["sku"] for p in mentioned}
+        skus = {p["sku"] for p in mentioned}
+        cats = {p["category"] for p in mentioned}
+        ranked = []
+        for rule in self.cross_rules:
+            if rule["when_product"] and rule["when_product"] not in skus:
+                continue
+            if not rule["when_product"] and rule["when_category"] not in cats:
+                continue
+            if rule["customer"] not in ("any", ctype):
+                continue
+            rank = (0 if rule["customer"] == ctype else 1, 0 if rule["when_product"] else 1)
+            ranked.append((rank, rule))
+        ranked.sort(key=lambda t: t[0])
+        for _, rule in ranked:
+            if rule["recommend"] in seen:
+                continue
+            seen.add(rule["recommend"])
+            p = self.products.get(rule["recommend"])
+            out.append({"product": p["name"], "sku": p["sku"], "price": p["price"],
+                        "reason": rule["reason"], "customer": rule["customer"]})
+            if len(out) >= 3:
+                break
+        return out
+
+    # --- 违禁词 -------------------------------------------------------------------------------
+
+    def check(self, draft: str) -> dict:
+        """Find 违禁词 in a draft reply; suggest a rewording."""
+        norm = unicode_lower(draft or "")
+        found, seen = [], set()
+        if self._banned_rx is not None:
+            for m in self._banned_rx.finditer(norm):
+                w = m.group(0)
+                if w in seen:
+                    continue
+                seen.add(w)
+                b = self._banned_by_word[w]
+                found.append({"word": b["word"], "category": b["category"],
+                              "replacement": b["replacement"], "suggest": b["suggest"]})
+        rewritten = draft or ""
+        for f in found:
+            rewritten = re.sub(re.escape(f["word"]), f["replacement"], rewritten, flags=re.IGNORECASE)
+        return {"ok": not found, "found": found, "rewritten": rewritten}
+
+    # --- search -----------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 10) -> list[dict]:
+        """Search typed by the agent: words, fuzzy text, pinyin (full/initials), /shortcode."""
+        q = (query or "").strip()
+        if not q:
+            return []
+        ids: dict[int, float] = {}
+        code = q[1:] if q.startswith("/") else None
+        ql = q.lower()
+        if code is not None or re.fullmatch(r"[a-z]{1,12}", ql):
+            c = (code if code is not None else ql).lower()
+            if c:
+                for r in self.conn.execute(
+                        "SELECT id, code FROM replies WHERE code >= ? AND code < ? AND enabled=1 LIMIT ?",
+                        (c, c + "\uffff", limit)):
+                    ids[r[0]] = 3.0 if r[1] == c else 2.0
+        if code is None and re.fullmatch(r"[a-z]{1,20}", ql):
+            try:
+                for r in self.conn.execute(
+                        "SELECT rowid, bm25(reply_fts) FROM reply_fts WHERE reply_fts MATCH ? "
+                        "ORDER BY 2 LIMIT ?", (f'pinyin : "{ql}"*', limit * 2)):
+                    ids.setdefault(r[0], 1.0 + 0.01 * len(ids) * -1)
+            except sqlite3.OperationalError:
+                pass
+        elif code is None:
+            norm = text.normalize(q)
+            toks = text.bigrams(norm)
+            if text.jieba_ready():
+                toks = text.words(norm, wait=False) + toks
+            fts = text.fts_or_query(toks)
+            if fts:
+                try:
+                    rows = self.conn.execute(
+                        "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
+                        "ORDER BY 2 LIMIT ?", ("tok : (" + fts + ")", limit * 4)).fetchall()
+                except sqlite3.OperationalError:
+                    rows = []
+                if rows:
+                    best = -rows[0][1] or 1.0
+                    for rid, s in rows:
+                        ids.setdefault(rid, (-s) / best)
+        rows = self._load_replies(list(ids))
+        scored = []
+        norm = text.normalize(q)
+        for rid, row in rows.items():
+            bonus = 0.0
+            if norm and not code and not re.fullmatch(r"[a-z]+", norm):
+                bonus = fuzz.partial_ratio(norm, text.normalize(row["title"] + " " + row["text"])) / 100
+            scored.append((ids[rid] + 0.5 * bonus, row))
+        scored.sort(key=lambda t: -t[0])
+        return [{"id": row["id"], "code": row["code"], "intent": row["intent"], "title": row["title"],
+                 "text": row["text"], "score": round(s, 3)} for s, row in scored[:limit]]
+
+
+def unicode_lower(s: str) -> str:
+    return s.lower()

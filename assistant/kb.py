@@ -1,0 +1,335 @@
+"""Build knowledge.db from the reviewable YAML in resources/kb/.
+
+A rebuild replaces the rows that came from resources/ (source='default') and keeps everything
+the shop added itself; the file is backed up first when it holds user data. A corrupt file is
+moved to backups/ and built anew.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from assistant import paths, text
+from assistant.db import KBError, connect, migrate
+
+log = logging.getLogger(__name__)
+
+VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")
+STAGES = {"presale", "order", "aftersale", "any"}
+
+
+@dataclass
+class BuildReport:
+    replies: int = 0
+    triggers: int = 0
+    playbooks: int = 0
+    subtext: int = 0
+    empathy: int = 0
+    products: int = 0
+    cross_sell: int = 0
+    banned: int = 0
+    lexicon: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+def _load_yaml(path: Path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise KBError(f"{path.name} 格式错误：{exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise KBError(f"{path.name} 不是 UTF-8 文本") from exc
+
+
+def _load_optional(path: Path, default):
+    return _load_yaml(path) if path.exists() else default
+
+
+def load_spec_intents(kb_dir: Path) -> list[dict]:
+    rows = []
+    with open(kb_dir / "intents.tsv", encoding="utf-8") as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+        for line in fh:
+            if line.strip():
+                rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
+    return rows
+
+
+def resources_mtime(kb_dir: Path | None = None) -> float:
+    kb_dir = kb_dir or paths.kb_resources_dir()
+    files = [p for p in kb_dir.rglob("*") if p.is_file()]
+    return max((p.stat().st_mtime for p in files), default=0.0)
+
+
+def is_stale(db_file: Path, kb_dir: Path | None = None) -> bool:
+    if not db_file.exists():
+        return True
+    return db_file.stat().st_mtime < resources_mtime(kb_dir)
+
+
+def backup(db_file: Path, reason: str) -> Path | None:
+    if not db_file.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    dest = paths.backups_dir() / f"knowledge-{stamp}-{reason}.db"
+    try:
+        src = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+        try:
+            with sqlite3.connect(dest) as out:
+                src.backup(out)
+        finally:
+            src.close()
+    except sqlite3.DatabaseError:
+        shutil.copy2(db_file, dest)  # corrupt: keep the raw bytes
+        for suffix in ("-wal", "-shm"):
+            side = db_file.with_name(db_file.name + suffix)
+            if side.exists():
+                shutil.copy2(side, dest.with_name(dest.name + suffix))
+    return dest
+
+
+def _has_user_data(conn: sqlite3.Connection) -> bool:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "replies" in tables and conn.execute(
+        "SELECT 1 FROM replies WHERE source != 'default' LIMIT 1"
+    ).fetchone():
+        return True
+    if "usage_events" in tables and conn.execute("SELECT 1 FROM usage_events LIMIT 1").fetchone():
+        return True
+    return False
+
+
+def open_for_build(db_file: Path) -> sqlite3.Connection:
+    """Open (creating or replacing a corrupt file) a database for building."""
+    try:
+        return connect(db_file)
+    except KBError:
+        if not db_file.exists():
+            raise
+        saved = backup(db_file, "corrupt")
+        log.warning("knowledge.db was unreadable; moved to %s and rebuilding", saved)
+        for suffix in ("", "-wal", "-shm"):
+            side = db_file.with_name(db_file.name + suffix)
+            if side.exists():
+                side.unlink()
+        return connect(db_file)
+
+
+def build(db_file: Path | None = None, kb_dir: Path | None = None, *, conn=None) -> BuildReport:
+    """(Re)build the default knowledge into ``db_file`` (or into an open ``conn``)."""
+    started = time.perf_counter()
+    kb_dir = kb_dir or paths.kb_resources_dir()
+    db_file = Path(db_file) if db_file else None
+    data = read_resources(kb_dir)  # validate everything before touching the database
+    own = conn is None
+    if own:
+        db_file = db_file or paths.db_path()
+        conn = open_for_build(db_file)
+        if _has_user_data(conn):
+            backup(db_file, "before-build")
+    try:
+        migrate(conn)
+        report = _write(conn, data)
+    finally:
+        if own:
+            conn.close()
+    if own and db_file is not None and db_file.exists():
+        db_file.touch()  # mtime marks it fresh against resources/
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def read_resources(kb_dir: Path) -> dict:
+    if not kb_dir.is_dir():
+        raise KBError(f"找不到知识库资源目录：{kb_dir}")
+    intents = {row["id"]: row for row in load_spec_intents(kb_dir)}
+    problems: list[str] = []
+    reply_files = sorted((kb_dir / "replies").glob("*.yaml"))
+    replies = []
+    for path in reply_files:
+        doc = _load_yaml(path) or {}
+        intent = doc.get("intent")
+        if intent not in intents:
+            raise KBError(f"{path.name}: 未知的意图 id {intent!r}")
+        doc.setdefault("stage", intents[intent]["stage"])
+        if doc["stage"] not in STAGES:
+            raise KBError(f"{path.name}: 未知的阶段 {doc['stage']!r}")
+        for i, rep in enumerate(doc.get("replies") or []):
+            if not isinstance(rep, dict) or not str(rep.get("text", "")).strip():
+                raise KBError(f"{path.name}: 第 {i + 1} 条话术缺少 text")
+        replies.append(doc)
+    return {
+        "intents": intents,
+        "replies": replies,
+        "lexicon": _load_optional(kb_dir / "lexicon.yaml", {}) or {},
+        "subtext": _load_optional(kb_dir / "subtext.yaml", []) or [],
+        "empathy": _load_optional(kb_dir / "empathy.yaml", {}) or {},
+        "playbooks": _load_optional(kb_dir / "playbooks.yaml", []) or [],
+        "products": _load_optional(kb_dir / "products.yaml", []) or [],
+        "cross_sell": _load_optional(kb_dir / "cross_sell.yaml", []) or [],
+        "banned": _load_optional(kb_dir / "banned.yaml", []) or [],
+        "variables": _load_optional(kb_dir / "variables.yaml", {}) or {},
+        "problems": problems,
+    }
+
+
+def reply_index_row(title: str, body: str, triggers: list[str], code: str) -> tuple[str, str, str]:
+    """Token, pinyin and shortcode columns of one reply's FTS row."""
+    tok = text.index_tokens(" ".join([title, title, *triggers, body]))
+    pins = []
+    for phrase in [title, *triggers[:8]]:
+        full, initials = text.pinyin_keys(phrase)
+        if full:
+            pins.extend([full, initials])
+        for w in text.words(phrase):
+            f, i = text.pinyin_keys(w)
+            if f:
+                pins.extend([f, i])
+    return tok, " ".join(dict.fromkeys(pins)), code or ""
+
+
+def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
+    rep = BuildReport(problems=list(data["problems"]))
+    def j(v):  # YAML may read 12315 or 88 as numbers: everything listed is text
+        return json.dumps([str(x) for x in (v or [])], ensure_ascii=False)
+    with conn:  # one transaction: all or nothing
+        old_ids = [r[0] for r in conn.execute("SELECT id FROM replies WHERE source='default'")]
+        for rid in old_ids:
+            conn.execute("DELETE FROM reply_fts WHERE rowid=?", (rid,))
+        old_tr = [r[0] for r in conn.execute("SELECT id FROM triggers WHERE source='default'")]
+        for tid in old_tr:
+            conn.execute("DELETE FROM trigger_fts WHERE rowid=?", (tid,))
+        conn.execute("DELETE FROM triggers WHERE source='default'")
+        conn.execute("DELETE FROM replies WHERE source='default'")
+        for table in ("intents", "lexicon", "subtext", "empathy", "playbooks", "products",
+                      "cross_sell", "banned", "variables"):
+            conn.execute(f"DELETE FROM {table}")
+
+        for iid, row in data["intents"].items():
+            conn.execute("INSERT INTO intents VALUES (?,?,?)", (iid, row["name_zh"], row["stage"]))
+
+        codes: set[str] = {r[0] for r in conn.execute("SELECT code FROM replies WHERE code IS NOT NULL")}
+        for doc in data["replies"]:
+            intent, stage = doc["intent"], doc["stage"]
+            phrases = [str(t) for t in (doc.get("triggers") or [])]
+            for kw in doc.get("keywords") or []:
+                phrases.append(str(kw))
+            for phrase in phrases:
+                cur = conn.execute(
+                    "INSERT INTO triggers (intent, reply_id, text, kind) VALUES (?,?,?,?)",
+                    (intent, None, phrase, "trigger"))
+                conn.execute("INSERT INTO trigger_fts (rowid, tok) VALUES (?,?)",
+                             (cur.lastrowid, text.index_tokens(phrase)))
+                rep.triggers += 1
+            for item in doc.get("replies") or []:
+                code = str(item.get("code") or "").strip().lower() or None
+                if code in codes:
+                    rep.problems.append(f"重复的快捷码 {code}（{intent}）已忽略")
+                    code = None
+                if code:
+                    codes.add(code)
+                body = str(item["text"]).strip()
+                title = str(item.get("title") or body[:10])
+                own = [str(t) for t in (item.get("triggers") or [])]
+                cur = conn.execute(
+                    "INSERT INTO replies (code, intent, stage, title, text, tags) VALUES (?,?,?,?,?,?)",
+                    (code, intent, item.get("stage", stage), title, body, j(item.get("tags"))))
+                rid = cur.lastrowid
+                for phrase in own:
+                    tcur = conn.execute(
+                        "INSERT INTO triggers (intent, reply_id, text, kind) VALUES (?,?,?,?)",
+                        (intent, rid, phrase, "trigger"))
+                    conn.execute("INSERT INTO trigger_fts (rowid, tok) VALUES (?,?)",
+                                 (tcur.lastrowid, text.index_tokens(phrase)))
+                    rep.triggers += 1
+                conn.execute("INSERT INTO reply_fts (rowid, tok, pinyin, code) VALUES (?,?,?,?)",
+                             (rid, *reply_index_row(title, body, own + phrases[:3], code or "")))
+                rep.replies += 1
+
+        for kind in ("intent", "emotion", "urgent"):
+            for label, patterns in (data["lexicon"].get(kind) or {}).items():
+                for entry in patterns or []:
+                    pattern, weight = entry[0], float(entry[1])
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        raise KBError(f"lexicon.yaml: {label} 的规则 {pattern!r} 无效：{exc}") from exc
+                    conn.execute("INSERT INTO lexicon (kind, label, pattern, weight) VALUES (?,?,?,?)",
+                                 (kind, label, pattern, weight))
+                    rep.lexicon += 1
+
+        for rule in data["subtext"]:
+            conn.execute("INSERT INTO subtext (words, intent, meaning, advice) VALUES (?,?,?,?)",
+                         (j(rule.get("when")), rule.get("intent"), rule["meaning"], rule["advice"]))
+            rep.subtext += 1
+        for emotion, levels in data["empathy"].items():
+            for level, lines in (levels or {}).items():
+                for line in lines or []:
+                    conn.execute("INSERT INTO empathy (emotion, level, text) VALUES (?,?,?)",
+                                 (emotion, level, str(line)))
+                    rep.empathy += 1
+        for pb in data["playbooks"]:
+            conn.execute("INSERT INTO playbooks VALUES (?,?,?,?,?,?,?,?)",
+                         (pb["id"], pb["name"], j(pb.get("intents")), j(pb.get("keywords")),
+                          j(pb.get("steps")), j(pb.get("options")), str(pb.get("limit", "")),
+                          pb.get("escalate")))
+            rep.playbooks += 1
+        skus = set()
+        for p in data["products"]:
+            skus.add(p["sku"])
+            conn.execute("INSERT INTO products VALUES (?,?,?,?,?,?,?)",
+                         (p["sku"], p["name"], p["category"], p.get("price"), j(p.get("tags")),
+                          j(p.get("keywords")), p.get("desc")))
+            rep.products += 1
+        for rule in data["cross_sell"]:
+            if rule.get("recommend") not in skus:
+                rep.problems.append(f"搭配规则推荐了不存在的商品 {rule.get('recommend')}")
+                continue
+            conn.execute(
+                "INSERT INTO cross_sell (when_product, when_category, customer, recommend, reason)"
+                " VALUES (?,?,?,?,?)",
+                (rule.get("when_product"), rule.get("when_category"), rule.get("customer", "any"),
+                 rule["recommend"], rule["reason"]))
+            rep.cross_sell += 1
+        for group in data["banned"]:
+            for word, replacement in (group.get("words") or {}).items():
+                conn.execute("INSERT OR REPLACE INTO banned VALUES (?,?,?,?)",
+                             (str(word), group["category"], str(replacement or ""),
+                              group.get("suggest")))
+                rep.banned += 1
+        for name, info in (data["variables"] or {}).items():
+            info = info or {}
+            conn.execute("INSERT INTO variables VALUES (?,?,?)",
+                         (name, info.get("meaning"), info.get("default")))
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('built_at', ?)", (time.strftime("%Y-%m-%d %H:%M:%S"),))
+    return rep
+
+
+def stats(conn: sqlite3.Connection) -> dict:
+    out = {}
+    for table in ("replies", "triggers", "subtext", "empathy", "playbooks", "products",
+                  "cross_sell", "banned", "lexicon"):
+        out[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    out["intents_covered"] = conn.execute("SELECT count(DISTINCT intent) FROM replies").fetchone()[0]
+    out["user_replies"] = conn.execute("SELECT count(*) FROM replies WHERE source!='default'").fetchone()[0]
+    row = conn.execute("SELECT value FROM meta WHERE key='built_at'").fetchone()
+    out["built_at"] = row[0] if row else None
+    return out
+
+
+def ensure_built(db_file: Path | None = None) -> Path:
+    """Build knowledge.db if it is missing, unreadable or older than resources/."""
+    db_file = Path(db_file or paths.db_path())
+    if is_stale(db_file):
+        build(db_file)
+    return db_file

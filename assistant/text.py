@@ -1,0 +1,160 @@
+"""Text normalisation and tokenisation shared by the index and the queries.
+
+jieba takes ~0.8 s to load its dictionary, so it is loaded once, in the background
+(`warm_up()`); until it is ready, tokenisation falls back to character bigrams, which the
+index also contains, so queries still match.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000  # a chat message longer than this is cut: nobody types 10 MB
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
+_SEPARATORS = re.compile(r"!@@@!|\[SEP\]|\bNULL\b")
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_WS = re.compile(r"\s+")
+_HAN = re.compile(rf"[{_CJK}]")
+_WORDISH = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
+
+_jieba = None
+_jieba_lock = threading.Lock()
+_jieba_ready = threading.Event()
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower-case, platform separators to '。', spaces between CJK removed."""
+    if not text:
+        return ""
+    text = text[:MAX_MESSAGE_CHARS]
+    text = unicodedata.normalize("NFKC", text)
+    text = _CTRL.sub(" ", text)
+    text = _SEPARATORS.sub("。", text)
+    text = text.lower()
+    text = _SPACE_NEAR_CJK.sub("", text)
+    text = _WS.sub(" ", text).strip()
+    return text
+
+
+def has_content(text: str) -> bool:
+    """True if the text has at least one letter, digit or CJK character."""
+    return any(ch.isalnum() for ch in text)
+
+
+def looks_binary(raw: str) -> bool:
+    """Heuristic for clipboard/CLI input that is not human text."""
+    if not raw:
+        return False
+    sample = raw[:4000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\ufffd")
+    return bad / len(sample) > 0.1
+
+
+# --- jieba -------------------------------------------------------------------------------
+
+def _load_jieba():
+    global _jieba
+    with _jieba_lock:
+        if _jieba is not None:
+            return _jieba
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        try:
+            from assistant import paths
+
+            jieba.dt.tmp_dir = str(paths.cache_dir())
+            userdict = paths.resources_dir() / "jieba_userdict.txt"
+            jieba.initialize()
+            if userdict.exists():
+                jieba.load_userdict(str(userdict))
+        except Exception:  # the cache dir is an optimisation only
+            log.exception("jieba set-up with cache dir failed; using defaults")
+            jieba.initialize()
+        _jieba = jieba
+        _jieba_ready.set()
+        return jieba
+
+
+def warm_up(background: bool = True) -> threading.Thread | None:
+    """Load jieba off the critical path."""
+    if _jieba_ready.is_set():
+        return None
+    if not background:
+        _load_jieba()
+        return None
+    thread = threading.Thread(target=_load_jieba, name="jieba-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def jieba_ready() -> bool:
+    return _jieba_ready.is_set()
+
+
+def words(text: str, *, wait: bool = True) -> list[str]:
+    """jieba search-mode words of normalised text (bigram fallback while jieba loads)."""
+    text = normalize(text)
+    if not text:
+        return []
+    if not _jieba_ready.is_set():
+        if not wait:
+            return bigrams(text)
+        _load_jieba()
+    out = []
+    for w in _jieba.cut_for_search(text):
+        w = w.strip()
+        if w and _WORDISH.fullmatch(w):
+            out.append(w)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping CJK character bigrams plus ascii/digit runs; single CJK chars kept alone."""
+    out: list[str] = []
+    for run in _WORDISH.findall(normalize(text)):
+        if _HAN.match(run):
+            if len(run) == 1:
+                out.append(run)
+            else:
+                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return out
+
+
+def index_tokens(text: str) -> str:
+    """Space-joined tokens for the FTS5 index: jieba words plus character bigrams."""
+    toks = dict.fromkeys(words(text) + bigrams(text))
+    return " ".join(toks)
+
+
+# --- pinyin ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def pinyin_keys(text: str) -> tuple[str, str]:
+    """(full pinyin, initials) of the CJK characters of ``text``, e.g. 退换货 → tuihuanhuo, thh."""
+    from pypinyin import Style, lazy_pinyin
+
+    han = "".join(_HAN.findall(text))
+    if not han:
+        return "", ""
+    full = lazy_pinyin(han, errors="ignore")
+    initials = lazy_pinyin(han, style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(full), "".join(initials)
+
+
+def fts_quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def fts_or_query(tokens: list[str], limit: int = 40) -> str:
+    seen = list(dict.fromkeys(t for t in tokens if t))[:limit]
+    return " OR ".join(fts_quote(t) for t in seen)
