@@ -14,6 +14,8 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from assistant import text
 
 # JD/Taobao client boilerplate that says nothing about the need itself.
@@ -22,6 +24,8 @@ _BOILERPLATE = re.compile(
     r"|商品id[:：]?\s*\[?[\w*]+\]?|顾客通过点击.{0,20}信息发送[:：]?|\[链接x\]|https?://\S+"
     r"|#e-s\d+|用户发起转人工"
 )
+_LEADING_GREETING = re.compile(
+    r"^(?:(?:你好|您好|亲爱的|亲亲|亲|在吗|在嘛|在么|在不在|请问|哈喽|hello|hi|客服|老板|掌柜)[\s。,!?~、]*)+")
 _MASK = re.compile(r"\[(订单|数字|金额|电话|地址|姓名|链接|日期|时间|站点)x\]")
 
 EMOTIONS = ("calm", "anxious", "angry", "disappointed", "confused", "satisfied")
@@ -88,7 +92,7 @@ class _Patterns:
 
 
 class Analyzer:
-    RETRIEVAL_WEIGHT = 2.0
+    RETRIEVAL_WEIGHT = 3.0
     CONTEXT_WEIGHT = 0.6
 
     def __init__(self, conn: sqlite3.Connection):
@@ -104,7 +108,7 @@ class Analyzer:
         self.emotion_lex = _Patterns(by_kind["emotion"])
         self.urgent_lex = _Patterns(by_kind["urgent"])
         self.stages = {r["id"]: r["stage"] for r in self.conn.execute("SELECT id, stage FROM intents")}
-        self.trigger_intent: dict[int, str] = {}
+        self._trigger_cache: dict[str, str] = {}
         self._product_rx = self._build_product_rx()
 
     def _build_product_rx(self) -> re.Pattern | None:
@@ -123,6 +127,11 @@ class Analyzer:
     # --- intent -----------------------------------------------------------------------------
 
     def _retrieval(self, clean: str) -> dict[str, float]:
+        """Per intent, how closely its nearest trigger phrasing resembles the message (0..1).
+
+        BM25 finds candidates; the similarity itself is absolute (rapidfuzz on characters), so a
+        message that resembles nothing gets no retrieval evidence at all.
+        """
         toks = text.bigrams(clean)
         if text.jieba_ready():
             toks = text.words(clean, wait=False) + toks
@@ -131,24 +140,29 @@ class Analyzer:
             return {}
         try:
             rows = self.conn.execute(
-                "SELECT t.intent, bm25(trigger_fts) AS s FROM trigger_fts "
+                "SELECT t.intent, t.text FROM trigger_fts "
                 "JOIN triggers t ON t.id = trigger_fts.rowid "
-                "WHERE trigger_fts MATCH ? ORDER BY s LIMIT 30",
+                "WHERE trigger_fts MATCH ? ORDER BY bm25(trigger_fts) LIMIT 40",
                 (query,),
             ).fetchall()
         except sqlite3.OperationalError:
             return {}
-        if not rows:
-            return {}
-        best = -rows[0]["s"] or 1.0
-        out: dict[str, float] = defaultdict(float)
-        seen: dict[str, int] = defaultdict(int)
+        out: dict[str, float] = {}
         for r in rows:
-            rel = (-r["s"]) / best
-            k = seen[r["intent"]]
-            out[r["intent"]] += rel * (1.0 if k == 0 else 0.25 / k)
-            seen[r["intent"]] += 1
+            trig = self._norm_trigger(r["text"])
+            sim = fuzz.ratio(clean, trig)
+            if len(trig) >= 3 and len(clean) > len(trig):
+                sim = max(sim, 0.85 * fuzz.partial_ratio(trig, clean))
+            sim = max(0.0, (sim / 100 - 0.4) / 0.6)
+            if sim > out.get(r["intent"], 0.0):
+                out[r["intent"]] = sim
         return out
+
+    def _norm_trigger(self, t: str) -> str:
+        v = self._trigger_cache.get(t)
+        if v is None:
+            v = self._trigger_cache[t] = clean_for_intent(t)
+        return v
 
     def intent_evidence(self, clean: str) -> tuple[dict[str, float], dict[str, list[str]]]:
         lex, hits = self.intent_lex.score(clean)
@@ -162,8 +176,10 @@ class Analyzer:
     def analyse(self, message: str, context: list[Turn] | None = None) -> Analysis:
         context = context or []
         clean = clean_for_intent(message)
-        scores, hits = self.intent_evidence(clean) if clean else ({}, {})
-        lex_strength = max((v for k, v in self.intent_lex.score(clean)[0].items()), default=0.0) if clean else 0.0
+        core = _LEADING_GREETING.sub("", clean)
+        scoring = core if len(core) >= 2 else clean  # "你好，这个漏水" is about the leak
+        scores, hits = self.intent_evidence(scoring) if scoring else ({}, {})
+        lex_strength = max((v for k, v in hits_scores(self.intent_lex, scoring).items()), default=0.0)
 
         used_context = False
         short = len(re.sub(r"[^\w]", "", clean)) <= 6
@@ -243,6 +259,10 @@ class Analyzer:
         if emotion == "anxious":
             total += 0.6 + intensity * 0.4
         return total >= 1.0
+
+
+def hits_scores(patterns: "_Patterns", s: str) -> dict[str, float]:
+    return patterns.score(s)[0] if s else {}
 
 
 def _normalise(scores: dict[str, float]) -> dict[str, float]:
