@@ -132,10 +132,7 @@ class Analyzer:
         BM25 finds candidates; the similarity itself is absolute (rapidfuzz on characters), so a
         message that resembles nothing gets no retrieval evidence at all.
         """
-        toks = text.bigrams(clean)
-        if text.jieba_ready():
-            toks = text.words(clean, wait=False) + toks
-        query = text.fts_or_query(toks)
+        query = text.fts_or_query(text.query_tokens(clean))
         if not query:
             return {}
         try:

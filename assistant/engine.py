@@ -121,6 +121,15 @@ class Engine:
                            if self.banned else None)
         self._banned_by_word = {b["word"].lower(): b for b in self.banned}
         self._intent_reply_ids: dict[str, list[int]] = {}
+        self._norm_cache: dict[str, str] = {}
+
+    def _norm(self, phrase: str) -> str:
+        v = self._norm_cache.get(phrase)
+        if v is None:
+            if len(self._norm_cache) > 50_000:
+                self._norm_cache.clear()
+            v = self._norm_cache[phrase] = text.normalize(phrase)
+        return v
 
     def close(self) -> None:
         self.conn.close()
@@ -170,10 +179,7 @@ class Engine:
         return self._intent_reply_ids[intent]
 
     def _fts_replies(self, clean: str, n: int = 60) -> dict[int, float]:
-        toks = text.bigrams(clean)
-        if text.jieba_ready():
-            toks = text.words(clean, wait=False) + toks
-        query = text.fts_or_query(toks)
+        query = text.fts_or_query(text.query_tokens(clean))
         if not query:
             return {}
         try:
@@ -218,7 +224,7 @@ class Engine:
             p = probs.get(row["intent"], 0.0)
             lex = lexical.get(rid, 0.0)
             phrases = trig.get(rid) or [row["title"]]
-            sim = max(fuzz.ratio(a.clean, text.normalize(t)) for t in phrases) / 100 if a.clean else 0.0
+            sim = max(fuzz.ratio(a.clean, self._norm(t)) for t in phrases) / 100 if a.clean else 0.0
             stage_ok = 1.0 if row["stage"] in (a.stage, "any") else 0.0
             pr = prior.get(rid, 0.0)
             score = 0.55 * p + 0.2 * lex + 0.15 * sim + 0.03 * stage_ok + 0.25 * pr

@@ -151,6 +151,24 @@ def pinyin_keys(text: str) -> tuple[str, str]:
     return "".join(full), "".join(initials)
 
 
+# Tokens that match a large share of any index and carry no meaning for retrieval.
+STOP_TOKENS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 哦 嘛 么 我 你 他 她 是 在 有 和 就 都 也 还 这 那 个 一 不 没 要 会 能 可 以 "
+    "我的 你们 我们 这个 那个 一个 什么 怎么 可以 就是 还是 已经 现在 请问 你好 您好 亲 了吗 的吗 是不是 "
+    "了吧 的话 一下 不是 没有 有没有 了我 我要 我想 给我 我们 你们 吗亲 呢亲".split())
+
+
+def query_tokens(text_: str, *, limit: int = 24) -> list[str]:
+    """Tokens worth sending to FTS5: jieba words (when loaded) then bigrams, minus stop tokens."""
+    norm = normalize(text_)
+    toks = words(norm, wait=False) if jieba_ready() else []
+    toks += bigrams(norm)
+    out = [t for t in dict.fromkeys(toks) if t not in STOP_TOKENS]
+    if not out:  # a message made only of common words still deserves a query
+        out = [t for t in dict.fromkeys(toks)]
+    return out[:limit]
+
+
 def fts_quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
