@@ -204,7 +204,9 @@ class Analyzer:
         else:
             intent = "other"
         if intent == "other":
-            intent_scores = {"other": 1.0, **{k: v for k, v in intent_scores.items() if k != "other"}}
+            rest = {k: round(v * min(1.0, scores.get(k, 0.0)), 3) for k, v in intent_scores.items() if k != "other"}
+            confidence = 1.0 - min(1.0, max((scores.get(k, 0.0) for k in rest), default=0.0))
+            intent_scores = {"other": round(max(0.5, confidence), 3), **rest}
         top = dict(sorted(intent_scores.items(), key=lambda kv: -kv[1])[:5])
 
         emotion, intensity = self.emotion(message, clean)

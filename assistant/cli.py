@@ -158,8 +158,16 @@ def cmd_eval(args) -> int:
 
 
 def cmd_app(args) -> int:
+    """Start the sidebar. The engine does not import the UI: the window registers itself as the
+    `kefu.frontends` entry point (pyproject.toml), which keeps assistant/ free of Qt."""
+    from importlib.metadata import entry_points
+
+    eps = list(entry_points(group="kefu.frontends"))
+    if not eps:
+        print("没有安装界面组件：请在项目目录运行 `make run`，或 `pip install -e .`。", file=sys.stderr)
+        return 2
     try:
-        from ui.app import main as ui_main
+        ui_main = eps[0].load()
     except ImportError as exc:
         print(f"无法启动界面（缺少 Qt 组件）：{exc}", file=sys.stderr)
         return 2

@@ -39,7 +39,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX triggers_reply ON triggers(reply_id);
     CREATE VIRTUAL TABLE reply_fts USING fts5(
-        tok, pinyin, code, tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3');
+        trig, body, pinyin, code, tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3');
     CREATE VIRTUAL TABLE trigger_fts USING fts5(tok, tokenize = 'unicode61 remove_diacritics 0');
     CREATE TABLE lexicon (
         id INTEGER PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL,

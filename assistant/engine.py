@@ -184,8 +184,8 @@ class Engine:
             return {}
         try:
             rows = self.conn.execute(
-                "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0) AS s FROM reply_fts "
-                "WHERE reply_fts MATCH ? ORDER BY s LIMIT ?", ("tok : (" + query + ")", n)).fetchall()
+                "SELECT rowid, bm25(reply_fts, 1.0, 0.25, 0.0, 0.0) AS s FROM reply_fts "
+                "WHERE reply_fts MATCH ? ORDER BY s LIMIT ?", ("{trig body} : (" + query + ")", n)).fetchall()
         except sqlite3.OperationalError:
             return {}
         if not rows:
@@ -431,15 +431,12 @@ class Engine:
                 pass
         elif code is None:
             norm = text.normalize(q)
-            toks = text.bigrams(norm)
-            if text.jieba_ready():
-                toks = text.words(norm, wait=False) + toks
-            fts = text.fts_or_query(toks)
+            fts = text.fts_or_query(text.query_tokens(norm))
             if fts:
                 try:
                     rows = self.conn.execute(
-                        "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
-                        "ORDER BY 2 LIMIT ?", ("tok : (" + fts + ")", limit * 4)).fetchall()
+                        "SELECT rowid, bm25(reply_fts, 1.0, 0.5, 0.0, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
+                        "ORDER BY 2 LIMIT ?", ("{trig body} : (" + fts + ")", limit * 4)).fetchall()
                 except sqlite3.OperationalError:
                     rows = []
                 if rows:

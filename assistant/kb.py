@@ -183,19 +183,24 @@ def read_resources(kb_dir: Path) -> dict:
     }
 
 
-def reply_index_row(title: str, body: str, triggers: list[str], code: str) -> tuple[str, str, str]:
-    """Token, pinyin and shortcode columns of one reply's FTS row."""
-    tok = text.index_tokens(" ".join([title, title, *triggers, body]))
-    pins = []
-    for phrase in [title, *triggers[:8]]:
-        full, initials = text.pinyin_keys(phrase)
-        if full:
-            pins.extend([full, initials])
-        for w in text.words(phrase):
-            f, i = text.pinyin_keys(w)
-            if f:
-                pins.extend([f, i])
-    return tok, " ".join(dict.fromkeys(pins)), code or ""
+def pinyin_tokens(phrases: list[str]) -> str:
+    """Full pinyin and initials of every run of 1–3 jieba words, so that typing the start of
+    any word sequence finds it: 退换货 → tuihuanhuo / thh, 退货运费 → tuihuoyunfei / thyf."""
+    pins: list[str] = []
+    for phrase in phrases:
+        ws = [w for w in text.words(phrase) if text.pinyin_keys(w)[0]]
+        for i in range(len(ws)):
+            for n in (1, 2, 3):
+                if i + n <= len(ws):
+                    full, initials = text.pinyin_keys("".join(ws[i : i + n]))
+                    pins.extend([full, initials])
+    return " ".join(dict.fromkeys(p for p in pins if p))
+
+
+def reply_index_row(title: str, body: str, triggers: list[str], code: str) -> tuple[str, str, str, str]:
+    """Trigger, body, pinyin and shortcode columns of one reply's FTS row."""
+    trig = text.index_tokens(" ".join([title, *triggers]))
+    return trig, text.index_tokens(body), pinyin_tokens([title, *triggers]), code or ""
 
 
 def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
@@ -222,8 +227,8 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
         for doc in data["replies"]:
             intent, stage = doc["intent"], doc["stage"]
             phrases = [str(t) for t in (doc.get("triggers") or [])]
-            for kw in doc.get("keywords") or []:
-                phrases.append(str(kw))
+            keywords = [str(k) for k in (doc.get("keywords") or [])]
+            phrases.extend(keywords)
             for phrase in phrases:
                 cur = conn.execute(
                     "INSERT INTO triggers (intent, reply_id, text, kind) VALUES (?,?,?,?)",
@@ -252,8 +257,8 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
                     conn.execute("INSERT INTO trigger_fts (rowid, tok) VALUES (?,?)",
                                  (tcur.lastrowid, text.index_tokens(phrase)))
                     rep.triggers += 1
-                conn.execute("INSERT INTO reply_fts (rowid, tok, pinyin, code) VALUES (?,?,?,?)",
-                             (rid, *reply_index_row(title, body, own + phrases[:3], code or "")))
+                conn.execute("INSERT INTO reply_fts (rowid, trig, body, pinyin, code) VALUES (?,?,?,?,?)",
+                             (rid, *reply_index_row(title, body, own + keywords[:6], code or "")))
                 rep.replies += 1
 
         for kind in ("intent", "emotion", "urgent"):

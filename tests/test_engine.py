@@ -1,0 +1,137 @@
+"""Engine.suggest / search / check against the real default knowledge base."""
+import json
+
+import pytest
+
+from assistant.engine import Conversation
+
+CONTRACT_KEYS = {"analysis", "replies", "subtext", "empathy", "playbook", "cross_sell", "warnings", "elapsed_ms"}
+
+
+def test_suggest_follows_the_json_contract(engine):
+    s = engine.suggest(Conversation.of("收到的杯子碎了，订单号 3254857712345678，怎么处理"))
+    d = json.loads(json.dumps(s.as_dict(), ensure_ascii=False))
+    assert CONTRACT_KEYS <= set(d)
+    a = d["analysis"]
+    assert {"intent", "stage", "intent_scores", "emotion", "intensity", "urgent", "entities"} <= set(a)
+    assert a["intent"] == "damaged_defect" and a["stage"] == "aftersale"
+    assert a["entities"]["order_no"] == "3254857712345678"
+    r = d["replies"][0]
+    assert {"id", "intent", "text", "filled", "missing", "score", "why"} <= set(r)
+    assert r["intent"] == "damaged_defect" and r["why"]
+    scores = [x["score"] for x in d["replies"]]
+    assert len(scores) == 5
+    assert d["playbook"]["name"] and d["playbook"]["options"] and d["playbook"]["limit"]
+    assert d["elapsed_ms"] > 0
+
+
+def test_order_number_and_name_are_filled_into_templates(engine):
+    conv = Conversation.of("订单 2024112312345678 还没发货吗", profile={"customer_name": "王姐"})
+    s = engine.suggest(conv)
+    assert s.analysis.intent == "urge_shipping"
+    with_vars = [r for r in s.replies if "{订单号}" in r["text"] or "{顾客称呼}" in r["text"]]
+    assert with_vars, "expected at least one template with variables"
+    for r in with_vars:
+        assert "{订单号}" not in r["filled"] and "{顾客称呼}" not in r["filled"]
+        if "{订单号}" in r["text"]:
+            assert "2024112312345678" in r["filled"]
+        if "{顾客称呼}" in r["text"]:
+            assert r["filled"].startswith("王姐") or "王姐" in r["filled"]
+        assert "订单号" not in r["missing"]
+
+
+def test_missing_variables_are_listed_for_the_agent(engine):
+    filled, missing = engine.fill("{顾客称呼}，您的单号是{运单号}，订单{订单号}", {}, {})
+    assert filled.startswith("亲，")  # default form of address
+    assert missing == ["运单号", "订单号"]
+
+
+@pytest.mark.parametrize("message,intent", [
+    ("在吗", "greeting"),
+    ("165 110斤穿多大码", "size_fit"),
+    ("有没有优惠券啊 能便宜点不", "price_discount"),
+    ("发什么快递 包邮吗", "shipping_method"),
+    ("能开发票吗 要专票", "invoice"),
+    ("东西不想要了 帮我取消订单", "order_cancel"),
+    ("快递显示签收了但是我没收到", "delivery_problem"),
+    ("衣服小了想换大一码", "return_exchange"),
+    ("退款什么时候到账", "refund"),
+    ("收到的颜色发错了", "wrong_missing"),
+    ("刚买就降价了 能补差价吗", "price_protect"),
+    ("我要投诉你们 再不处理就给差评", "complaint"),
+    ("转人工", "human_agent"),
+    ("好的谢谢", "thanks_bye"),
+])
+def test_common_needs_are_recognised(engine, message, intent):
+    assert engine.suggest(message).analysis.intent == intent
+
+
+def test_emotion_intensity_and_urgency(engine):
+    calm = engine.suggest("这款有白色吗").analysis
+    assert (calm.emotion, calm.urgent) == ("calm", False)
+    angry = engine.suggest("你们什么态度！！！东西坏了不管是吧 我要投诉").analysis
+    assert angry.emotion == "angry" and angry.urgent and angry.intensity >= 0.6
+    anxious = engine.suggest("急用 明天能到吗 着急").analysis
+    assert anxious.emotion == "anxious" and anxious.urgent
+
+
+def test_empathy_matches_the_emotion(engine):
+    s = engine.suggest("太失望了 本来很期待的 结果用了两天就坏")
+    assert s.analysis.emotion == "disappointed"
+    assert s.empathy and all(e["emotion"] == "disappointed" for e in s.empathy)
+
+
+def test_short_follow_up_takes_its_need_from_the_context(engine):
+    alone = engine.suggest("那怎么办").analysis
+    ctx = [{"role": "customer", "text": "快递显示签收了 可我根本没收到"},
+           {"role": "agent", "text": "亲，我帮您查一下"}]
+    with_ctx = engine.suggest(Conversation.of("那怎么办", ctx)).analysis
+    assert with_ctx.intent == "delivery_problem"
+    assert alone.intent != "delivery_problem"
+
+
+def test_subtext_and_cross_sell_for_a_presale_question(engine):
+    s = engine.suggest("你们家面霜保湿吗 我是干皮")
+    assert s.analysis.stage == "presale"
+    assert s.subtext and all(x["meaning"] and x["advice"] for x in s.subtext)
+    assert s.cross_sell and all(c["product"] and c["reason"] for c in s.cross_sell)
+
+
+def test_no_cross_sell_to_an_angry_customer(engine):
+    s = engine.suggest("面霜用了过敏 脸都红了 你们卖的什么垃圾")
+    assert s.cross_sell == []
+
+
+@pytest.mark.parametrize("raw,needle", [
+    ("", "为空"), ("   \n\t ", "为空"), ("😀😀👍", "没有文字"), ("\x00\x01\x02\x03\x04" * 50, "二进制"),
+])
+def test_bad_input_gives_a_clear_warning_not_a_traceback(engine, raw, needle):
+    s = engine.suggest(raw)
+    assert s.replies == [] and any(needle in w for w in s.warnings)
+
+
+def test_ten_megabyte_message_is_cut_and_still_answered(engine):
+    s = engine.suggest("快递到哪了" + "啊" * 10_000_000)
+    assert any("过长" in w for w in s.warnings)
+    assert s.analysis.intent == "logistics"
+
+
+def test_banned_words_are_found_with_a_rewording(engine):
+    res = engine.check("这是全网最好的面霜，好评返现，加微信聊")
+    words = {f["word"] for f in res["found"]}
+    assert {"最好", "好评返现", "加微信"} <= words
+    assert not res["ok"]
+    assert "最好" not in res["rewritten"] and "加微信" not in res["rewritten"]
+    assert engine.check("亲，这款面霜很滋润，干皮用着舒服")["ok"]
+
+
+def test_search_by_words_pinyin_initials_and_shortcode(engine):
+    by_words = engine.search("退货运费")
+    assert by_words and by_words[0]["intent"] == "return_exchange"
+    code = by_words[0]["code"]
+    assert engine.search("/" + code)[0]["code"] == code
+    initials = engine.search("thh")
+    assert initials and any(r["intent"] in ("return_exchange", "refund") for r in initials[:5])
+    full = engine.search("tuihuo")
+    assert full and full[0]["intent"] in ("return_exchange", "refund", "order_cancel")
+    assert engine.search("") == [] and engine.search("zzzzqqqxx") == []

@@ -1,0 +1,127 @@
+"""The default knowledge base: what the issue asks for is really in resources/ and in the DB."""
+import json
+import sqlite3
+
+import pytest
+
+from assistant import kb
+from assistant.db import KBError, connect, schema_version, MIGRATIONS
+
+SPEC_INTENTS = [l.split("\t")[0] for l in open(kb.paths.kb_resources_dir() / "intents.tsv", encoding="utf-8")][1:]
+EMOTIONS = ["calm", "anxious", "angry", "disappointed", "confused", "satisfied"]
+
+
+def q(conn, sql, *args):
+    return conn.execute(sql, args).fetchall()
+
+
+def test_default_kb_meets_the_content_minimums(db_file):
+    conn = connect(db_file)
+    assert q(conn, "SELECT count(*) FROM replies")[0][0] >= 250
+    per_intent = dict(q(conn, "SELECT intent, count(*) FROM replies GROUP BY intent"))
+    assert set(SPEC_INTENTS) <= set(per_intent), set(SPEC_INTENTS) - set(per_intent)
+    assert min(per_intent[i] for i in SPEC_INTENTS) >= 5
+    trig = dict(q(conn, "SELECT intent, count(*) FROM triggers WHERE reply_id IS NULL GROUP BY intent"))
+    assert min(trig.get(i, 0) for i in SPEC_INTENTS) >= 8
+    assert q(conn, "SELECT count(*) FROM subtext")[0][0] >= 30
+    for emotion in EMOTIONS:
+        for level in ("low", "high"):
+            n = q(conn, "SELECT count(*) FROM empathy WHERE emotion=? AND level=?", emotion, level)[0][0]
+            assert n >= 4, (emotion, level)
+    assert q(conn, "SELECT count(*) FROM playbooks")[0][0] >= 12
+    for pb in q(conn, "SELECT * FROM playbooks"):
+        assert 2 <= len(json.loads(pb["options"])) <= 3 and pb["limit_text"] and json.loads(pb["steps"])
+    names = " ".join(r[0] for r in q(conn, "SELECT name FROM playbooks"))
+    for word in ("投诉", "破损", "质量", "错发", "发货", "丢", "退款", "补差", "尺码", "差评", "缺货", "转人工"):
+        assert word in names, word
+    cats = dict(q(conn, "SELECT category, count(*) FROM products GROUP BY category"))
+    assert len(cats) >= 5 and sum(cats.values()) >= 40
+    assert q(conn, "SELECT count(*) FROM cross_sell")[0][0] >= 40
+    banned_cats = {r[0] for r in q(conn, "SELECT DISTINCT category FROM banned")}
+    assert len(banned_cats) >= 3
+    assert all(r[0] for r in q(conn, "SELECT suggest FROM banned"))
+
+
+def test_every_reply_intent_is_a_spec_id_and_shortcodes_are_unique(db_file):
+    conn = connect(db_file)
+    assert {r[0] for r in q(conn, "SELECT DISTINCT intent FROM replies")} <= set(SPEC_INTENTS)
+    codes = [r[0] for r in q(conn, "SELECT code FROM replies WHERE code IS NOT NULL")]
+    assert len(codes) == len(set(codes)) and len(codes) >= 250
+
+
+def test_database_uses_wal_and_numbered_migrations(db_file):
+    conn = connect(db_file)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert schema_version(conn) == len(MIGRATIONS)
+
+
+def test_rebuild_keeps_the_shops_own_replies(db_file):
+    conn = connect(db_file)
+    with conn:
+        conn.execute("INSERT INTO replies (code, intent, stage, title, text, source) "
+                     "VALUES ('myown', 'gift', 'presale', '我的话术', '店长写的礼盒话术', 'user')")
+    conn.close()
+    kb.build(db_file)
+    conn = connect(db_file)
+    assert q(conn, "SELECT text FROM replies WHERE code='myown'")[0][0] == "店长写的礼盒话术"
+    # the default rows were replaced, not duplicated
+    n_default = q(conn, "SELECT count(*) FROM replies WHERE source='default'")[0][0]
+    kb.build(db_file)
+    assert connect(db_file).execute("SELECT count(*) FROM replies WHERE source='default'").fetchone()[0] == n_default
+    # and a backup was taken because the file held user data
+    assert list(kb.paths.backups_dir().glob("knowledge-*-before-build.db"))
+
+
+def test_corrupt_database_is_reported_then_backed_up_and_rebuilt(kefu_home):
+    path = kefu_home / "knowledge.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(KBError) as err:
+        connect(path)
+    assert "损坏" in str(err.value) or "无法打开" in str(err.value)
+    rep = kb.build(path)
+    assert rep.replies >= 250
+    saved = list(kb.paths.backups_dir().glob("knowledge-*-corrupt.db"))
+    assert saved and saved[0].read_bytes().startswith(b"this is not a database")
+
+
+def test_bad_yaml_gives_a_clear_error_and_leaves_the_db_alone(tmp_path, db_file):
+    import shutil
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(kb.paths.kb_resources_dir(), kb_dir)
+    (kb_dir / "replies" / "gift.yaml").write_text("intent: gift\nreplies: [\n  - text: 'oops'\n", encoding="utf-8")
+    before = connect(db_file).execute("SELECT count(*) FROM replies").fetchone()[0]
+    with pytest.raises(KBError) as err:
+        kb.build(db_file, kb_dir)
+    assert "gift.yaml" in str(err.value)
+    assert connect(db_file).execute("SELECT count(*) FROM replies").fetchone()[0] == before
+
+
+def test_staleness_follows_resource_mtimes(tmp_path, db_file):
+    import os
+    import shutil
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(kb.paths.kb_resources_dir(), kb_dir)
+    os.utime(db_file, None)
+    for p in kb_dir.rglob("*"):
+        os.utime(p, (1, 1))
+    assert not kb.is_stale(db_file, kb_dir)
+    os.utime(kb_dir / "empathy.yaml", None)
+    os.utime(db_file, (2, 2))
+    assert kb.is_stale(db_file, kb_dir)
+
+
+def test_locked_database_gives_a_clear_message(db_file):
+    blocker = sqlite3.connect(db_file, timeout=0)
+    blocker.execute("PRAGMA locking_mode = EXCLUSIVE")
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(KBError) as err:
+            c = connect(db_file)
+            c.execute("PRAGMA busy_timeout = 10")
+            c.execute("SELECT count(*) FROM replies").fetchone()
+        assert "占用" in str(err.value) or "无法打开" in str(err.value)
+    finally:
+        blocker.rollback()
+        blocker.close()
