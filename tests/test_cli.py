@@ -1,0 +1,102 @@
+"""The `kefu` command as a user runs it: a real subprocess, a real database in a temp dir."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def kefu(*args, home: Path, stdin: bytes | None = None, check=True):
+    env = dict(os.environ, KEFU_HOME=str(home), PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, timeout=120)
+    out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+    if check:
+        assert proc.returncode == 0, err
+    return proc.returncode, out, err
+
+
+def test_suggest_json_is_stable_and_parseable(db_file, kefu_home):
+    _, out, _ = kefu("suggest", "衣服尺码偏大还是偏小 我160 100斤", "--json", home=kefu_home)
+    d = json.loads(out)
+    assert d["analysis"]["intent"] == "size_fit"
+    assert d["analysis"]["entities"]["size"] == "100斤"
+    assert len(d["replies"]) == 5 and all(r["intent"] for r in d["replies"])
+
+
+def test_suggest_uses_context_turns(db_file, kefu_home):
+    _, out, _ = kefu("suggest", "还没到", "--context", "customer:我买的耳机到哪了",
+                     "--context", "agent:亲 帮您查一下", "--json", home=kefu_home)
+    assert json.loads(out)["analysis"]["intent"] == "logistics"
+
+
+def test_human_output_is_readable_chinese(db_file, kefu_home):
+    _, out, _ = kefu("suggest", "杯子碎了 怎么办", home=kefu_home)
+    assert "意图：" in out and "推荐话术" in out and "处理流程" in out and "用时" in out
+
+
+def test_binary_stdin_message_is_refused_kindly(db_file, kefu_home):
+    code, out, err = kefu("suggest", "-", "--json", home=kefu_home, stdin=bytes(range(256)) * 100)
+    d = json.loads(out)
+    assert d["replies"] == [] and d["warnings"]
+    assert "Traceback" not in err
+
+
+def test_kb_build_and_stats_from_scratch(kefu_home):
+    _, out, _ = kefu("kb", "build", "--json", home=kefu_home)
+    d = json.loads(out)
+    assert d["built"] and d["replies"] >= 250
+    _, out, _ = kefu("kb", "build", "--if-stale", "--json", home=kefu_home)
+    assert json.loads(out)["built"] is False
+    _, out, _ = kefu("kb", "stats", "--json", home=kefu_home)
+    assert json.loads(out)["intents_covered"] == 30
+
+
+def test_missing_database_is_built_on_first_use(kefu_home):
+    assert not (kefu_home / "knowledge.db").exists()
+    _, out, _ = kefu("search", "/dthlc", "--json", home=kefu_home)
+    assert json.loads(out)[0]["code"] == "dthlc"
+    assert (kefu_home / "knowledge.db").exists()
+
+
+def test_check_exit_code_tells_whether_the_draft_is_clean(db_file, kefu_home):
+    code, out, _ = kefu("check", "好评返现哦 亲", home=kefu_home, check=False)
+    assert code == 1 and "好评返现" in out
+    code, out, _ = kefu("check", "亲，已经帮您备注好了", home=kefu_home, check=False)
+    assert code == 0 and "没有发现违禁词" in out
+
+
+def test_corrupt_database_is_reported_without_traceback(kefu_home):
+    (kefu_home / "knowledge.db").write_bytes(b"garbage" * 1000)
+    code, out, err = kefu("kb", "stats", home=kefu_home, check=False)
+    # stats on a corrupt file: it is stale-checked, found unreadable, backed up and rebuilt,
+    # or reported; either way no traceback and the original bytes are kept in backups/
+    assert "Traceback" not in err
+    assert list((kefu_home / "backups").glob("*.db")) or "损坏" in err
+
+
+def test_eval_prints_all_metrics(db_file, kefu_home, tmp_path):
+    data = tmp_path / "mini.jsonl"
+    rows = [
+        {"id": "a", "message": "发什么快递", "context": [], "intent": "shipping_method", "emotion": "calm",
+         "urgent": False, "entities": {}},
+        {"id": "b", "message": "气死了 我要投诉", "context": [], "intent": "complaint", "emotion": "angry",
+         "urgent": True, "entities": {}},
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    _, out, _ = kefu("eval", str(data), "--json", home=kefu_home)
+    d = json.loads(out)
+    assert set(d) >= {"n", "intent_acc", "reply_hit@1", "reply_hit@3", "mrr", "emotion_macro_f1",
+                      "urgent_f1", "entity_f1", "p95_ms"}
+    assert d["n"] == 2 and d["intent_acc"] == 1.0 and d["urgent_f1"] == 1.0
+
+
+def test_eval_on_malformed_file_says_which_line(db_file, kefu_home, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"message": "x", "intent": "other"}\n{not json\n', encoding="utf-8")
+    code, _, err = kefu("eval", str(bad), home=kefu_home, check=False)
+    assert code == 2 and ":2:" in err and "Traceback" not in err

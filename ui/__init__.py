@@ -1,0 +1,1 @@
+"""PySide6 front end. Knows assistant/, never the reverse."""

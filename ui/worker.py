@@ -1,0 +1,92 @@
+"""Runs the engine off the GUI thread; results come back as Qt signals (DESIGN rule 3)."""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from assistant import text
+from assistant.engine import Conversation, Engine
+
+log = logging.getLogger(__name__)
+
+
+class EngineWorker(QObject):
+    ready = Signal(object)  # Engine is open; payload: kb stats dict
+    suggested = Signal(int, object)  # request id, Suggestions
+    searched = Signal(int, list)  # request id, hits
+    failed = Signal(str)  # user-facing message
+
+    def __init__(self, db_file=None):
+        super().__init__()
+        self._db_file = db_file
+        self.engine: Engine | None = None
+
+    @Slot()
+    def start(self) -> None:
+        try:
+            text.warm_up(background=True)  # jieba loads beside us; queries use bigrams meanwhile
+            self.engine = Engine(self._db_file)
+            from assistant import kb
+
+            self.ready.emit(kb.stats(self.engine.conn))
+        except Exception as exc:  # shown in the window, never a silent death
+            log.exception("engine start failed")
+            self.failed.emit(f"知识库打开失败：{exc}")
+
+    @Slot(int, object)
+    def suggest(self, request_id: int, conv: Conversation) -> None:
+        if self.engine is None:
+            return
+        try:
+            self.suggested.emit(request_id, self.engine.suggest(conv))
+        except Exception as exc:
+            log.exception("suggest failed")
+            self.failed.emit(f"分析出错：{exc}")
+
+    @Slot(int, str)
+    def search(self, request_id: int, query: str) -> None:
+        if self.engine is None:
+            return
+        try:
+            self.searched.emit(request_id, self.engine.search(query, limit=9))
+        except Exception as exc:
+            log.exception("search failed")
+            self.failed.emit(f"搜索出错：{exc}")
+
+
+class EngineThread(QObject):
+    """Owns the worker thread; the window talks to it through queued signals only."""
+
+    request_suggest = Signal(int, object)
+    request_search = Signal(int, str)
+
+    def __init__(self, db_file=None, parent=None):
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("engine")
+        self.worker = EngineWorker(db_file)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.start)
+        self.thread.finished.connect(self.worker.deleteLater)
+        self.request_suggest.connect(self.worker.suggest)
+        self.request_search.connect(self.worker.search)
+        self._next = 0
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def suggest(self, conv: Conversation) -> int:
+        self._next += 1
+        self.request_suggest.emit(self._next, conv)
+        return self._next
+
+    def search(self, query: str) -> int:
+        self._next += 1
+        self.request_search.emit(self._next, query)
+        return self._next
+
+    def stop(self) -> None:
+        if self.thread.isRunning():
+            self.thread.quit()
+            self.thread.wait(5000)
