@@ -136,14 +136,26 @@ class Analyzer:
         if not query:
             return {}
         try:
+            # intent-level phrasings (keywords + triggers of each replies/<intent>.yaml) ...
             rows = self.conn.execute(
                 "SELECT t.intent, t.text FROM trigger_fts "
                 "JOIN triggers t ON t.id = trigger_fts.rowid "
-                "WHERE trigger_fts MATCH ? ORDER BY bm25(trigger_fts) LIMIT 40",
+                "WHERE trigger_fts MATCH ? ORDER BY bm25(trigger_fts) LIMIT 30",
                 (query,),
+            ).fetchall()
+            # ... and the phrasings of the nearest replies (indexed once, in reply_fts)
+            hits = self.conn.execute(
+                "SELECT rowid FROM reply_fts WHERE reply_fts MATCH ? "
+                "ORDER BY bm25(reply_fts, 1.0, 0.0, 0.0, 0.0) LIMIT 20",
+                ("trig : (" + query + ")",),
             ).fetchall()
         except sqlite3.OperationalError:
             return {}
+        if hits:
+            ids = [h[0] for h in hits]
+            marks = ",".join("?" * len(ids))
+            rows = list(rows) + self.conn.execute(
+                f"SELECT intent, text FROM triggers WHERE reply_id IN ({marks})", ids).fetchall()
         out: dict[str, float] = {}
         for r in rows:
             trig = self._norm_trigger(r["text"])

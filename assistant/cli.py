@@ -18,7 +18,6 @@ def _print_json(obj) -> None:
 def _engine(args):
     from assistant.engine import Engine
 
-    text.warm_up(background=False)  # the CLI answers once: load jieba now, not mid-query
     return Engine(getattr(args, "db", None) or paths.db_path())
 
 
@@ -110,7 +109,6 @@ def cmd_kb(args) -> int:
             else:
                 _print_json({"built": False, "db": str(db_file)})
             return 0
-        text.warm_up(background=False)
         rep = kb.build(db_file)
         if args.json:
             _print_json({"built": True, "db": str(db_file), **rep.__dict__})

@@ -39,7 +39,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX triggers_reply ON triggers(reply_id);
     CREATE VIRTUAL TABLE reply_fts USING fts5(
-        trig, body, pinyin, code, tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3');
+        trig, body, pinyin, code, tokenize = 'unicode61 remove_diacritics 0');
     CREATE VIRTUAL TABLE trigger_fts USING fts5(tok, tokenize = 'unicode61 remove_diacritics 0');
     CREATE TABLE lexicon (
         id INTEGER PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL,
@@ -61,6 +61,34 @@ MIGRATIONS: list[str] = [
     CREATE TABLE banned (
         word TEXT PRIMARY KEY, category TEXT NOT NULL, replacement TEXT NOT NULL, suggest TEXT);
     CREATE TABLE variables (name TEXT PRIMARY KEY, meaning TEXT, default_value TEXT);
+    """,
+    # 2: the usage log (assistant/usage.py, docs/learning.md). No foreign key to replies: a KB
+    # rebuild renumbers replies, so events name a reply by reply_key (shortcode or text hash) too.
+    """
+    CREATE TABLE usage_events (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('received', 'shown', 'picked', 'edited', 'sent', 'dismissed')),
+        msg_id TEXT,
+        msg_ts REAL,
+        reply_id INTEGER,
+        reply_key TEXT,
+        rank INTEGER,
+        score REAL,
+        final_text TEXT,
+        intent TEXT,
+        platform TEXT NOT NULL DEFAULT '',
+        profile TEXT NOT NULL DEFAULT '',
+        conversation TEXT NOT NULL DEFAULT '',
+        msg_hash TEXT,
+        message TEXT,
+        latency_ms INTEGER
+    );
+    CREATE INDEX usage_events_ts ON usage_events(ts);
+    CREATE INDEX usage_events_kind_ts ON usage_events(kind, ts);
+    CREATE INDEX usage_events_msg ON usage_events(msg_id);
+    CREATE INDEX usage_events_reply ON usage_events(reply_key, kind);
     """,
 ]
 

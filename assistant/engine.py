@@ -223,11 +223,11 @@ class Engine:
         for rid, row in rows.items():
             p = probs.get(row["intent"], 0.0)
             lex = lexical.get(rid, 0.0)
-            phrases = trig.get(rid) or [row["title"]]
-            sim = max(fuzz.ratio(a.clean, self._norm(t)) for t in phrases) / 100 if a.clean else 0.0
+            phrases = (trig.get(rid) or []) + [row["title"]]
+            sim = self._closeness(a.clean, phrases)
             stage_ok = 1.0 if row["stage"] in (a.stage, "any") else 0.0
             pr = prior.get(rid, 0.0)
-            score = 0.55 * p + 0.2 * lex + 0.15 * sim + 0.03 * stage_ok + 0.25 * pr
+            score = 0.5 * p + 0.15 * lex + 0.3 * sim + 0.03 * stage_ok + 0.25 * pr
             why = []
             if p >= 0.3:
                 why.append(f"意图：{self.intent_names.get(row['intent'], row['intent'])}")
@@ -261,6 +261,22 @@ class Engine:
                         "text": row["text"], "filled": filled, "missing": missing,
                         "score": round(score, 3), "why": "，".join(why)})
         return out
+
+    def _closeness(self, clean: str, phrases: list[str]) -> float:
+        """How closely the message matches the nearest phrasing of a reply (0..1): whole-string
+        similarity, or containment of a phrasing in a longer message."""
+        if not clean:
+            return 0.0
+        best = 0.0
+        for phrase in phrases:
+            t = self._norm(phrase)
+            if not t:
+                continue
+            sim = fuzz.ratio(clean, t)
+            if len(t) >= 2 and len(clean) > len(t):
+                sim = max(sim, 0.85 * fuzz.partial_ratio(t, clean))
+            best = max(best, sim)
+        return max(0.0, (best / 100 - 0.3) / 0.7)
 
     def fill(self, template: str, entities: dict, profile: dict | None = None) -> tuple[str, list[str]]:
         profile = profile or {}

@@ -26,9 +26,7 @@ def kefu_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
-    from assistant import kb, text
-
-    text.warm_up(background=False)
+    from assistant import kb
     path = tmp_path_factory.mktemp("kb") / "knowledge.db"
     kb.build(path)
     con = sqlite3.connect(path)

@@ -5,7 +5,6 @@ import logging
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from assistant import text
 from assistant.engine import Conversation, Engine
 
 log = logging.getLogger(__name__)
@@ -25,7 +24,6 @@ class EngineWorker(QObject):
     @Slot()
     def start(self) -> None:
         try:
-            text.warm_up(background=True)  # jieba loads beside us; queries use bigrams meanwhile
             self.engine = Engine(self._db_file)
             from assistant import kb
 
