@@ -49,6 +49,7 @@ class Analysis:
     clean: str = ""
     used_context: bool = False
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    reply_hits: dict[int, float] | None = None  # reply id -> BM25 relative to the best hit
 
     def as_dict(self) -> dict:
         return {
@@ -109,6 +110,9 @@ class Analyzer:
         self.urgent_lex = _Patterns(by_kind["urgent"])
         self.stages = {r["id"]: r["stage"] for r in self.conn.execute("SELECT id, stage FROM intents")}
         self._trigger_cache: dict[str, str] = {}
+        self._reply_hits: dict[str, dict[int, float]] = {}
+        self.trigger_picker = text.TokenPicker(self.conn, "trigger")
+        self.reply_picker = text.TokenPicker(self.conn, "reply")
         self._product_rx = self._build_product_rx()
 
     def _build_product_rx(self) -> re.Pattern | None:
@@ -132,27 +136,30 @@ class Analyzer:
         BM25 finds candidates; the similarity itself is absolute (rapidfuzz on characters), so a
         message that resembles nothing gets no retrieval evidence at all.
         """
-        query = text.fts_or_query(text.query_tokens(clean))
-        if not query:
-            return {}
+        toks = text.query_tokens(clean)
+        q_trig = text.fts_or_query(self.trigger_picker.pick(toks))
+        q_reply = text.fts_or_query(self.reply_picker.pick(toks))
+        rows, hits = [], []
         try:
-            # intent-level phrasings (keywords + triggers of each replies/<intent>.yaml) ...
-            rows = self.conn.execute(
-                "SELECT t.intent, t.text FROM trigger_fts "
-                "JOIN triggers t ON t.id = trigger_fts.rowid "
-                "WHERE trigger_fts MATCH ? ORDER BY bm25(trigger_fts) LIMIT 30",
-                (query,),
-            ).fetchall()
-            # ... and the phrasings of the nearest replies (indexed once, in reply_fts)
-            hits = self.conn.execute(
-                "SELECT rowid FROM reply_fts WHERE reply_fts MATCH ? "
-                "ORDER BY bm25(reply_fts, 1.0, 0.0, 0.0, 0.0) LIMIT 20",
-                ("trig : (" + query + ")",),
-            ).fetchall()
+            if q_trig:  # intent-level phrasings (keywords + triggers of replies/<intent>.yaml) ...
+                rows = self.conn.execute(
+                    "SELECT t.intent, t.text FROM trigger_fts "
+                    "JOIN triggers t ON t.id = trigger_fts.rowid "
+                    "WHERE trigger_fts MATCH ? ORDER BY bm25(trigger_fts) LIMIT 30",
+                    (q_trig,),
+                ).fetchall()
+            if q_reply:  # ... and the phrasings of the nearest replies (indexed once, in reply_fts)
+                hits = self.conn.execute(
+                    "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
+                    "ORDER BY 2 LIMIT 40",
+                    ("trig : (" + q_reply + ")",),
+                ).fetchall()
         except sqlite3.OperationalError:
             return {}
+        best = -hits[0][1] if hits and hits[0][1] else 1.0
+        self._reply_hits[clean] = {h[0]: (-h[1]) / best for h in hits}  # reused by the ranker
         if hits:
-            ids = [h[0] for h in hits]
+            ids = [h[0] for h in hits[:20]]
             marks = ",".join("?" * len(ids))
             rows = list(rows) + self.conn.execute(
                 f"SELECT intent, text FROM triggers WHERE reply_id IN ({marks})", ids).fetchall()
@@ -184,6 +191,7 @@ class Analyzer:
 
     def analyse(self, message: str, context: list[Turn] | None = None) -> Analysis:
         context = context or []
+        self._reply_hits.clear()
         clean = clean_for_intent(message)
         core = _LEADING_GREETING.sub("", clean)
         scoring = core if len(core) >= 2 else clean  # "你好，这个漏水" is about the leak
@@ -228,7 +236,7 @@ class Analyzer:
             intent=intent, stage=stage, intent_scores={k: round(v, 3) for k, v in top.items()},
             emotion=emotion, intensity=round(intensity, 2), urgent=urgent,
             entities=extract_entities(message, self._product_rx), clean=clean,
-            used_context=used_context, evidence=hits,
+            used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring),
         )
 
     def stage_of(self, intent: str, clean: str, context: list[Turn]) -> str:

@@ -61,6 +61,9 @@ MIGRATIONS: list[str] = [
     CREATE TABLE banned (
         word TEXT PRIMARY KEY, category TEXT NOT NULL, replacement TEXT NOT NULL, suggest TEXT);
     CREATE TABLE variables (name TEXT PRIMARY KEY, meaning TEXT, default_value TEXT);
+    CREATE TABLE token_df (
+        tbl TEXT NOT NULL, term TEXT NOT NULL, doc INTEGER NOT NULL,
+        PRIMARY KEY (tbl, term)) WITHOUT ROWID;
     """,
     # 2: the usage log (assistant/usage.py, docs/learning.md). No foreign key to replies: a KB
     # rebuild renumbers replies, so events name a reply by reply_key (shortcode or text hash) too.

@@ -179,13 +179,13 @@ class Engine:
         return self._intent_reply_ids[intent]
 
     def _fts_replies(self, clean: str, n: int = 60) -> dict[int, float]:
-        query = text.fts_or_query(text.query_tokens(clean))
+        query = text.fts_or_query(self.analyzer.reply_picker.pick(text.query_tokens(clean)))
         if not query:
             return {}
         try:
             rows = self.conn.execute(
-                "SELECT rowid, bm25(reply_fts, 1.0, 0.25, 0.0, 0.0) AS s FROM reply_fts "
-                "WHERE reply_fts MATCH ? ORDER BY s LIMIT ?", ("{trig body} : (" + query + ")", n)).fetchall()
+                "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0, 0.0) AS s FROM reply_fts "
+                "WHERE reply_fts MATCH ? ORDER BY s LIMIT ?", ("trig : (" + query + ")", n)).fetchall()
         except sqlite3.OperationalError:
             return {}
         if not rows:
@@ -211,11 +211,11 @@ class Engine:
 
     def _rank(self, a: Analysis, conv: Conversation, limit: int) -> list[dict]:
         probs = a.intent_scores
-        lexical = self._fts_replies(a.clean)
+        lexical = a.reply_hits if a.reply_hits is not None else self._fts_replies(a.clean)
         ids = set(lexical)
-        for intent, p in list(probs.items())[:3]:
-            if p >= 0.02:
-                ids.update(self._replies_of_intent(intent))
+        for rank, (intent, p) in enumerate(list(probs.items())[:3]):
+            if p >= 0.02:  # the likely intents' replies compete even without shared words
+                ids.update(self._replies_of_intent(intent)[: 15 if rank == 0 else 8])
         rows = self._load_replies(sorted(ids))
         trig = self._triggers_of(list(rows))
         prior = self.usage_prior(list(rows), a.intent, conv.platform) if self.usage_prior else {}
@@ -447,7 +447,7 @@ class Engine:
                 pass
         elif code is None:
             norm = text.normalize(q)
-            fts = text.fts_or_query(text.query_tokens(norm))
+            fts = text.fts_or_query(self.analyzer.reply_picker.pick(text.query_tokens(norm)))
             if fts:
                 try:
                     rows = self.conn.execute(

@@ -333,8 +333,23 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
             info = info or {}
             conn.execute("INSERT INTO variables VALUES (?,?,?)",
                          (name, info.get("meaning"), info.get("default")))
+        refresh_token_df(conn)
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('built_at', ?)", (time.strftime("%Y-%m-%d %H:%M:%S"),))
     return rep
+
+
+def refresh_token_df(conn: sqlite3.Connection) -> None:
+    """Document frequency of every indexed token, so queries can skip tokens that match half
+    the library (a 100k-reply BM25 over 怎么 scores 30k rows for nothing). ~1 s at 100k."""
+    conn.execute("DELETE FROM token_df")
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.reply_vocab USING fts5vocab(main, 'reply_fts', 'col')")
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.trigger_vocab USING fts5vocab(main, 'trigger_fts', 'row')")
+    conn.execute("INSERT INTO token_df SELECT 'reply', term, sum(doc) FROM temp.reply_vocab "
+                 "WHERE col IN ('trig', 'body') GROUP BY term")
+    conn.execute("INSERT INTO token_df SELECT 'trigger', term, doc FROM temp.trigger_vocab")
+    for tbl, n in (("reply", conn.execute("SELECT count(*) FROM replies").fetchone()[0]),
+                   ("trigger", conn.execute("SELECT count(*) FROM triggers WHERE reply_id IS NULL").fetchone()[0])):
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"docs_{tbl}", str(n)))
 
 
 def stats(conn: sqlite3.Connection) -> dict:

@@ -229,6 +229,54 @@ def _phrase_pinyin(phrase: str, initials_len: int = 6, full_len: int = 3) -> tup
     return tuple(out)
 
 
+class TokenPicker:
+    """Chooses which query tokens are worth sending to one FTS5 table, by document frequency.
+
+    Ranking a match with BM25 costs ~3 µs per matching document, so a 100k-reply library
+    queried with 怎么 would score 30k rows for nothing. Tokens not in the index are dropped
+    (they cannot match); then the rarest tokens are taken while the documents they match stay
+    within ``budget``. A small library keeps every token; in a big one a message made only of
+    very common words gets no lexical candidates (intent candidates still come).
+    Document frequencies come from the token_df table written at build time.
+    """
+
+    def __init__(self, conn, table: str, *, budget: int = 1000, limit: int = 12):
+        self.conn, self.table, self.budget, self.limit = conn, table, budget, limit
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (f"docs_{table}",)).fetchone()
+        self.docs = int(row[0]) if row else 0
+        self._df: dict[str, int] = {}
+        self._complete = bool(self.docs) and self.docs <= 5000
+        if self._complete:  # small library: every frequency fits in memory
+            self._df = {t: d for t, d in conn.execute(
+                "SELECT term, doc FROM token_df WHERE tbl = ?", (table,))}
+
+    def df(self, tokens: list[str]) -> dict[str, int]:
+        missing = [t for t in tokens if t not in self._df]
+        if missing and not self._complete:
+            marks = ",".join("?" * len(missing))
+            found = dict(self.conn.execute(
+                f"SELECT term, doc FROM token_df WHERE tbl = ? AND term IN ({marks})",
+                (self.table, *missing)).fetchall())
+            if len(self._df) > 200_000:
+                self._df.clear()
+            for t in missing:
+                self._df[t] = found.get(t, 0)
+        return {t: self._df.get(t, 0) for t in tokens}
+
+    def pick(self, tokens: list[str]) -> list[str]:
+        if not self.docs:  # no statistics (e.g. an index being rebuilt): send what we have
+            return tokens[: self.limit]
+        freq = self.df(tokens)
+        present = sorted((t for t in tokens if freq[t] > 0), key=lambda t: freq[t])
+        chosen, total = [], 0
+        for t in present:  # rarest first; a message made only of very common words sends nothing
+            if total + freq[t] > self.budget or len(chosen) >= self.limit:
+                break
+            chosen.append(t)
+            total += freq[t]
+        return chosen
+
+
 def fts_quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
