@@ -48,7 +48,8 @@ test: sysdeps $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(TEST_STAMP)
-	$(BIN)/kefu bench --json
+	$(BIN)/kefu bench --out docs/bench/latest.json
+	$(BIN)/python -m ui.bench_chart docs/bench/latest.json docs/bench/latest.png
 
 clean:
 	rm -rf $(VENV) knowledge.db knowledge.db-* cache backups

@@ -26,7 +26,8 @@ MIGRATIONS: list[str] = [
         tags TEXT NOT NULL DEFAULT '[]',
         source TEXT NOT NULL DEFAULT 'default',
         enabled INTEGER NOT NULL DEFAULT 1,
-        created TEXT DEFAULT CURRENT_TIMESTAMP
+        created TEXT DEFAULT CURRENT_TIMESTAMP,
+        title_py TEXT  -- "initials full" pinyin of the title, so search needs no pypinyin at run time
     );
     CREATE INDEX replies_intent ON replies(intent);
     CREATE TABLE triggers (

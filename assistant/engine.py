@@ -198,7 +198,8 @@ class Engine:
             return {}
         marks = ",".join("?" * len(ids))
         return {r["id"]: r for r in self.conn.execute(
-            f"SELECT id, code, intent, stage, title, text FROM replies WHERE id IN ({marks}) AND enabled=1", ids)}
+            f"SELECT id, code, intent, stage, title, text, title_py FROM replies WHERE id IN ({marks}) AND enabled=1",
+            ids)}
 
     def _triggers_of(self, ids: list[int]) -> dict[int, list[str]]:
         if not ids:
@@ -422,52 +423,71 @@ class Engine:
 
     # --- search -----------------------------------------------------------------------------
 
+    SEARCH_POOL = 100
+
     def search(self, query: str, limit: int = 10) -> list[dict]:
-        """Search typed by the agent: words, fuzzy text, pinyin (full/initials), /shortcode."""
+        """Search typed by the agent: words, fuzzy text, pinyin (full/initials), /shortcode.
+
+        Runs on every keystroke, so no query may rank a large share of the library: broad
+        matches (one letter, one character) take the first SEARCH_POOL hits unranked and the
+        ranking happens here, on at most that many rows."""
         q = (query or "").strip()
         if not q:
             return []
-        ids: dict[int, float] = {}
-        code = q[1:] if q.startswith("/") else None
+        cands: dict[int, float] = {}
+        code = q[1:].lower() if q.startswith("/") else None
         ql = q.lower()
-        if code is not None or re.fullmatch(r"[a-z]{1,12}", ql):
-            c = (code if code is not None else ql).lower()
-            if c:
-                for r in self.conn.execute(
-                        "SELECT id, code FROM replies WHERE code >= ? AND code < ? AND enabled=1 LIMIT ?",
-                        (c, c + "\uffff", limit)):
-                    ids[r[0]] = 3.0 if r[1] == c else 2.0
-        if code is None and re.fullmatch(r"[a-z]{1,20}", ql):
-            try:
-                for r in self.conn.execute(
-                        "SELECT rowid, bm25(reply_fts) FROM reply_fts WHERE reply_fts MATCH ? "
-                        "ORDER BY 2 LIMIT ?", (f'pinyin : "{ql}"*', limit * 2)):
-                    ids.setdefault(r[0], 1.0 + 0.01 * len(ids) * -1)
-            except sqlite3.OperationalError:
-                pass
-        elif code is None:
-            norm = text.normalize(q)
-            fts = text.fts_or_query(self.analyzer.reply_picker.pick(text.query_tokens(norm)))
-            if fts:
-                try:
+        norm = text.normalize(q)
+        pinyin_query = code is None and re.fullmatch(r"[a-z]{1,20}", ql) is not None
+        if code or (pinyin_query and len(ql) <= 12):
+            c = code if code is not None else ql
+            for r in self.conn.execute(
+                    "SELECT id, code FROM replies WHERE code >= ? AND code < ? AND enabled=1 LIMIT ?",
+                    (c, c + "\uffff", limit)):
+                cands[r[0]] = 3.0 if r[1] == c else 2.0
+        try:
+            if pinyin_query and len(ql) >= 2:
+                for (rid,) in self.conn.execute(
+                        "SELECT rowid FROM reply_fts WHERE reply_fts MATCH ? LIMIT ?",
+                        (f'pinyin : "{ql}"*', self.SEARCH_POOL)):
+                    cands.setdefault(rid, 1.0)
+            elif code is None and not pinyin_query and norm:
+                toks = text.query_tokens(norm)
+                picked = self.analyzer.reply_picker.pick(toks)
+                if picked:
                     rows = self.conn.execute(
                         "SELECT rowid, bm25(reply_fts, 1.0, 0.5, 0.0, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
-                        "ORDER BY 2 LIMIT ?", ("{trig body} : (" + fts + ")", limit * 4)).fetchall()
-                except sqlite3.OperationalError:
-                    rows = []
-                if rows:
-                    best = -rows[0][1] or 1.0
-                    for rid, s in rows:
-                        ids.setdefault(rid, (-s) / best)
-        rows = self._load_replies(list(ids))
+                        "ORDER BY 2 LIMIT ?", ("{trig body} : (" + text.fts_or_query(picked) + ")", 60)).fetchall()
+                    best = -rows[0][1] if rows and rows[0][1] else 1.0
+                    for rid, sc in rows:
+                        cands.setdefault(rid, (-sc) / best)
+                elif toks:  # only very common or partial words so far: first hits, ranked below
+                    for (rid,) in self.conn.execute(
+                            "SELECT rowid FROM reply_fts WHERE reply_fts MATCH ? LIMIT ?",
+                            ("{trig body} : " + text.fts_quote(toks[-1]) + "*", self.SEARCH_POOL)):
+                        cands.setdefault(rid, 0.3)
+        except sqlite3.OperationalError:
+            pass
+        rows = self._load_replies(list(cands))
         scored = []
-        norm = text.normalize(q)
         for rid, row in rows.items():
-            bonus = 0.0
-            if norm and not code and not re.fullmatch(r"[a-z]+", norm):
-                bonus = fuzz.partial_ratio(norm, text.normalize(row["title"] + " " + row["text"])) / 100
-            scored.append((ids[rid] + 0.5 * bonus, row))
-        scored.sort(key=lambda t: -t[0])
+            s = cands[rid]
+            if pinyin_query:
+                initials, _, full = (row["title_py"] or " ".join(text.title_pinyin(row["title"]))).partition(" ")
+                if initials.startswith(ql) or full.startswith(ql):
+                    s += 1.0
+                elif ql in initials or ql in full:
+                    s += 0.5
+            elif code is None and norm:
+                title = self._norm(row["title"])
+                if norm in title:
+                    s += 1.5
+                else:
+                    s += 0.5 * fuzz.partial_ratio(norm, title) / 100
+                    if norm in row["text"]:
+                        s += 0.4
+            scored.append((s, row))
+        scored.sort(key=lambda t: (-t[0], t[1]["id"]))
         return [{"id": row["id"], "code": row["code"], "intent": row["intent"], "title": row["title"],
                  "text": row["text"], "score": round(s, 3)} for s, row in scored[:limit]]
 

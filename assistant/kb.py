@@ -188,10 +188,12 @@ def reply_index_row(title: str, body: str, triggers: list[str], code: str,
                     keywords: tuple[str, ...] = ()) -> tuple[str, str, str, str]:
     """Trigger, body, pinyin and shortcode columns of one reply's FTS row.
 
-    Pinyin covers the title, the first two phrasings and the intent's first keywords: what an
-    agent remembers and types (per-phrase results are cached, so shared keywords cost once)."""
-    return (text.index_tokens(" ".join([title, *triggers, *keywords])), text.index_tokens(body),
-            text.pinyin_index_tokens([title, *triggers[:2], *keywords[:4]]), code or "")
+    Pinyin covers the title, the first phrasing and the intent's first keywords: what an agent
+    remembers and types (per-phrase results are cached, so shared keywords cost once). The
+    intent's keywords are not in `trig`: shared by every reply of the intent, they cannot tell
+    those replies apart, and the analysis already weighs them."""
+    return (text.index_tokens(" ".join([title, *triggers])), text.index_tokens(body),
+            text.pinyin_index_tokens([title, *triggers[:1], *keywords[:4]]), code or "")
 
 
 def _trigger_fts_row(job):
@@ -262,12 +264,14 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
                 own = [str(t) for t in (item.get("triggers") or [])]
                 rid = next_reply
                 next_reply += 1
-                reply_rows.append((rid, code, intent, item.get("stage", stage), title, body, j(item.get("tags"))))
+                reply_rows.append((rid, code, intent, item.get("stage", stage), title, body, j(item.get("tags")),
+                                   " ".join(text.title_pinyin(title))))
                 for phrase in own:
                     trigger_rows.append((next_trigger, intent, rid, phrase))
                     next_trigger += 1
                 fts_jobs.append((rid, title, body, own, code or "", tuple(keywords[:6])))
-        conn.executemany("INSERT INTO replies (id, code, intent, stage, title, text, tags) VALUES (?,?,?,?,?,?,?)",
+        conn.executemany("INSERT INTO replies (id, code, intent, stage, title, text, tags, title_py) "
+                         "VALUES (?,?,?,?,?,?,?,?)",
                          reply_rows)
         conn.executemany("INSERT INTO triggers (id, intent, reply_id, text) VALUES (?,?,?,?)", trigger_rows)
         # intent-level phrasings only: a reply's own phrasings are indexed in reply_fts.trig

@@ -277,6 +277,13 @@ class TokenPicker:
         return chosen
 
 
+@lru_cache(maxsize=50_000)
+def title_pinyin(title: str) -> tuple[str, str]:
+    """(initials, full pinyin) of the Chinese characters of a short title, per-character readings."""
+    keys = [_PINYIN.get(ch) or char_pinyin(ch) for run in _HAN_RUN.findall(normalize(title)) for ch in run]
+    return "".join(k[1] for k in keys), "".join(k[0] for k in keys)
+
+
 def fts_quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
