@@ -155,6 +155,23 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from assistant import bench
+
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    if not args.json:
+        print(f"生成 {', '.join(f'{n:,}' for n in sizes)} 条话术的测试知识库并测速，100k 约需 2–3 分钟…", file=sys.stderr)
+    report = bench.run(sizes, baselines=not args.no_baselines)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.json:
+        _print_json(report)
+    else:
+        print(bench.table(report))
+    return 0
+
+
 def cmd_app(args) -> int:
     """Start the sidebar. The engine does not import the UI: the window registers itself as the
     `kefu.frontends` entry point (pyproject.toml), which keeps assistant/ free of Qt."""
@@ -211,6 +228,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--details", action="store_true", help="列出判错的样本")
     s.set_defaults(func=cmd_eval)
+
+    from assistant import cli_learning  # stats, learn-replay, learn-simulate, usage
+
+    cli_learning.register(sub)
+
+    s = sub.add_parser("bench", help="在合成知识库上测速（含 rapidfuzz / rank_bm25 对照）")
+    s.add_argument("--sizes", default="1000,10000,100000")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--out", help="同时把 JSON 写到这个文件")
+    s.add_argument("--no-baselines", action="store_true", help="不跑对照组（更快）")
+    s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("app", help="启动侧边栏（默认）")
     s.set_defaults(func=cmd_app)

@@ -26,8 +26,7 @@ MIGRATIONS: list[str] = [
         tags TEXT NOT NULL DEFAULT '[]',
         source TEXT NOT NULL DEFAULT 'default',
         enabled INTEGER NOT NULL DEFAULT 1,
-        created TEXT DEFAULT CURRENT_TIMESTAMP,
-        title_py TEXT  -- "initials full" pinyin of the title, so search needs no pypinyin at run time
+        created TEXT DEFAULT CURRENT_TIMESTAMP
     );
     CREATE INDEX replies_intent ON replies(intent);
     CREATE TABLE triggers (
@@ -62,9 +61,6 @@ MIGRATIONS: list[str] = [
     CREATE TABLE banned (
         word TEXT PRIMARY KEY, category TEXT NOT NULL, replacement TEXT NOT NULL, suggest TEXT);
     CREATE TABLE variables (name TEXT PRIMARY KEY, meaning TEXT, default_value TEXT);
-    CREATE TABLE token_df (
-        tbl TEXT NOT NULL, term TEXT NOT NULL, doc INTEGER NOT NULL,
-        PRIMARY KEY (tbl, term)) WITHOUT ROWID;
     """,
     # 2: the usage log (assistant/usage.py, docs/learning.md). No foreign key to replies: a KB
     # rebuild renumbers replies, so events name a reply by reply_key (shortcode or text hash) too.
@@ -93,6 +89,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX usage_events_kind_ts ON usage_events(kind, ts);
     CREATE INDEX usage_events_msg ON usage_events(msg_id);
     CREATE INDEX usage_events_reply ON usage_events(reply_key, kind);
+    """,
+    # 3: search speed at 100k replies. The title's pinyin is stored so search never loads
+    # pypinyin on a keystroke; token_df holds document frequencies so queries can skip tokens
+    # that match half the library. Both are filled by `kefu kb build`.
+    """
+    ALTER TABLE replies ADD COLUMN title_py TEXT;
+    CREATE TABLE token_df (
+        tbl TEXT NOT NULL, term TEXT NOT NULL, doc INTEGER NOT NULL,
+        PRIMARY KEY (tbl, term)) WITHOUT ROWID;
     """,
 ]
 

@@ -125,3 +125,22 @@ def test_locked_database_gives_a_clear_message(db_file):
     finally:
         blocker.rollback()
         blocker.close()
+
+
+def test_an_older_database_is_migrated_in_place(kefu_home):
+    path = kefu_home / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    old.execute("INSERT INTO replies (code, intent, stage, title, text, source) "
+                "VALUES ('mine', 'gift', 'presale', '旧话术', '旧库里的话术', 'user')")
+    old.commit()
+    old.close()
+    conn = connect(path)
+    assert schema_version(conn) == len(MIGRATIONS)
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(replies)")}
+    assert "title_py" in cols
+    assert conn.execute("SELECT text FROM replies WHERE code='mine'").fetchone()[0] == "旧库里的话术"
+    kb.build(path)  # a rebuild fills the new columns and keeps the user's row
+    conn = connect(path)
+    assert conn.execute("SELECT count(*) FROM replies WHERE title_py IS NULL AND source='default'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM replies WHERE code='mine'").fetchone()[0] == 1

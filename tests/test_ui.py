@@ -1,62 +1,253 @@
-"""The sidebar under real Qt (offscreen): GIVEN a message, WHEN analysed, THEN the panels show it."""
+"""The sidebar and the app under real Qt (offscreen) with the fake desktop from
+assistant.platform.fakes: GIVEN a situation, WHEN the agent acts, THEN what the window shows and
+what reaches the (fake) chat window."""
 import pytest
 
 pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QGuiApplication  # noqa: E402
 
+from assistant.platform.fakes import fake_adapters  # noqa: E402
 from ui.app import App  # noqa: E402
+from ui.settings import Settings  # noqa: E402
+
+# the offscreen platform cannot raise windows; the always-on-top sidebar asks it to
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|setting window opacity)")
+
+ORIGINAL_CLIP = "坐席自己剪贴板里的东西"
 
 
 @pytest.fixture
-def app_ui(qtbot, db_file):
-    a = App(db_file)
+def desk():
+    adapters, desktop = fake_adapters()
+    chat = desktop.open("千牛接待中心 - 顾客小王", "AliWorkbench.exe")
+    adapters.clipboard.copy_from_elsewhere(ORIGINAL_CLIP)
+    return adapters, desktop, chat
+
+
+@pytest.fixture
+def app_ui(qtbot, db_file, desk):
+    adapters, _, _ = desk
+    a = App(db_file, adapters=adapters, settings=Settings())
     qtbot.addWidget(a.window)
+    qtbot.addWidget(a.popup)
     a.start()
     # wait on what the GUI thread shows, not on the worker's cross-thread signal
-    qtbot.waitUntil(lambda: "知识库" in a.window.status.text(), timeout=30000)
+    qtbot.waitUntil(lambda: "条话术" in a.window.status.text(), timeout=30000)
     yield a
     a.stop()
 
 
+def analysed(qtbot, w, message):
+    w.input.setPlainText(message)
+    qtbot.waitUntil(lambda: w.replies.count() > 0 and w.suggestions is not None, timeout=5000)
+
+
 def test_typing_a_message_shows_ranked_replies_and_panels(qtbot, app_ui):
     w = app_ui.window
-    w.input.setPlainText("收到的杯子碎了，怎么办")
-    qtbot.waitUntil(lambda: w.replies.count() == 5, timeout=5000)
+    analysed(qtbot, w, "收到的杯子碎了，怎么办")
+    assert w.replies.count() == 5
     assert "破损" in w.chips.text()
     assert w.replies.item(0).text().startswith("1. ")
     assert w.playbook.text() != "—" and "权限" in w.playbook.text()
     assert w.empathy.text() != "—"
-    assert "知识库" in w.status.text()
 
 
-def test_number_key_copies_the_filled_reply(qtbot, app_ui):
+def test_copying_a_customer_message_updates_the_sidebar_without_stealing_focus(qtbot, app_ui, desk):
+    adapters, desktop, chat = desk
     w = app_ui.window
-    w.input.setPlainText("订单 2024112312345678 怎么还没发货")
+    # GIVEN the chat window is in front WHEN the agent copies the customer's message there
+    adapters.clipboard.copy_from_elsewhere("订单 2024112312345678 怎么还没发货")
+    # THEN the sidebar shows it, analysed, and the chat keeps the focus
     qtbot.waitUntil(lambda: w.replies.count() > 0, timeout=5000)
+    assert w.input.toPlainText() == "订单 2024112312345678 怎么还没发货"
+    assert "订单：2024112312345678" in w.chips.texts()
+    assert desktop.foreground == chat.info.handle
+    assert w.testAttribute(Qt.WA_ShowWithoutActivating)
+    assert w.windowFlags() & Qt.WindowStaysOnTopHint and w.windowFlags() & Qt.FramelessWindowHint
+    assert "千牛" in w.title.platform.text()
+
+
+def test_number_key_pastes_the_reply_into_the_chat_and_restores_the_clipboard(qtbot, app_ui, desk):
+    adapters, desktop, chat = desk
+    w = app_ui.window
+    analysed(qtbot, w, "你好，这个杯子能装热水吗")
+    expected = w.final_text(1)
     w.replies.setFocus()
-    with qtbot.waitSignal(w.reply_picked, timeout=2000) as sig:
+    with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000) as used:
         qtbot.keyClick(w.replies, Qt.Key_2)
-    expected = w.suggestions.replies[1]["filled"]
-    assert sig.args == [expected]
-    assert QGuiApplication.clipboard().text() == expected
-    assert "已复制" in w.toast.text()
+    assert app_ui.last_result.ok, app_ui.last_result.message
+    assert chat.input == expected
+    assert adapters.clipboard.text() == ORIGINAL_CLIP
+    assert "已粘贴到千牛" in w.toast.text()
+    # the learning log hears which reply was used, where, and whether it was changed
+    meta = used.args[0]
+    assert meta["reply_id"] == w.suggestions.replies[1]["id"] and meta["rank"] == 2
+    assert meta["source"] == "sidebar" and meta["platform"] == "qianniu" and meta["text"] == expected
 
 
-def test_empathy_toggle_prepends_the_opening(qtbot, app_ui):
+def test_paste_waits_for_the_hotkey_modifiers_to_be_released(qtbot, app_ui, desk):
+    adapters, _, chat = desk
     w = app_ui.window
-    w.input.setPlainText("太失望了 用两天就坏了")
-    qtbot.waitUntil(lambda: w.replies.count() > 0, timeout=5000)
-    w.empathy_btn.setChecked(True)
+    analysed(qtbot, w, "在吗")
+    adapters.injector.held = {"alt"}  # the agent still holds Alt
+    w.pick(0)
+    qtbot.wait(100)  # nothing may be pasted while Alt is down
+    assert chat.input == "" and "ctrl+v" not in adapters.injector.keys
+    adapters.injector.held = set()
+    qtbot.waitUntil(lambda: app_ui.last_result is not None, timeout=5000)
+    assert chat.input == w.final_text(0)
+
+
+def test_paste_aborts_when_the_chat_window_cannot_be_brought_to_front(qtbot, app_ui, desk):
+    adapters, desktop, chat = desk
+    w = app_ui.window
+    analysed(qtbot, w, "在吗")
+    chat.refuses_focus = True
+    desktop.open("记事本", "notepad.exe")  # something else came to the front
+    w.pick(0)
+    qtbot.waitUntil(lambda: app_ui.last_result is not None, timeout=5000)
+    assert not app_ui.last_result.ok
+    assert "没能切到前台" in w.toast.text()
+    assert chat.input == "" and "ctrl+v" not in adapters.injector.keys
+    assert adapters.clipboard.text() == ORIGINAL_CLIP
+
+
+def test_missing_variables_are_highlighted_and_must_be_filled_before_pasting(qtbot, app_ui, desk):
+    _, _, chat = desk
+    w = app_ui.window
+    analysed(qtbot, w, "我的快递到哪了")
+    rows = [i for i, r in enumerate(w.suggestions.replies) if r["missing"]]
+    assert rows, "expected a reply that needs the order number"
+    row = rows[0]
+    name = w.suggestions.replies[row]["missing"][0]
+    w.replies.setCurrentRow(row)
+    field = w.vars.fields[name]
+    assert field.property("missing") is True
+    assert "待填" in w.replies.item(row).text()
+    # WHEN the agent picks it without filling THEN nothing is pasted and the field is pointed at
+    w.pick(row)
+    assert "请先填写" in w.toast.text() and chat.input == ""
+    # WHEN the agent fills the field THEN the highlight goes and the value is in the pasted text
+    field.setText("998877")
+    field.textEdited.emit("998877")
+    assert field.property("missing") is False
+    assert "998877" in w.final_text(row)
+    w.pick(row)
+    qtbot.waitUntil(lambda: app_ui.last_result is not None, timeout=5000)
+    assert "998877" in chat.input
+
+
+def test_empathy_key_prepends_the_opening(qtbot, app_ui):
+    w = app_ui.window
+    analysed(qtbot, w, "太失望了 用两天就坏了")
+    w.replies.setFocus()
+    qtbot.keyClick(w.replies, Qt.Key_E)
+    assert w.empathy_btn.isChecked()
     opening = w.suggestions.empathy[0]["text"]
     assert w.final_text(0) == opening + w.suggestions.replies[0]["filled"]
+    assert w.replies.item(0).text().startswith("1. " + opening)
+
+
+def test_a_reply_with_a_banned_word_is_held_back_until_the_agent_decides(qtbot, app_ui, desk):
+    _, _, chat = desk
+    w = app_ui.window
+    app_ui.request_paste("我们家是全网最好的，加微信返现")
+    assert w.banned.isVisible()
+    assert "违禁词" in w.banned.label.text()
+    assert chat.input == ""
+    qtbot.mouseClick(w.banned.use_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: app_ui.last_result is not None, timeout=5000)
+    assert chat.input and "全网最好" not in chat.input
+    assert not w.banned.isVisible()
+
+
+def test_own_pastes_huge_and_non_text_clipboards_are_not_analysed(qtbot, app_ui, desk):
+    adapters, _, chat = desk
+    w = app_ui.window
+    analysed(qtbot, w, "在吗")
+    first = w.suggestions
+    w.pick(0)
+    qtbot.waitUntil(lambda: app_ui.last_result is not None, timeout=5000)
+    assert w.suggestions is first  # our paste and restore did not re-analyse anything
+    adapters.clipboard.copy_from_elsewhere(None, {"image/png": b"\x89PNG"})
+    assert "不是文字" in w.status.text()
+    adapters.clipboard.copy_from_elsewhere("很长的日志 " * 500)
+    assert "太长" in w.status.text()
+    assert w.suggestions is first
+
+
+def test_grab_hotkey_copies_the_selection_and_restores_the_clipboard(qtbot, app_ui, desk):
+    adapters, _, chat = desk
+    w = app_ui.window
+    chat.selection = "衣服尺码偏大吗 我平时穿M"
+    assert adapters.hotkeys.tap("alt+w")
+    qtbot.waitUntil(lambda: w.replies.count() > 0, timeout=5000)
+    assert w.input.toPlainText() == "衣服尺码偏大吗 我平时穿M"
+    assert adapters.clipboard.text() == ORIGINAL_CLIP
+    assert not adapters.hotkeys.tap("ctrl+alt+w")  # exact modifiers only
+
+
+def test_search_popup_pastes_into_the_window_that_was_active_before(qtbot, app_ui, desk):
+    adapters, desktop, chat = desk
+    p = app_ui.popup
+    assert adapters.hotkeys.tap("alt+q")
+    qtbot.waitUntil(p.isVisible, timeout=2000)
+    p.edit.setText("thh")
+    qtbot.waitUntil(lambda: p.results.count() > 0, timeout=5000)
+    chosen = p.results.item(1).data(Qt.UserRole + 1)
+    qtbot.keyClick(p.edit, Qt.Key_Down)
+    qtbot.keyClick(p.edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: app_ui.last_result is not None, timeout=5000)
+    assert not p.isVisible()
+    assert app_ui.last_result.ok, app_ui.last_result.message
+    assert chat.input == chosen
+    assert adapters.clipboard.text() == ORIGINAL_CLIP
+
+
+def test_escape_closes_the_popup_and_gives_the_focus_back(qtbot, app_ui, desk):
+    adapters, desktop, chat = desk
+    p = app_ui.popup
+    adapters.hotkeys.tap("alt+q")
+    qtbot.waitUntil(p.isVisible, timeout=2000)
+    desktop.foreground = None  # the popup has the focus now
+    qtbot.keyClick(p.edit, Qt.Key_Escape)
+    assert not p.isVisible()
+    assert desktop.foreground == chat.info.handle
+    assert chat.input == ""
+
+
+def test_long_entities_wrap_instead_of_widening_the_sidebar(qtbot, app_ui):
+    w = app_ui.window
+    w.resize(280, 700)
+    analysed(qtbot, w, "订单号 20241123123456789012 和 20241124123456789013 都没发货 电话 13812345678")
+    qtbot.waitUntil(lambda: len(w.chips.texts()) >= 5, timeout=5000)
+    chips = [w.chips.flow.itemAt(i).widget() for i in range(w.chips.flow.count())]
+    # the layout runs on the event loop: wait until the chips are placed (shown, on several rows)
+    qtbot.waitUntil(lambda: all(c.isVisible() for c in chips) and len({c.y() for c in chips}) >= 2, timeout=3000)
+    assert w.width() <= 300
+    for c in chips:
+        assert c.geometry().right() <= w.chips.width(), c.full_text
+    assert all(c.text() == c.full_text for c in chips if len(c.full_text) <= 6)  # short ones not elided
+
+
+def test_compact_mode_and_dock_sides(qtbot, app_ui):
+    w = app_ui.window
+    qtbot.mouseClick(w.title.compact_btn, Qt.LeftButton)
+    assert w.compact and not w.detail.isVisible() and app_ui.settings.compact
+    w.dock("left")
+    avail = w.screen().availableGeometry()
+    assert w.x() == avail.left() and w.height() == avail.height()
+    w.dock("right")
+    assert w.geometry().right() == avail.right()
+    w.resize(300, w.height())
+    w.dock("beside", (avail.left() + 20, avail.top() + 30, 200, 400))  # room on its right
+    assert w.x() == avail.left() + 220 and w.y() == avail.top() + 30 and w.height() == 400
 
 
 def test_empty_input_clears_the_panels(qtbot, app_ui):
     w = app_ui.window
-    w.input.setPlainText("在吗")
-    qtbot.waitUntil(lambda: w.replies.count() > 0, timeout=5000)
+    analysed(qtbot, w, "在吗")
     w.input.setPlainText("   ")
     qtbot.waitUntil(lambda: w.replies.count() == 0, timeout=5000)
     assert w.chips.text() == ""

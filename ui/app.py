@@ -1,18 +1,37 @@
-"""Start the sidebar: engine thread + window. `kefu` with no arguments lands here."""
+"""Start the sidebar: engine thread, window, search popup, tray, hotkeys, clipboard watch.
+`kefu` with no arguments lands here.
+
+All OS work goes through the ports in assistant/platform (selected at start and logged); tests
+pass fakes. Everything here runs on the GUI thread; the engine runs on its own QThread and the
+hotkey listener on an OS thread, both talking to us through queued signals only.
+"""
 from __future__ import annotations
 
 import logging
 import os
 import sys
+import time
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QRect, QTimer, Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from assistant import paths
+from assistant import platform as osplatform
 from assistant.engine import Conversation
+from assistant.platform.detect import UNKNOWN, ChatPlatform, classify, profile_for
+from assistant.platform.paste import GrabJob, JobResult, PasteJob
+from assistant.platform.ports import Adapters, WindowInfo
 from ui.fonts import apply_cjk_font
-from ui.sidebar import Sidebar, copy_to_clipboard
+from ui.popup import SearchPopup
+from ui.qt_platform import HotkeyBridge, QtClipboard, QtScheduler
+from ui.settings import Settings, set_portable
+from ui.settings_dialog import SettingsDialog
+from ui.sidebar import Sidebar
+from ui.tray import Tray, app_icon
 from ui.worker import EngineThread
+
+log = logging.getLogger(__name__)
 
 
 def _display_problem() -> str | None:
@@ -25,22 +44,140 @@ def _display_problem() -> str | None:
 class App(QObject):
     """Lives in the GUI thread, so worker signals reach these slots queued (never on the worker)."""
 
-    def __init__(self, db_file=None):
+    # after a successful paste: {"source": "sidebar"|"search", "reply_id", "intent", "rank", "edited",
+    # "empathy", "text", "platform", "auto_send"} — the hook for the usage/learning log
+    reply_pasted = Signal(dict)
+
+    def __init__(self, db_file=None, adapters: Adapters | None = None, settings: Settings | None = None,
+                 clipboard=None):
         super().__init__()
+        if settings is None:
+            settings, problem = Settings.load()
+        else:
+            problem = None
+        self.settings = settings
+        self.adapters = adapters if adapters is not None else osplatform.select()
+        if clipboard is None:
+            if adapters is not None and adapters.name == "fake":
+                clipboard = adapters.clipboard
+            else:  # Windows: the real sequence number; elsewhere QClipboard's change signal
+                seq = self.adapters.clipboard.sequence if self.adapters.name == "windows" else None
+                clipboard = QtClipboard(seq)
+        self.clipboard = clipboard
+        self.scheduler = QtScheduler(self)
         self.window = Sidebar()
+        self.popup = SearchPopup()
+        self.tray = Tray(self)
         self.engine = EngineThread(db_file)
+        self.hotkeys = HotkeyBridge(self.adapters.hotkeys, self)
+        self.platform: ChatPlatform = UNKNOWN
+        self.last_external: WindowInfo | None = None  # the chat window replies go to
+        self.popup_target: WindowInfo | None = None
+        self.job: PasteJob | GrabJob | None = None
+        self.last_result: JobResult | None = None
+        self._pending_target: WindowInfo | None = None
+        self._pending_meta: dict | None = None
         self._latest = 0
+        self._latest_search = 0
+        self._entities: dict = {}
+        self.timing: dict[str, float] = {}
+        self._startup_problem = problem
+        self.ready = False
+
         worker = self.engine.worker
         worker.ready.connect(self._on_ready)
         worker.failed.connect(self._on_failed)
         worker.suggested.connect(self._on_suggested)
-        self.window.message_changed.connect(self.analyse)
-        self.window.reply_picked.connect(self._on_picked)
+        worker.searched.connect(self._on_searched)
+        w = self.window
+        w.message_changed.connect(self.analyse)
+        w.paste_requested.connect(lambda t: self.request_paste(t, None, dict(w.picked)))
+        w.paste_confirmed.connect(lambda t: self.paste(t, self._pending_target, self._pending_meta))
+        w.settings_requested.connect(self.open_settings)
+        w.dock_requested.connect(self._dock_clicked)
+        w.compact_changed.connect(self._compact_clicked)
+        w.geometry_changed.connect(self._geometry_changed)
+        w.hide_requested.connect(self.window.hide)
+        w.replies.painted.connect(lambda t: self.timing.__setitem__("painted_at", t))
+        w.title.setContextMenuPolicy(Qt.CustomContextMenu)
+        w.title.customContextMenuRequested.connect(lambda pos: self.tray.menu.popup(w.title.mapToGlobal(pos)))
+        self.popup.query_changed.connect(self.search)
+        self.popup.chosen.connect(lambda t: self.request_paste(
+            t, self.popup_target, {"source": "search", "reply_id": self.popup.chosen_hit.get("id"),
+                                   "intent": self.popup.chosen_hit.get("intent"), "rank": None,
+                                   "edited": False, "empathy": False}))
+        self.popup.closed.connect(self._popup_closed)
+        self.popup.shown.connect(lambda t: self.timing.__setitem__("popup_shown_at", t))
+        self.tray.toggle_window.connect(self.toggle_window)
+        self.tray.pause_toggled.connect(self.set_paused)
+        self.tray.settings_requested.connect(self.open_settings)
+        self.tray.quit_requested.connect(self.quit)
+        self.hotkeys.triggered.connect(self._on_hotkey)
+        self.clipboard.watch(self._on_clipboard)
+        self._poll = QTimer(self, interval=max(50, self.adapters.poll_ms))
+        self._poll.timeout.connect(self.poll_active)
+        self.dialog: SettingsDialog | None = None
+
+    # --- start / stop -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.engine.start()
+        self._apply_look(first=True)
+        self.window.show()
+        if not self.tray.show():
+            log.info("no system tray: the menu is on the sidebar title bar (right click)")
+            self.window.title.hide_btn.hide()  # hidden without a tray = lost until the next launch
+        self.tray.set_paused(self.settings.paused)
+        errors = self.hotkeys.bind(self.settings.hotkeys)
+        if self.settings.paused:
+            self.adapters.hotkeys.pause(True)
+            self.window.set_status("已暂停：不看剪贴板，不响应快捷键（托盘菜单里恢复）")
+        else:
+            self.hotkeys.start()
+        errors = {**errors, **self.hotkeys.errors}
+        if errors:
+            self.window.show_toast("快捷键不可用：" + "；".join(errors.values()), error=True)
+        notes = list(self.adapters.notes)
+        if self._startup_problem:
+            notes.append(self._startup_problem)
+        if notes:
+            log.info("platform notes: %s", notes)
+            if self._startup_problem or self.adapters.name in ("none", "wayland"):
+                self.window.show_toast("；".join(notes), error=True)
+        self.poll_active()
+        self._poll.start()
+
+    def stop(self) -> None:
+        self.scheduler.cancel_all()
+        job, self.job = self.job, None
+        if isinstance(job, PasteJob):
+            job.on_done = None
+            job._restore_if_ours()  # quitting mid-paste: still give the agent's clipboard back
+        self._poll.stop()
+        self.hotkeys.stop()
+        self.engine.stop()
+        self.tray.close()
+        self.popup.close()
+        if self.dialog is not None:
+            self.dialog.reject()
+        self._save()
+
+    def quit(self) -> None:
+        QApplication.quit()
+
+    def _save(self) -> None:
+        try:
+            self.settings.save()
+        except OSError:
+            log.exception("settings not saved")
+
+    # --- engine -----------------------------------------------------------------------------
 
     @Slot(object)
     def _on_ready(self, stats: dict) -> None:
         eng = self.engine.worker.engine
         self.window.intent_names = dict(eng.intent_names) if eng else {}
+        self.ready = True
         self.window.set_status(f"知识库：{stats.get('replies', 0)} 条话术 · 离线可用")
 
     @Slot(str)
@@ -48,29 +185,319 @@ class App(QObject):
         self.window.set_status(message)
 
     @Slot(str)
-    def _on_picked(self, text: str) -> None:
-        copy_to_clipboard(text)
-        self.window.show_toast("已复制，粘贴到聊天窗口即可")
-
-    @Slot(str)
     def analyse(self, message: str) -> None:
         if not message.strip():
             self._latest = 0
             self.window.show_suggestions(None)
             return
-        self._latest = self.engine.suggest(Conversation(message))
+        self._latest = self.engine.suggest(Conversation(message, platform=self.platform.id))
 
     @Slot(int, object)
     def _on_suggested(self, request_id: int, s) -> None:
         if request_id == self._latest:  # drop answers to messages that were replaced meanwhile
+            self._entities = dict(s.analysis.entities) if s.analysis else {}
             self.window.show_suggestions(s)
 
-    def start(self) -> None:
-        self.engine.start()
-        self.window.show()
+    @Slot(str)
+    def search(self, query: str) -> None:
+        if not query:
+            self._latest_search = 0
+            self.popup.set_results([])
+            return
+        self._latest_search = self.engine.search(query, self._entities)
 
-    def stop(self) -> None:
-        self.engine.stop()
+    @Slot(int, list)
+    def _on_searched(self, request_id: int, hits: list) -> None:
+        if request_id == self._latest_search:
+            self.popup.set_results(hits)
+
+    # --- the active window --------------------------------------------------------------------
+
+    def _own_handles(self) -> set[int]:
+        return {int(w.winId()) for w in (self.window, self.popup) if w.windowHandle() is not None}
+
+    def is_own(self, win: WindowInfo | None) -> bool:
+        return win is not None and (win.pid == os.getpid() or win.handle in self._own_handles())
+
+    @Slot()
+    def poll_active(self) -> WindowInfo | None:
+        try:
+            win = self.adapters.active_window.current()
+        except Exception:
+            log.exception("active window query failed")
+            return None
+        if win is None or self.is_own(win):
+            return None
+        moved = self.last_external is None or win.handle != self.last_external.handle or win.rect != self.last_external.rect
+        self.last_external = win
+        p = classify(win)
+        if p != self.platform or moved:
+            self.platform = p
+            self.window.set_platform(p.label, f"{win.title} · {win.process or '未知程序'}")
+            if self.settings.dock == "beside" and win.rect and p.id != "unknown":
+                self.window.dock("beside", win.rect)
+        return win
+
+    # --- clipboard watch ----------------------------------------------------------------------
+
+    def _on_clipboard(self) -> None:
+        if self.settings.paused or not self.settings.watch_clipboard or self.job is not None:
+            return  # our own paste/grab changes the clipboard: never analyse those
+        own = getattr(self.clipboard, "is_own_change", None)
+        if own is not None and own():
+            return
+        t = time.monotonic()
+        text = self.clipboard.text()
+        if text is None:
+            self.window.set_status("剪贴板里不是文字（图片或文件），已忽略")
+            return
+        if len(text) > self.settings.max_clip_chars:
+            self.window.set_status(f"复制的内容太长（{len(text)} 字），不像顾客消息，已忽略")
+            return
+        if not text.strip():
+            return
+        self.timing["clip_at"] = t
+        self.poll_active()  # the window the agent copied from is the chat to answer
+        self.window.set_message(text)
+        self.analyse(text)
+
+    # --- picking and pasting ------------------------------------------------------------------
+
+    def request_paste(self, text: str, target: WindowInfo | None = None, meta: dict | None = None) -> None:
+        """Check for 违禁词 first; paste straight away only when the reply is clean."""
+        check = self.engine.check(text)
+        self._pending_target = target
+        self._pending_meta = meta
+        if check is None:
+            self.window.show_toast("知识库还在打开，稍等一下再粘贴", error=True)
+            return
+        if not check["ok"]:
+            self.window.ask_banned(text, check)
+            if not self.window.isVisible():
+                self.window.show()
+            return
+        self.paste(text, target, meta)
+
+    def paste(self, text: str, target: WindowInfo | None = None, meta: dict | None = None) -> PasteJob | None:
+        if self.job is not None:
+            self.window.show_toast("上一次粘贴还没完成", error=True)
+            return None
+        target = target or self.last_external
+        p = classify(target) if target else UNKNOWN
+        name = p.name if p.id not in ("unknown",) else "聊天窗口"
+        self.adapters.hotkeys.pause(True)
+        self.job = PasteJob(text, target, clipboard=self.clipboard, injector=self.adapters.injector,
+                            windows=self.adapters.active_window, scheduler=self.scheduler,
+                            profile=profile_for(p.id, self.settings.send_keys),
+                            auto_send=self.settings.auto_send, platform_name=name, on_done=self._job_done)
+        self.job.meta = {**(meta or {}), "text": text, "platform": p.id, "auto_send": self.settings.auto_send}
+        return self.job.start()
+
+    def _job_done(self, result: JobResult) -> None:
+        job = self.job
+        self.job = None
+        self.last_result = result
+        self.adapters.hotkeys.pause(False)
+        if isinstance(job, GrabJob):
+            if result.ok and result.text:
+                self.last_external = job.target
+                self.timing["clip_at"] = time.monotonic()
+                self.window.set_message(result.text)
+                self.analyse(result.text)
+            else:
+                self.window.show_toast(result.message, error=True)
+            return
+        self.window.show_toast(result.message, error=not result.ok)
+        if not result.ok:
+            self.window.set_status(result.message)
+        else:
+            self.reply_pasted.emit(dict(getattr(job, "meta", {}) or {}))
+
+    @Slot()
+    def grab(self) -> None:
+        if self.settings.paused or self.job is not None:
+            return
+        win = self.adapters.active_window.current()
+        target = None if self.is_own(win) else win
+        self.adapters.hotkeys.pause(True)
+        self.job = GrabJob(target, clipboard=self.clipboard, injector=self.adapters.injector,
+                           windows=self.adapters.active_window, scheduler=self.scheduler,
+                           on_done=self._job_done)
+        self.job.start()
+
+    # --- search popup -------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_hotkey(self, name: str) -> None:
+        if name == "search":
+            self.open_search()
+        elif name == "grab":
+            self.grab()
+
+    def open_search(self) -> None:
+        self.timing["hotkey_at"] = time.monotonic()
+        win = self.adapters.active_window.current()  # before the popup takes the focus
+        self.popup_target = win if win is not None and not self.is_own(win) else self.last_external
+        if self.popup_target is not None:
+            self.last_external = self.popup_target
+        self.popup.open()
+        QTimer.singleShot(0, self, self._ensure_popup_focus)
+        if self.popup.edit.text().strip():
+            self.search(self.popup.edit.text().strip())
+
+    def _ensure_popup_focus(self) -> None:
+        self._force_activate(self.popup)
+
+    def _force_activate(self, widget) -> None:
+        """X11 WMs may refuse an application's activation request; ask as a pager would."""
+        if widget.isVisible() and not widget.isActiveWindow():
+            try:
+                self.adapters.active_window.activate(WindowInfo(int(widget.winId()), pid=os.getpid()))
+            except Exception:
+                log.exception("activation of our own window")
+
+    def _popup_closed(self) -> None:
+        if self.popup_target is not None:  # give the focus back to the chat
+            try:
+                self.adapters.active_window.activate(self.popup_target)
+            except Exception:
+                log.exception("re-activate after popup")
+
+    # --- window, tray, settings ---------------------------------------------------------------
+
+    def toggle_window(self) -> None:
+        if self.window.isVisible():
+            self.window.hide()
+        else:
+            self.bring_to_front()
+
+    def bring_to_front(self) -> None:
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+        QTimer.singleShot(0, self, lambda: self._force_activate(self.window))
+
+    def set_paused(self, paused: bool) -> None:
+        self.settings.paused = paused
+        self.adapters.hotkeys.pause(paused)
+        # paused: give the keys back to the other programs (an X11 grab or RegisterHotKey would
+        # otherwise keep swallowing Alt+Q with nothing happening)
+        if paused:
+            self.hotkeys.stop()
+        else:
+            self.hotkeys.start()
+        self.tray.set_paused(paused)
+        self.window.set_status("已暂停：不看剪贴板，不响应快捷键" if paused else "已恢复监听")
+        self._save()
+
+    def _dock_clicked(self, side: str) -> None:
+        self.settings.dock = side
+        self.window.dock(side)
+        self._save()
+
+    def _compact_clicked(self, on: bool) -> None:
+        self.settings.compact = on
+        self._save()
+
+    def _geometry_changed(self) -> None:
+        g = self.window.geometry()
+        self.settings.geometry = [g.x(), g.y(), g.width(), g.height()]
+        if self.window.user_moved:
+            self.window.user_moved = False
+            self.settings.dock = "free"
+            self.window.dock_side = "free"
+        self._save()
+
+    def _apply_look(self, first: bool = False) -> None:
+        s, w = self.settings, self.window
+        w.setWindowOpacity(s.opacity)
+        w.set_compact(s.compact)
+        app = QApplication.instance()
+        if app is not None and not first:
+            apply_cjk_font(app, s.font_size)
+        if s.geometry:
+            x, y, gw, gh = s.geometry
+            screens = [sc.availableGeometry() for sc in QGuiApplication.screens()]
+            if any(r.intersects(QRect(x, y, gw, gh)) for r in screens):
+                w.setGeometry(x, y, gw, gh)
+            else:
+                w.resize(gw, gh)
+        if s.dock in ("left", "right"):
+            w.dock(s.dock)
+        elif s.dock == "beside" and self.last_external and self.last_external.rect:
+            w.dock("beside", self.last_external.rect)
+        else:
+            w.dock_side = s.dock
+
+    def open_settings(self) -> SettingsDialog:
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return self.dialog
+        self.dialog = SettingsDialog(self.settings)
+        self.dialog.setAttribute(Qt.WA_DeleteOnClose, True)
+        self.dialog.accepted.connect(self._settings_accepted)
+        self.dialog.finished.connect(self._settings_closed)
+        self.dialog.open()
+        return self.dialog
+
+    def _settings_closed(self, _code: int) -> None:
+        d, self.dialog = self.dialog, None
+        if d is not None:
+            d.deleteLater()
+
+    def _settings_accepted(self) -> None:
+        d = self.sender() if isinstance(self.sender(), SettingsDialog) else self.dialog
+        self.apply_settings(d.result_settings)
+        choice = getattr(d, "portable_choice", None)
+        if choice is not None and choice != paths.is_portable():
+            try:
+                set_portable(choice)
+                self.window.show_toast("便携模式设置将在重启后生效")
+            except OSError as exc:
+                self.window.show_toast(f"无法切换便携模式：{exc}", error=True)
+
+    def apply_settings(self, s: Settings) -> None:
+        self.settings = s
+        self._apply_look()
+        errors = self.hotkeys.bind(s.hotkeys)
+        if errors:
+            self.window.show_toast("快捷键不可用：" + "；".join(errors.values()), error=True)
+        self.adapters.hotkeys.pause(s.paused)
+        self.tray.set_paused(s.paused)
+        self._save()
+
+    # --- for the end-to-end tests (KEFU_TEST_IPC=1) -------------------------------------------
+
+    def debug_state(self) -> dict:
+        w = self.window
+        rect = None
+        if w.replies.count():
+            r = w.replies.visualItemRect(w.replies.item(0))
+            c = w.replies.viewport().mapToGlobal(r.center())
+            rect = [c.x(), c.y()]
+        return {
+            "ready": self.ready,
+            "status": w.status.text(),
+            "toast": w.toast.text(),
+            "message": w.input.toPlainText(),
+            "replies": [w.final_text(i) for i in range(w.replies.count())],
+            "chips": w.chips.texts(),
+            "platform": self.platform.id,
+            "platform_label": w.title.platform.text(),
+            "popup_visible": self.popup.isVisible(),
+            "popup_results": self.popup.results.count(),
+            "popup_texts": [self.popup.results.item(i).data(Qt.UserRole + 1) for i in range(self.popup.results.count())],
+            "popup_wid": int(self.popup.winId()),
+            "popup_query": self.popup.edit.text(),
+            "sidebar_visible": w.isVisible(),
+            "sidebar_wid": int(w.winId()),
+            "first_reply_at": rect,
+            "busy": self.job is not None,
+            "last_result": None if self.last_result is None else
+            {"ok": self.last_result.ok, "message": self.last_result.message, "steps": self.last_result.steps},
+            "timing": dict(self.timing),
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,13 +507,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(filename=str(paths.log_path()), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    adapters = osplatform.select()  # before QApplication: pynput on macOS (desktop-pitfalls §1.11)
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("客服助手")
-    apply_cjk_font(app)
-    main_app = App()
+    app.setQuitOnLastWindowClosed(False)  # hiding the sidebar to the tray is not quitting
+    app.setWindowIcon(app_icon())
+    from ui.single import SingleInstance
+
+    main_app = None
+    single = SingleInstance(state=lambda: main_app.debug_state() if main_app else {"ready": False})
+    if not single.acquire():
+        print("客服助手已经在运行：已把它调到前面。")
+        return 0
+    settings, problem = Settings.load()
+    apply_cjk_font(app, settings.font_size)
+    main_app = App(adapters=adapters, settings=settings)
+    main_app._startup_problem = problem
+    single.show_requested.connect(main_app.bring_to_front)
     main_app.start()
     code = app.exec()
     main_app.stop()
+    single.release()
     return code
 
 

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 class EngineWorker(QObject):
     ready = Signal(object)  # Engine is open; payload: kb stats dict
     suggested = Signal(int, object)  # request id, Suggestions
-    searched = Signal(int, list)  # request id, hits
+    searched = Signal(int, list)  # request id, hits (each with "filled"/"missing" for the entities)
     failed = Signal(str)  # user-facing message
 
     def __init__(self, db_file=None):
@@ -42,12 +42,15 @@ class EngineWorker(QObject):
             log.exception("suggest failed")
             self.failed.emit(f"分析出错：{exc}")
 
-    @Slot(int, str)
-    def search(self, request_id: int, query: str) -> None:
+    @Slot(int, str, object)
+    def search(self, request_id: int, query: str, entities: dict | None = None) -> None:
         if self.engine is None:
             return
         try:
-            self.searched.emit(request_id, self.engine.search(query, limit=9))
+            hits = self.engine.search(query, limit=9)
+            for h in hits:  # fill the template with what the current customer message gave us
+                h["filled"], h["missing"] = self.engine.fill(h["text"], entities or {})
+            self.searched.emit(request_id, hits)
         except Exception as exc:
             log.exception("search failed")
             self.failed.emit(f"搜索出错：{exc}")
@@ -57,7 +60,7 @@ class EngineThread(QObject):
     """Owns the worker thread; the window talks to it through queued signals only."""
 
     request_suggest = Signal(int, object)
-    request_search = Signal(int, str)
+    request_search = Signal(int, str, object)
 
     def __init__(self, db_file=None, parent=None):
         super().__init__(parent)
@@ -79,10 +82,16 @@ class EngineThread(QObject):
         self.request_suggest.emit(self._next, conv)
         return self._next
 
-    def search(self, query: str) -> int:
+    def search(self, query: str, entities: dict | None = None) -> int:
         self._next += 1
-        self.request_search.emit(self._next, query)
+        self.request_search.emit(self._next, query, dict(entities or {}))
         return self._next
+
+    def check(self, draft: str) -> dict | None:
+        """违禁词 check. Called on the GUI thread: Engine.check is an in-memory regex (µs), no SQL.
+        None while the engine is still opening."""
+        eng = self.worker.engine
+        return eng.check(draft) if eng is not None else None
 
     def stop(self) -> None:
         if self.thread.isRunning():

@@ -1,0 +1,68 @@
+"""Screenshots of the sidebar beside the test chat window on a 1920×1080 Xvfb + openbox desktop.
+
+    .venv/bin/python tests/e2e/make_screenshots.py            # writes docs/screenshots/*.png
+
+Same machinery as the e2e tests: the real app, the test chat window, xdotool copying the message.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from desktop import ROOT, Chat, SidebarProc, XDesktop, wait_for  # noqa: E402
+
+SCENES = {
+    "presale": "你好，这款保温杯能装开水吗？容量多大，有没有粉色的？",
+    "complaint": "你们怎么回事！！买的杯子收到就是碎的，订单号 3254857712345678，找客服半天没人回，"
+                 "再不给我处理我就去投诉给差评！",
+}
+
+
+def paint_background(display: str) -> None:
+    from Xlib import display as xdisplay
+
+    d = xdisplay.Display(display)
+    root = d.screen().root
+    root.change_attributes(background_pixel=0x2F4F6F)
+    root.clear_area(0, 0, 0, 0)
+    d.sync()
+    d.close()
+
+
+def main(out_dir: Path = ROOT / "docs" / "screenshots") -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    desk = XDesktop(1920, 1080).start()
+    home = Path(tempfile.mkdtemp(prefix="kefu-shots-"))
+    sidebar = None
+    try:
+        paint_background(desk.display)
+        from assistant import kb
+
+        kb.build(home / "knowledge.db")
+        chat = Chat(desk, home / "chat.sock", geometry=(430, 110, 1020, 860))
+        sidebar = SidebarProc(desk, home, settings={"dock": "right", "geometry": [1480, 0, 440, 1080]})
+        for name, message in SCENES.items():
+            chat.clear()
+            chat.show(message)
+            chat.copy_history()
+            sidebar.wait(lambda s: s["message"] == message and s["replies"], f"suggestions for {name}")
+            sidebar.wait(lambda s: s["timing"].get("painted_at", 0) > 0, "painted")
+            chat.focus_input()
+            wait_for(lambda: desk.active_window() == chat.wid, what="chat in front")
+            path = out_dir / f"{name}.png"
+            desk.screenshot(path)
+            print("wrote", path)
+    finally:
+        if sidebar is not None:
+            sidebar.stop()
+        desk.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")

@@ -1,0 +1,133 @@
+"""The X11 adapters against the real X server and the test chat window (no sidebar process)."""
+import os
+import threading
+
+import pytest
+
+from desktop import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def x11(xdesktop, monkeypatch):
+    monkeypatch.setenv("DISPLAY", xdesktop.display)
+    from assistant.platform import x11
+
+    return x11
+
+
+def test_active_window_reports_the_chat_window(xdesktop, chat, x11):
+    chat.focus_input()
+    win = x11.X11ActiveWindow().current()
+    assert win.handle == chat.wid
+    assert "测试聊天窗口" in win.title and win.pid == chat.proc.pid
+    assert win.process.startswith("python")
+    assert win.rect[2] >= 800 and win.rect[3] >= 600
+    from assistant.platform.detect import classify
+
+    assert classify(win).id == "qianniu"
+
+
+def test_activate_brings_a_window_back_to_front(xdesktop, chat, x11, tmp_path):
+    from desktop import Chat
+
+    aw = x11.X11ActiveWindow()
+    assert aw.has_ewmh()
+    chat.focus_input()
+    target = aw.current()
+    other = Chat(xdesktop, tmp_path / "other.sock", geometry=(1000, 200, 500, 400))  # takes the focus
+    try:
+        other.focus_input()
+        assert aw.current().handle == other.wid
+        assert aw.activate(target)
+        wait_for(lambda: aw.current().handle == chat.wid, what="chat active again")
+    finally:
+        other.proc.terminate()
+        other.proc.wait(5)
+
+
+def test_injector_pastes_chinese_into_the_chat_and_sees_held_modifiers(xdesktop, chat, x11):
+    chat.clear()
+    chat.focus_input()
+    text = "亲，已为您备注：加急发货😊\n第二行"
+    xdesktop.set_clipboard(text)
+    inj = x11.X11TextInjector()
+    inj.paste()
+    assert wait_for(lambda: chat.state()["input"], what="pasted") == text
+    assert inj.modifiers_down() == set()
+    xdesktop.run(["xdotool", "keydown", "alt"])
+    try:
+        assert "alt" in inj.modifiers_down()
+    finally:
+        xdesktop.run(["xdotool", "keyup", "alt"])
+    xdesktop.run(["xdotool", "keydown", "F9"])  # a hotkey's own key still held
+    try:
+        assert inj.modifiers_down() == {"key"}
+    finally:
+        xdesktop.run(["xdotool", "keyup", "F9"])
+    assert inj.modifiers_down() == set()
+
+
+def test_xclip_clipboard_round_trip_and_change_counter(xdesktop, x11):
+    clip = x11.XClipClipboard()
+    xdesktop.set_clipboard("别人复制的")
+    wait_for(lambda: clip.text() == "别人复制的", what="clipboard text")
+    seq = clip.sequence()
+    snap = clip.snapshot()
+    assert clip.set_text("我们的回复")
+    assert wait_for(lambda: clip.sequence() != seq, what="sequence moved")
+    assert clip.text() == "我们的回复"
+    assert clip.restore(snap)
+    assert clip.text() == "别人复制的"
+
+
+def test_key_grab_consumes_the_hotkey_and_is_exact(xdesktop, chat, x11):
+    chat.clear()
+    chat.focus_input()
+    hot = x11.X11GrabHotkeys(xdesktop.display)
+    fired = threading.Event()
+    hot.register("alt+q", fired.set)
+    hot.start()
+    try:
+        xdesktop.key("ctrl+alt+q")  # extra modifier: not ours
+        xdesktop.key("alt+q")
+        assert fired.wait(5)
+        assert chat.state()["input"] == ""  # the chat never saw the key
+        hot2 = x11.X11GrabHotkeys(xdesktop.display)
+        hot2.register("alt+q", lambda: None)
+        hot2.start()
+        assert hot2.failed == {"alt+q": "已被其他程序占用"}
+        hot2.stop()
+    finally:
+        hot.stop()
+
+
+def test_pynput_listener_with_our_matcher_fires_under_x(xdesktop, chat, x11, monkeypatch):
+    from assistant.platform.hotkeys import PynputHotkeys, x11_vk_letter
+
+    chat.focus_input()
+    hot = PynputHotkeys(vk_letters=x11_vk_letter)
+    fired = []
+    done = threading.Event()
+    hot.register("alt+w", lambda: (fired.append("alt+w"), done.set()))
+    hot.start()
+    try:
+        xdesktop.key("ctrl+alt+w")
+        xdesktop.key("alt+w")
+        assert done.wait(5)
+        assert fired == ["alt+w"]
+    finally:
+        hot.stop()
+    assert os.environ["DISPLAY"] == xdesktop.display
+
+
+def test_selector_picks_x11_and_logs_it(xdesktop, x11, caplog):
+    import logging
+
+    from assistant import platform as osplatform
+
+    caplog.set_level(logging.INFO, logger="assistant.platform")
+    a = osplatform.select("linux", {"DISPLAY": xdesktop.display})
+    assert a.name == "x11" and type(a.hotkeys).__name__ == "X11GrabHotkeys"
+    assert "platform adapters: x11" in caplog.text

@@ -1,0 +1,165 @@
+"""Settings dialog: hotkeys (with a live conflict check), dock side, opacity, auto-send and the
+send key per platform, portable mode, font size."""
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QKeySequenceEdit,
+    QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from assistant import paths
+from assistant.platform.detect import PLATFORM_CHOICES
+from assistant.platform.hotkeys import check_conflicts, parse_combo
+from ui.settings import DOCK_CHOICES, HOTKEY_NAMES, Settings
+
+SEND_KEYS = [("enter", "回车"), ("ctrl+enter", "Ctrl+回车")]
+
+
+def qt_to_combo(seq: QKeySequence) -> str:
+    """QKeySequence ("Alt+W", "Meta+F2") → our combo text ("alt+w"); "" when empty."""
+    s = seq.toString(QKeySequence.PortableText)
+    if not s:
+        return ""
+    s = s.split(",")[0].strip()
+    try:
+        return str(parse_combo(s.replace("Meta", "Win")))
+    except ValueError:
+        return s.lower()
+
+
+def combo_to_qt(combo: str) -> QKeySequence:
+    if not combo:
+        return QKeySequence()
+    try:
+        label = parse_combo(combo).label().replace("Win+", "Meta+")
+    except ValueError:
+        return QKeySequence()
+    return QKeySequence.fromString(label, QKeySequence.PortableText)
+
+
+class HotkeyField(QWidget):
+    def __init__(self, combo: str, parent=None):
+        super().__init__(parent)
+        self.edit = QKeySequenceEdit(combo_to_qt(combo))
+        self.edit.setMaximumSequenceLength(1)
+        self.clear_btn = QPushButton("清除")
+        self.clear_btn.clicked.connect(self.edit.clear)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.clear_btn)
+
+    def combo(self) -> str:
+        return qt_to_combo(self.edit.keySequence())
+
+    def set_combo(self, combo: str) -> None:
+        self.edit.setKeySequence(combo_to_qt(combo))
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, portable: bool | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("客服助手 · 设置")
+        self.setWindowFlag(Qt.WindowStaysOnTopHint, True)
+        self.original = settings
+        self.result_settings = copy.deepcopy(settings)
+
+        self.hotkeys = {name: HotkeyField(settings.hotkeys.get(name, "")) for name in HOTKEY_NAMES}
+        self.conflicts = QLabel()
+        self.conflicts.setWordWrap(True)
+        self.conflicts.setStyleSheet("color:#c62828;")
+        hk = QGroupBox("全局快捷键")
+        f = QFormLayout(hk)
+        for name, label in HOTKEY_NAMES.items():
+            f.addRow(label, self.hotkeys[name])
+            self.hotkeys[name].edit.keySequenceChanged.connect(self._check)
+        f.addRow(self.conflicts)
+        tip = QLabel("避免 Ctrl+Alt（等于 AltGr）、Ctrl+空格 / Ctrl+Shift / Ctrl+. 等输入法快捷键。")
+        tip.setWordWrap(True)
+        tip.setStyleSheet("color:#78909c;")
+        f.addRow(tip)
+
+        self.dock = QComboBox()
+        for key, label in DOCK_CHOICES:
+            self.dock.addItem(label, key)
+        self.dock.setCurrentIndex(max(0, self.dock.findData(settings.dock)))
+        self.opacity = QSlider(Qt.Horizontal)
+        self.opacity.setRange(30, 100)
+        self.opacity.setValue(round(settings.opacity * 100))
+        self.opacity_label = QLabel(f"{self.opacity.value()}%")
+        self.opacity.valueChanged.connect(lambda v: self.opacity_label.setText(f"{v}%"))
+        op_row = QHBoxLayout()
+        op_row.addWidget(self.opacity, 1)
+        op_row.addWidget(self.opacity_label)
+        self.font_size = QSpinBox()
+        self.font_size.setRange(8, 20)
+        self.font_size.setValue(settings.font_size)
+        self.compact = QCheckBox("精简模式（只看标签和话术）")
+        self.compact.setChecked(settings.compact)
+        look = QGroupBox("窗口")
+        f2 = QFormLayout(look)
+        f2.addRow("停靠位置", self.dock)
+        f2.addRow("不透明度", op_row)
+        f2.addRow("字号", self.font_size)
+        f2.addRow(self.compact)
+
+        self.watch = QCheckBox("复制顾客消息时自动分析")
+        self.watch.setChecked(settings.watch_clipboard)
+        self.auto_send = QCheckBox("粘贴后自动发送")
+        self.auto_send.setChecked(settings.auto_send)
+        self.send_keys: dict[str, QComboBox] = {}
+        paste = QGroupBox("粘贴与发送")
+        f3 = QFormLayout(paste)
+        f3.addRow(self.watch)
+        f3.addRow(self.auto_send)
+        for pid, name in PLATFORM_CHOICES:
+            cb = QComboBox()
+            for key, label in SEND_KEYS:
+                cb.addItem(label, key)
+            cb.setCurrentIndex(max(0, cb.findData(settings.send_keys.get(pid, "enter"))))
+            cb.setEnabled(settings.auto_send)
+            self.auto_send.toggled.connect(cb.setEnabled)
+            self.send_keys[pid] = cb
+            f3.addRow(f"{name} 发送键", cb)
+
+        self.portable = QCheckBox("便携模式：数据放在程序旁的 kefu-data 文件夹（重启后生效）")
+        self.portable.setChecked(paths.is_portable() if portable is None else portable)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Ok).setText("保存")
+        self.buttons.button(QDialogButtonBox.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        for w in (hk, look, paste, self.portable, self.buttons):
+            lay.addWidget(w)
+        self._check()
+
+    def combos(self) -> dict[str, str]:
+        return {name: f.combo() for name, f in self.hotkeys.items()}
+
+    def _check(self, *_) -> dict[str, str]:
+        problems = check_conflicts(self.combos())
+        self.conflicts.setText("\n".join(f"{HOTKEY_NAMES[n]}：{p}" for n, p in problems.items()))
+        self.conflicts.setVisible(bool(problems))
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(not problems)
+        return problems
+
+    def accept(self) -> None:
+        if self._check():
+            return
+        s = self.result_settings
+        s.hotkeys = self.combos()
+        s.dock = self.dock.currentData()
+        s.opacity = self.opacity.value() / 100
+        s.font_size = self.font_size.value()
+        s.compact = self.compact.isChecked()
+        s.watch_clipboard = self.watch.isChecked()
+        s.auto_send = self.auto_send.isChecked()
+        s.send_keys = {pid: cb.currentData() for pid, cb in self.send_keys.items()}
+        self.portable_choice = self.portable.isChecked()
+        super().accept()

@@ -1,0 +1,672 @@
+"""The stats window: top replies, unused replies, intents, response times and knowledge gaps.
+
+Charts are drawn with QPainter (QtCharts is not in pyside6-essentials, matplotlib would add
+~40 MB to the frozen build). The report comes from ``assistant.stats.compute`` on a worker
+thread with its own connection; the window never blocks on the database. Each knowledge gap has a
+"新建话术" button that opens a small dialog saving a user reply (``assistant.usage.add_user_reply``);
+``reply_created`` tells the app to reload its engine.
+
+    python -m ui.stats_view            # opens the window on the current data directory
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QFrame,
+    QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+    QTableWidget, QTableWidgetItem, QTabWidget, QToolTip, QVBoxLayout, QWidget,
+)
+
+from assistant import paths, stats, usage
+from assistant.db import KBError, connect
+from assistant.response_time import local_midnight
+
+log = logging.getLogger(__name__)
+
+PERIODS = [("今天", "today"), ("近 7 天", "7d"), ("近 30 天", "30d"), ("全部", "all")]
+
+STYLE = """
+QWidget#statsView { background: #f5f7fa; }
+QLabel#statsTitle { font-size: 16pt; font-weight: bold; color: #263238; }
+QLabel#statsRange { color: #78909c; }
+QFrame.card { background: white; border: 1px solid #dde3ea; border-radius: 8px; }
+QLabel.cardValue { font-size: 17pt; font-weight: bold; color: #1565c0; }
+QLabel.cardValueWarn { font-size: 17pt; font-weight: bold; color: #c62828; }
+QLabel.cardCaption { color: #607d8b; }
+QLabel.note { color: #546e7a; }
+QLabel#statsStatus { color: #2e7d32; }
+QLabel#statsStatus[error="true"] { color: #c62828; }
+QTabWidget::pane { border: 1px solid #dde3ea; border-radius: 6px; background: white; top: -1px; }
+QTabBar::tab { padding: 6px 16px; color: #455a64; }
+QTabBar::tab:selected { color: #0d47a1; font-weight: bold; }
+QTableWidget { background: white; alternate-background-color: #f7f9fb; gridline-color: #eceff1;
+               border: none; }
+QHeaderView::section { background: #eef2f6; color: #37474f; padding: 4px 6px; border: none;
+                       border-right: 1px solid #dde3ea; font-weight: bold; }
+QPushButton { padding: 4px 12px; }
+QPushButton#gapButton { padding: 2px 10px; color: #0d47a1; }
+"""
+
+
+def fmt_secs(v) -> str:
+    if v is None:
+        return "—"
+    if v < 10:
+        return f"{v:.1f} 秒"
+    if v < 60:
+        return f"{v:.0f} 秒"
+    v = int(round(v))
+    return f"{v // 60} 分 {v % 60:02d} 秒" if v < 3600 else f"{v // 3600} 小时 {v % 3600 // 60:02d} 分"
+
+
+# --- a bar chart with QPainter ----------------------------------------------------------------
+
+class BarChart(QWidget):
+    """Horizontal bars: a label column, bars scaled to the largest value, the value after each
+    bar, an optional dashed marker (e.g. the 30 s target). Long labels are elided; hover shows
+    the full text."""
+
+    def __init__(self, title: str = "", color: str = "#1e88e5", parent=None):
+        super().__init__(parent)
+        self.title = title
+        self.color = QColor(color)
+        self.rows: list[tuple[str, float, str]] = []
+        self.marker: float | None = None
+        self.marker_label = ""
+        self.empty_text = "暂无数据"
+        self.under_color = "#26a69a"  # bars within the marker (e.g. answered within the target)
+        self.setMouseTracking(True)
+        self.setMinimumHeight(120)
+
+    def set_data(self, rows: list[tuple[str, float, str]], *, marker: float | None = None,
+                 marker_label: str = "") -> None:
+        """rows: (label, value, value text)."""
+        self.rows = [(str(a), float(b or 0.0), str(c)) for a, b, c in rows]
+        self.marker, self.marker_label = marker, marker_label
+        self.updateGeometry()
+        self.update()
+
+    def _metrics(self):
+        fm = QFontMetrics(self.font())
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        tfm = QFontMetrics(title_font)
+        row_h = fm.height() + 10
+        top = (tfm.height() + 10) if self.title else 4
+        if self.marker is not None:
+            top += fm.height() + 2
+        return fm, title_font, tfm, row_h, top
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        fm, _, _, row_h, top = self._metrics()
+        return QSize(420, top + max(1, len(self.rows)) * row_h + 8)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(260, min(self.sizeHint().height(), 160))
+
+    def _layout(self):
+        fm, _, _, row_h, top = self._metrics()
+        w = self.width()
+        label_w = min(max((fm.horizontalAdvance(r[0]) for r in self.rows), default=40) + 12, int(w * 0.42))
+        value_w = max((fm.horizontalAdvance(r[2]) for r in self.rows), default=20) + 10
+        bar_x = label_w + 8
+        bar_w = max(20, w - bar_x - value_w - 8)
+        return fm, row_h, top, label_w, bar_x, bar_w
+
+    def paintEvent(self, e):  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        fm, title_font, tfm, _, _ = self._metrics()
+        if self.title:
+            p.setFont(title_font)
+            p.setPen(QColor("#37474f"))
+            p.drawText(QRectF(4, 2, self.width() - 8, tfm.height() + 4), Qt.AlignLeft | Qt.AlignVCenter,
+                       self.title)
+            p.setFont(self.font())
+        if not self.rows:
+            p.setPen(QColor("#90a4ae"))
+            p.drawText(self.rect(), Qt.AlignCenter, self.empty_text)
+            return
+        fm, row_h, top, label_w, bar_x, bar_w = self._layout()
+        vmax = max(max(v for _, v, _ in self.rows), self.marker or 0.0) or 1.0
+        if self.marker is not None:  # behind the bars and their values
+            x = bar_x + bar_w * self.marker / vmax
+            pen = QPen(QColor("#e57373"))
+            pen.setStyle(Qt.DashLine)
+            pen.setWidthF(1.2)
+            p.setPen(pen)
+            p.drawLine(QPointF(x, top - 2), QPointF(x, top + len(self.rows) * row_h))
+            p.setPen(QColor("#c62828"))
+            mw = fm.horizontalAdvance(self.marker_label) + 4
+            p.drawText(QRectF(min(max(0.0, x - mw / 2), self.width() - mw), top - fm.height() - 2, mw,
+                              fm.height()), Qt.AlignCenter, self.marker_label)
+        for i, (label, value, vtext) in enumerate(self.rows):
+            y = top + i * row_h
+            p.setPen(QColor("#455a64"))
+            shown = fm.elidedText(label, Qt.ElideRight, label_w - 4)
+            p.drawText(QRectF(0, y, label_w, row_h), Qt.AlignRight | Qt.AlignVCenter, shown)
+            length = bar_w * value / vmax
+            bar = QRectF(bar_x, y + 4, max(2.0, length), row_h - 8)
+            color = QColor(self.color)
+            if self.marker is not None:
+                color = QColor("#e53935") if value > self.marker else QColor(self.under_color)
+            p.setPen(Qt.NoPen)
+            p.setBrush(color)
+            p.drawRoundedRect(bar, 3, 3)
+            text_rect = QRectF(bar_x + length + 4, y + 3, fm.horizontalAdvance(vtext) + 6, row_h - 6)
+            p.setBrush(QColor(255, 255, 255, 230))
+            p.drawRect(text_rect)
+            p.setPen(QColor("#263238"))
+            p.drawText(text_rect, Qt.AlignCenter, vtext)
+
+    def row_at(self, y: float) -> int | None:
+        if not self.rows:
+            return None
+        _, row_h, top, *_ = self._layout()
+        i = int((y - top) // row_h)
+        return i if 0 <= i < len(self.rows) and y >= top else None
+
+    def event(self, e):
+        if e.type() == e.Type.ToolTip:
+            i = self.row_at(e.position().y() if hasattr(e, "position") else e.pos().y())
+            if i is not None:
+                label, _, vtext = self.rows[i]
+                QToolTip.showText(e.globalPos(), f"{label}：{vtext}", self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
+
+class Card(QFrame):
+    def __init__(self, caption: str, parent=None):
+        super().__init__(parent)
+        self.setProperty("class", "card")
+        self.value = QLabel("—")
+        self.value.setProperty("class", "cardValue")
+        self.caption = QLabel(caption)
+        self.caption.setProperty("class", "cardCaption")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 8, 14, 8)
+        lay.setSpacing(2)
+        lay.addWidget(self.value)
+        lay.addWidget(self.caption)
+
+    def set(self, value: str, warn: bool = False) -> None:
+        self.value.setText(value)
+        cls = "cardValueWarn" if warn else "cardValue"
+        if self.value.property("class") != cls:
+            self.value.setProperty("class", cls)
+            self.value.style().unpolish(self.value)
+            self.value.style().polish(self.value)
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectRows)
+    t.setAlternatingRowColors(True)
+    t.setWordWrap(True)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setHighlightSections(False)
+    return t
+
+
+def _item(value, align_right: bool = False, tip: str | None = None) -> QTableWidgetItem:
+    it = QTableWidgetItem()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        it.setData(Qt.DisplayRole, value)  # sorts as a number
+    else:
+        it.setText("" if value is None else str(value))
+    if align_right:
+        it.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    if tip:
+        it.setToolTip(tip)
+    return it
+
+
+def _fill(t: QTableWidget, rows: list[list[QTableWidgetItem]]) -> None:
+    sorting = t.isSortingEnabled()
+    t.setSortingEnabled(False)  # rows must not move while they are being filled
+    t.clearContents()
+    t.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, it in enumerate(cells):
+            t.setItem(r, c, it)
+    t.setSortingEnabled(sorting)
+
+
+def _fit(t: QTableWidget, stretch: list[int]) -> None:
+    h = t.horizontalHeader()
+    for c in range(t.columnCount()):
+        h.setSectionResizeMode(c, QHeaderView.Stretch if c in stretch else QHeaderView.ResizeToContents)
+    t.resizeRowsToContents()
+
+
+# --- create a reply from a gap ----------------------------------------------------------------
+
+class CreateReplyDialog(QDialog):
+    """Intent, title, text and trigger phrasings (the gap's questions) → a user reply."""
+
+    saved = Signal(int)
+
+    def __init__(self, db_file: Path, gap: dict | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("从知识缺口新建话术")
+        self.db_file = Path(db_file)
+        self.reply_id: int | None = None
+        gap = gap or {}
+        self.intent = QComboBox()
+        conn = connect(self.db_file)
+        try:
+            intents = [(r[0], r[1]) for r in conn.execute("SELECT id, name_zh FROM intents ORDER BY id")]
+        finally:
+            conn.close()
+        for iid, name in intents:
+            self.intent.addItem(f"{name}（{iid}）", iid)
+        if gap.get("intent"):
+            i = self.intent.findData(gap["intent"])
+            if i >= 0:
+                self.intent.setCurrentIndex(i)
+        self.title = QLineEdit((gap.get("example") or "")[:14])
+        self.title.setPlaceholderText("在列表里显示的短标题")
+        self.body = QPlainTextEdit()
+        self.body.setPlaceholderText("写给顾客的回复。可以用 {顾客称呼}、{订单号}、{商品} 等变量。")
+        self.body.setMinimumHeight(90)
+        self.triggers = QPlainTextEdit("\n".join(gap.get("messages") or []))
+        self.triggers.setToolTip("顾客可能怎么问，一行一个；之后这些问法会推荐这条话术")
+        self.triggers.setMinimumHeight(80)
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("可选，例如 hwjs（输入 /hwjs 搜索）")
+        self.error = QLabel()
+        self.error.setStyleSheet("color:#c62828;")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("意图", self.intent)
+        form.addRow("标题", self.title)
+        form.addRow("话术内容", self.body)
+        form.addRow("顾客问法", self.triggers)
+        form.addRow("快捷码", self.code)
+        buttons = QDialogButtonBox()
+        self.save_btn = buttons.addButton("保存话术", QDialogButtonBox.AcceptRole)
+        buttons.addButton("取消", QDialogButtonBox.RejectRole)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        hint = QLabel("为这组顾客问题写一条回复。保存后，这些问法就会推荐它（侧边栏重新载入知识库后生效）。")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color:#546e7a;")
+        lay = QVBoxLayout(self)
+        lay.addWidget(hint)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+        self.resize(560, 480)
+        self.body.setFocus()
+
+    def save(self) -> None:
+        try:
+            conn = connect(self.db_file)
+            try:
+                rid = usage.add_user_reply(
+                    conn, intent=self.intent.currentData(), body=self.body.toPlainText(),
+                    title=self.title.text(), triggers=self.triggers.toPlainText().splitlines(),
+                    code=self.code.text())
+            finally:
+                conn.close()
+        except (ValueError, KBError) as exc:
+            self.error.setText(str(exc))
+            return
+        self.reply_id = rid
+        self.saved.emit(rid)
+        self.accept()
+
+
+# --- the window -------------------------------------------------------------------------------
+
+class _Loader(QObject):
+    done = Signal(int, object)  # request id, report dict or the exception
+
+
+class StatsView(QWidget):
+    loaded = Signal(dict)
+    reply_created = Signal(int)  # a user reply was saved: the app should reload its engine
+
+    def __init__(self, db_file: Path | str | None = None, *, period: str = "7d", settings: dict | None = None,
+                 parent=None):
+        super().__init__(parent)
+        self.setObjectName("statsView")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setWindowTitle("客服助手 · 使用统计")
+        self.setStyleSheet(STYLE)
+        self.db_file = Path(db_file) if db_file else paths.db_path()
+        self.settings = usage.learning_settings(settings)
+        self.report: dict | None = None
+        self._req = 0
+        self._loader = _Loader(self)
+        self._loader.done.connect(self._on_loaded)
+
+        title = QLabel("使用统计")
+        title.setObjectName("statsTitle")
+        self.range = QLabel()
+        self.range.setObjectName("statsRange")
+        self.period = QComboBox()
+        for name, value in PERIODS:
+            self.period.addItem(name, value)
+        self.period.setCurrentIndex(max(0, self.period.findData(period)))
+        self.period.currentIndexChanged.connect(lambda _i: self.load())
+        self.refresh_btn = QPushButton("刷新")
+        self.refresh_btn.clicked.connect(self.load)
+        self.export_btn = QPushButton("导出报表…")
+        self.export_btn.setToolTip("全部统计导出为 Excel（每项一页）或 CSV")
+        self.export_btn.clicked.connect(lambda: self.export())
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addSpacing(12)
+        head.addWidget(self.range, 1)
+        head.addWidget(QLabel("时间："))
+        head.addWidget(self.period)
+        head.addWidget(self.refresh_btn)
+        head.addWidget(self.export_btn)
+
+        self.cards = {k: Card(c) for k, c in [
+            ("messages", "顾客消息"), ("answered", "采用了推荐"), ("first", "首次响应（平均）"),
+            ("avg", "平均响应"), ("late", f"超过 {self.settings['warn_after_s']:.0f} 秒的回复"),
+            ("gaps", "知识缺口（组）")]}
+        cards = QHBoxLayout()
+        cards.setSpacing(10)
+        for c in self.cards.values():
+            cards.addWidget(c, 1)
+
+        self.tabs = QTabWidget()
+        # overview: four charts
+        self.top_chart = BarChart("常用话术（用于几条消息）", "#1e88e5")
+        self.intent_chart = BarChart("顾客在问什么（意图）", "#43a047")
+        self.resp_chart = BarChart("每日平均响应时间", "#fb8c00")
+        self.gap_chart = BarChart("知识缺口（出现次数）", "#8e24aa")
+        overview = QWidget()
+        grid = QGridLayout(overview)
+        grid.setContentsMargins(12, 10, 12, 10)
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(14)
+        grid.addWidget(self.top_chart, 0, 0)
+        grid.addWidget(self.intent_chart, 0, 1)
+        grid.addWidget(self.resp_chart, 1, 0)
+        grid.addWidget(self.gap_chart, 1, 1)
+        self.tabs.addTab(overview, "概览")
+
+        self.top_table = _table(["#", "标题", "话术内容", "快捷码", "意图", "用于消息", "修改", "展示", "采用率",
+                                 "最近使用"])
+        self.top_table.setWordWrap(False)
+        self.top_table.setTextElideMode(Qt.ElideRight)
+        self.tabs.addTab(self.top_table, "常用话术")
+
+        unused = QWidget()
+        ul = QVBoxLayout(unused)
+        self.unused_note = QLabel()
+        self.unused_note.setProperty("class", "note")
+        self.unused_note.setWordWrap(True)
+        self.unused_table = _table(["标题", "快捷码", "意图", "来源", "展示次数"])
+        ul.addWidget(self.unused_note)
+        ul.addWidget(self.unused_table, 1)
+        self.tabs.addTab(unused, "没用过的话术")
+
+        self.intent_table = _table(["意图", "消息", "采用了推荐", "占比"])
+        self.tabs.addTab(self.intent_table, "意图")
+
+        resp = QWidget()
+        rl = QVBoxLayout(resp)
+        self.resp_note = QLabel()
+        self.resp_note.setProperty("class", "note")
+        self.resp_note.setWordWrap(True)
+        self.resp_table = _table(["日期", "消息", "已接待", "首次响应", "平均响应", "最长", "超时", "未回复"])
+        self.resp_days_chart = BarChart("", "#26a69a")
+        row = QHBoxLayout()
+        row.addWidget(self.resp_table, 0)
+        row.addWidget(self.resp_days_chart, 1)
+        rl.addWidget(self.resp_note)
+        rl.addLayout(row, 1)
+        self.tabs.addTab(resp, "响应时间")
+
+        gaps = QWidget()
+        gl = QVBoxLayout(gaps)
+        top = QHBoxLayout()
+        self.gap_note = QLabel()
+        self.gap_note.setProperty("class", "note")
+        self.gap_note.setWordWrap(True)
+        self.gap_export_btn = QPushButton("导出缺口清单…")
+        self.gap_export_btn.setToolTip("给每周案例复盘用：Excel 或 CSV")
+        self.gap_export_btn.clicked.connect(lambda: self.export(["知识缺口"]))
+        top.addWidget(self.gap_note, 1)
+        top.addWidget(self.gap_export_btn)
+        self.gap_table = _table(["代表问题", "次数", "未采用", "意图", "最高分", "相似问法", ""])
+        gl.addLayout(top)
+        gl.addWidget(self.gap_table, 1)
+        self.tabs.addTab(gaps, "知识缺口")
+
+        for t in (self.top_table, self.unused_table, self.intent_table):
+            t.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # keep the report's order
+            t.setSortingEnabled(True)  # until a header is clicked
+        self.status = QLabel()
+        self.status.setObjectName("statsStatus")
+        self.status.setWordWrap(True)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 10)
+        lay.setSpacing(10)
+        lay.addLayout(head)
+        lay.addLayout(cards)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(self.status)
+        self.resize(1180, 780)
+        self.setMinimumSize(900, 600)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def since(self, now: float | None = None) -> float | None:
+        value = self.period.currentData()
+        now = time.time() if now is None else now
+        if value == "today":
+            return local_midnight(now)
+        return stats.parse_since(value, now=now)
+
+    def load(self) -> int:
+        """Compute the report on a worker thread; ``loaded`` fires when it is shown."""
+        self._req += 1
+        req, since, db_file, settings = self._req, self.since(), self.db_file, dict(self.settings)
+        self.status.setText("正在统计…")
+        self._set_error(False)
+        loader = self._loader
+
+        def work():
+            try:
+                conn = connect(db_file)
+                try:
+                    result = stats.compute(conn, since=since, settings=settings)
+                finally:
+                    conn.close()
+            except Exception as exc:  # shown in the window
+                log.exception("stats failed")
+                result = exc
+            try:
+                loader.done.emit(req, result)
+            except RuntimeError:  # the window was closed meanwhile
+                pass
+
+        threading.Thread(target=work, name="stats", daemon=True).start()
+        return req
+
+    def _set_error(self, on: bool) -> None:
+        if self.status.property("error") != on:
+            self.status.setProperty("error", on)
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)
+
+    def _on_loaded(self, req: int, result) -> None:
+        if req != self._req:
+            return  # an older request: the period changed meanwhile
+        if isinstance(result, Exception):
+            self._set_error(True)
+            self.status.setText(f"统计失败：{result}")
+            return
+        self.show_report(result)
+        self.status.setText("" if result["events"] else "还没有使用记录：在侧边栏里选用、修改、发送话术后，这里会出现统计。")
+        self.loaded.emit(result)
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def show_report(self, r: dict) -> None:
+        self.report = r
+        resp = r["response"]
+        self.range.setText(f"{r['since'] or '最早'} 至 {r['until']}")
+        self.cards["messages"].set(str(r["messages"]))
+        share = f"{r['answered'] / r['messages']:.0%}" if r["messages"] else "—"
+        self.cards["answered"].set(f"{r['answered']}（{share}）")
+        warn = resp["warn_after_s"]
+        self.cards["first"].set(fmt_secs(resp.get("first_response_s")),
+                                (resp.get("first_response_s") or 0) > warn)
+        self.cards["avg"].set(fmt_secs(resp.get("avg_response_s")), (resp.get("avg_response_s") or 0) > warn)
+        self.cards["late"].set(str(resp.get("over_warn", 0)), bool(resp.get("over_warn")))
+        self.cards["gaps"].set(str(r["gaps_total"]), bool(r["gaps_total"]))
+
+        def title_of(t):
+            return t["title"] + (f" /{t['code']}" if t.get("code") else "")
+
+        self.top_chart.set_data([(title_of(t), t["uses"], f"{t['uses']} 条") for t in r["top_replies"][:8]])
+        self.intent_chart.set_data([(i["name"], i["messages"], f"{i['messages']}（{i['share']:.0%}）")
+                                    for i in r["intents"][:8]])
+        days = resp["days"][-8:]
+        self.resp_chart.set_data([(d["date"][5:], d["avg_response_s"] or 0.0,
+                                   f"{fmt_secs(d['avg_response_s'])} · {d['handled']} 条") for d in days],
+                                 marker=warn, marker_label=f"目标 {warn:.0f} 秒")
+        self.gap_chart.set_data([(g["example"], g["count"], f"{g['count']} 次") for g in r["gaps"][:8]])
+
+        t = self.top_table
+        rows = []
+        for n, x in enumerate(r["top_replies"], 1):
+            rate = "" if x["use_rate"] is None else f"{x['use_rate']:.0%}"
+            rows.append([_item(n, True), _item(x["title"]), _item(x.get("text") or "", tip=x.get("text")),
+                         _item(x["code"] or ""), _item(x.get("intent_name") or x["intent"] or ""),
+                         _item(x["uses"], True), _item(x["edited"], True), _item(x["shown"], True),
+                         _item(rate, True), _item(x["last_used"] or "")])
+        _fill(t, rows)
+        _fit(t, [2])
+
+        t = self.unused_table
+        self.unused_note.setText(
+            f"这段时间有 {r['unused_count']} 条话术（共 {r['replies_total']} 条）没被用过。"
+            "展示过却没人选的，可以考虑改写；从没出现过的，看看触发问法是否合适，或停用。")
+        _fill(t, [[_item(u["title"]), _item(u["code"] or ""), _item(u["intent_name"]),
+                   _item("自建" if u["source"] == "user" else "默认"), _item(u["shown"], True)]
+                  for u in r["unused"]])
+        _fit(t, [0])
+
+        t = self.intent_table
+        _fill(t, [[_item(f"{i['name']}（{i['intent']}）"), _item(i["messages"], True), _item(i["answered"], True),
+                   _item(f"{i['share']:.0%}", True)] for i in r["intents"]])
+        _fit(t, [0])
+
+        t = self.resp_table
+        self.resp_note.setText(
+            f"首次响应：每段会话里顾客第一条消息到回复发出的时间；平均响应：所有回复的平均等待。"
+            f"目标 {warn:.0f} 秒以内。合计：首次响应 {fmt_secs(resp.get('first_response_s'))}，"
+            f"平均 {fmt_secs(resp.get('avg_response_s'))}，已接待 {resp.get('handled', 0)} 条。")
+        self.resp_days_chart.set_data(
+            [(d["date"][5:], d["avg_response_s"] or 0.0,
+              f"平均 {fmt_secs(d['avg_response_s'])} · 首响 {fmt_secs(d['first_response_s'])}")
+             for d in reversed(resp["days"][-31:])], marker=warn, marker_label=f"目标 {warn:.0f} 秒")
+        _fill(t, [[_item(d["date"]), _item(d["messages"], True), _item(d["handled"], True),
+                   _item(fmt_secs(d["first_response_s"]), True), _item(fmt_secs(d["avg_response_s"]), True),
+                   _item(fmt_secs(d["max_response_s"]), True), _item(d["over_warn"], True),
+                   _item(d["unanswered"], True)] for d in reversed(resp["days"])])
+        _fit(t, [])
+        t.setFixedWidth(t.horizontalHeader().length() + 2 * t.frameWidth() + t.verticalScrollBar().sizeHint().width())
+
+        t = self.gap_table
+        self.gap_note.setText(
+            f"顾客问了、但推荐里没有合适话术的问题（没有采用推荐，或最高分低于 {r['low_score']:.2f}），"
+            f"相似问法已合并，共 {r['gaps_total']} 组。可以直接“新建话术”，或导出给每周案例复盘。")
+        t.setRowCount(len(r["gaps"]))
+        for row, g in enumerate(r["gaps"]):
+            score = "" if g["best_score"] is None else f"{g['best_score']:.2f}"
+            similar = "；".join(m for m in g["messages"] if m != g["example"])
+            cells = [_item(g["example"], tip=g["example"]), _item(g["count"], True), _item(g["unanswered"], True),
+                     _item(g["intent_name"]), _item(score, True), _item(similar, tip=similar)]
+            for c, it in enumerate(cells):
+                t.setItem(row, c, it)
+            btn = QPushButton("新建话术")
+            btn.setObjectName("gapButton")
+            btn.setCursor(Qt.PointingHandCursor)
+            btn.setToolTip("用这组问题新建一条话术")
+            btn.clicked.connect(lambda _c=False, row=row: self.create_reply(row))
+            t.setCellWidget(row, 6, btn)
+        _fit(t, [0, 5])
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def create_reply(self, row: int, *, modal: bool = True) -> CreateReplyDialog:
+        gap = self.report["gaps"][row] if self.report and 0 <= row < len(self.report["gaps"]) else None
+        dlg = CreateReplyDialog(self.db_file, gap, self)
+
+        def done(rid: int) -> None:
+            btn = self.gap_table.cellWidget(row, 6)
+            if isinstance(btn, QPushButton):
+                btn.setText("已建话术")
+                btn.setEnabled(False)
+            self.status.setText(f"已新建话术 {rid}：{dlg.title.text() or '（无标题）'}")
+            self.reply_created.emit(rid)
+
+        dlg.saved.connect(done)
+        if modal:
+            dlg.open()
+        return dlg
+
+    def _ask_save_path(self, default: Path) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, "导出统计", str(default),
+                                              "Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)")
+        return path
+
+    def export(self, sections: list[str] | None = None) -> Path | None:
+        if not self.report:
+            return None
+        name = "知识缺口" if sections == ["知识缺口"] else "客服统计"
+        default = Path.home() / f"{name}-{time.strftime('%Y%m%d')}.xlsx"
+        chosen = self._ask_save_path(default)
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            path = path.with_suffix(".xlsx")
+        try:
+            stats.export(self.report, path, sections)
+        except OSError as exc:
+            self._set_error(True)
+            self.status.setText(f"导出失败：{exc}。如果文件正在 Excel 里打开，请先关掉再导出。")
+            return None
+        self._set_error(False)
+        self.status.setText(f"已导出到 {path}")
+        return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.fonts import apply_cjk_font
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    apply_cjk_font(app)
+    view = StatsView()
+    view.show()
+    view.load()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
