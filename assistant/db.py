@@ -11,7 +11,8 @@ class KBError(Exception):
     """A problem with the knowledge base the user can act on (message is user-facing)."""
 
 
-MIGRATIONS: list[str] = [
+# Each entry is a SQL script, or a function of the connection that returns one.
+MIGRATIONS: list = [
     # 1: the knowledge base
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -93,9 +94,12 @@ MIGRATIONS: list[str] = [
     # 3: search speed at 100k replies. The title's pinyin is stored so search never loads
     # pypinyin on a keystroke; token_df holds document frequencies so queries can skip tokens
     # that match half the library. Both are filled by `kefu kb build`.
-    """
-    ALTER TABLE replies ADD COLUMN title_py TEXT;
-    CREATE TABLE token_df (
+    # (Written so that it also completes a development database that already had them.)
+    lambda conn: (
+        "" if "title_py" in {r[1] for r in conn.execute("PRAGMA table_info(replies)")}
+        else "ALTER TABLE replies ADD COLUMN title_py TEXT;"
+    ) + """
+    CREATE TABLE IF NOT EXISTS token_df (
         tbl TEXT NOT NULL, term TEXT NOT NULL, doc INTEGER NOT NULL,
         PRIMARY KEY (tbl, term)) WITHOUT ROWID;
     """,
@@ -112,8 +116,9 @@ def migrate(conn: sqlite3.Connection) -> int:
     for number, script in enumerate(MIGRATIONS, start=1):
         if number <= version:
             continue
+        sql = script(conn) if callable(script) else script
         with conn:
-            conn.executescript("BEGIN;" + script + f"PRAGMA user_version = {number};COMMIT;")
+            conn.executescript("BEGIN;" + sql + f"PRAGMA user_version = {number};COMMIT;")
     return schema_version(conn)
 
 
