@@ -23,26 +23,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from assistant.engine import Conversation
+from assistant.evaluate import read_jsonl  # noqa: F401  (one JSONL reader for eval and replay)
 from assistant.usage import UsageModel, detach, learning_settings, reply_key
 
 # Our own framing around the trigger phrasings, so simulated messages are not verbatim triggers.
 PREFIXES = ["", "", "", "亲，", "你好，", "请问", "在吗，", "老板，", "客服，", "麻烦问下，"]
 SUFFIXES = ["", "", "", "？", "呢", "呀", "～", "。", "？？", "，急"]
 START_TS = 1_767_225_600.0  # fixed clock (2026-01-01) so a simulated file replays identically
-
-
-def read_jsonl(path: Path | str) -> list[dict]:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{Path(path).name} 第 {n} 行不是 JSON：{exc}") from exc
-    return rows
 
 
 def write_jsonl(rows: list[dict], path: Path | str) -> Path:
