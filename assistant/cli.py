@@ -15,10 +15,35 @@ def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def _engine(args):
+def _engine(args, learned: bool = True):
+    """The engine, ranking with the learned usage prior like the sidebar (``learned=False`` for
+    ``kefu eval``: a labelled test set measures the knowledge base, not the shop's habits)."""
     from assistant.engine import Engine
 
-    return Engine(getattr(args, "db", None) or paths.db_path())
+    eng = Engine(getattr(args, "db", None) or paths.db_path())
+    if learned:
+        _attach_learning(eng)
+    return eng
+
+
+def _attach_learning(eng) -> None:
+    """Rank with the learned usage prior, as the sidebar does; only when there is usage to learn
+    from (one indexed probe on the engine's connection, no writer thread)."""
+    import sqlite3
+
+    try:
+        row = eng.conn.execute(
+            "SELECT 1 FROM usage_events WHERE kind IN ('picked','edited','sent','dismissed') LIMIT 1").fetchone()
+    except sqlite3.Error:  # a database from before the usage log
+        return
+    if row is None:
+        return
+    from assistant.usage import UsageModel, learning_settings
+
+    s = learning_settings()
+    model = UsageModel(s["half_life_days"], s["pseudo_count"], s["other_platform_weight"])
+    model.load(eng.conn)
+    model.attach(eng, weight=s["prior_weight"])
 
 
 def _read_message(value: str) -> str:
@@ -140,7 +165,7 @@ def cmd_kb(args) -> int:
 def cmd_eval(args) -> int:
     from assistant.evaluate import evaluate, read_jsonl
 
-    eng = _engine(args)
+    eng = _engine(args, learned=False)
     items = read_jsonl(args.file)
     res = evaluate(eng, items, details=args.details)
     if args.json:

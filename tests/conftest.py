@@ -49,3 +49,13 @@ def engine(db_file):
     eng = Engine(db_file)
     yield eng
     eng.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Empty the clipboard before Qt is torn down: clipboard data a test left behind made the
+    offscreen platform segfault at interpreter exit, after every test had passed."""
+    import sys
+
+    qtgui = sys.modules.get("PySide6.QtGui")
+    if qtgui is not None and qtgui.QGuiApplication.instance() is not None:
+        qtgui.QGuiApplication.clipboard().clear()

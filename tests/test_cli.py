@@ -100,3 +100,21 @@ def test_eval_on_malformed_file_says_which_line(db_file, kefu_home, tmp_path):
     bad.write_text('{"message": "x", "intent": "other"}\n{not json\n', encoding="utf-8")
     code, _, err = kefu("eval", str(bad), home=kefu_home, check=False)
     assert code == 2 and ":2:" in err and "Traceback" not in err
+
+
+def test_suggest_ranks_with_the_learned_prior_like_the_sidebar(db_file, kefu_home, capsys):
+    from assistant import cli
+    from assistant.usage import UsageLog
+
+    def ranked(message):
+        assert cli.main(["--db", str(db_file), "suggest", message, "--json"]) == 0
+        return [r["id"] for r in json.loads(capsys.readouterr().out)["replies"]]
+
+    before = ranked("请问能装热水吗")
+    favourite = before[1]
+    with UsageLog(db_file) as log:  # the agent picked and sent the second reply three times
+        for m in ("你好，这个杯子能装热水吗", "杯子可以装开水吗", "这个能装热水吗"):
+            msg = log.received(m, intent="product_info")
+            log.picked(msg, favourite, rank=2)
+            log.sent(msg, favourite, "…")
+    assert ranked("请问能装热水吗")[0] == favourite

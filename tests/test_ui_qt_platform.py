@@ -14,6 +14,14 @@ from assistant.platform.ports import Clipboard  # noqa: E402
 from ui.qt_platform import HotkeyBridge, QtClipboard, QtScheduler  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _clear_clipboard():
+    # Leave no QMimeData of a test on the clipboard: with the offscreen platform, clipboard data
+    # still owned at interpreter exit made the process segfault after all tests had passed.
+    yield
+    QGuiApplication.clipboard().clear()
+
+
 def test_qt_clipboard_snapshot_restores_every_format(qtbot):
     clip = QtClipboard()
     assert isinstance(clip, Clipboard)

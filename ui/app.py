@@ -69,6 +69,7 @@ class App(QObject):
         self.popup = SearchPopup()
         self.tray = Tray(self)
         self.engine = EngineThread(db_file)
+        self.db_file = db_file
         self.hotkeys = HotkeyBridge(self.adapters.hotkeys, self)
         self.platform: ChatPlatform = UNKNOWN
         self.last_external: WindowInfo | None = None  # the chat window replies go to
@@ -80,6 +81,12 @@ class App(QObject):
         self._latest = 0
         self._latest_search = 0
         self._entities: dict = {}
+        self._message = ""  # the text of the latest analyse() request
+        self._usage_msg = None  # assistant.usage.MessageRef of the message on screen (learning log)
+        self._usage_text = None  # its text, so re-analysing the same message is not a new one
+        self._usage_replies: list[dict] = []
+        self._usage_empathy = ""
+        self.stats_view = None
         self.timing: dict[str, float] = {}
         self._startup_problem = problem
         self.ready = False
@@ -111,6 +118,8 @@ class App(QObject):
         self.tray.toggle_window.connect(self.toggle_window)
         self.tray.pause_toggled.connect(self.set_paused)
         self.tray.settings_requested.connect(self.open_settings)
+        self.tray.stats_requested.connect(self.open_stats)
+        self.reply_pasted.connect(self._log_pasted)
         self.tray.quit_requested.connect(self.quit)
         self.hotkeys.triggered.connect(self._on_hotkey)
         self.clipboard.watch(self._on_clipboard)
@@ -160,6 +169,8 @@ class App(QObject):
         self.popup.close()
         if self.dialog is not None:
             self.dialog.reject()
+        if self.stats_view is not None:
+            self.stats_view.close()
         self._save()
 
     def quit(self) -> None:
@@ -177,6 +188,9 @@ class App(QObject):
     def _on_ready(self, stats: dict) -> None:
         eng = self.engine.worker.engine
         self.window.intent_names = dict(eng.intent_names) if eng else {}
+        learning = self.engine.learning
+        if learning is not None:
+            self.window.set_response_timer(learning.timer, self.conversation())
         self.ready = True
         self.window.set_status(f"知识库：{stats.get('replies', 0)} 条话术 · 离线可用")
 
@@ -190,6 +204,7 @@ class App(QObject):
             self._latest = 0
             self.window.show_suggestions(None)
             return
+        self._message = message
         self._latest = self.engine.suggest(Conversation(message, platform=self.platform.id))
 
     @Slot(int, object)
@@ -197,6 +212,57 @@ class App(QObject):
         if request_id == self._latest:  # drop answers to messages that were replaced meanwhile
             self._entities = dict(s.analysis.entities) if s.analysis else {}
             self.window.show_suggestions(s)
+            self._log_suggested(self._message, s)
+
+    # --- learning log (queued in memory: the writer thread does the SQL) -------------------------
+
+    def conversation(self) -> str:
+        """The chat the agent is answering, as the response timer and the usage log name it."""
+        return self.last_external.title if self.last_external is not None else ""
+
+    def _log_suggested(self, message: str, s) -> None:
+        learning = self.engine.learning
+        if learning is None or s.analysis is None:
+            return
+        if message == self._usage_text and self._usage_msg is not None:
+            self._usage_replies = list(s.replies)  # same message analysed again: not a new one
+            return
+        ulog = learning.log
+        msg = ulog.received(message, intent=s.analysis.intent, platform=self.platform.id,
+                            conversation=self.conversation(),
+                            best_score=s.replies[0]["score"] if s.replies else None)
+        ulog.shown(msg, s.replies)
+        self._usage_msg, self._usage_text = msg, message
+        self._usage_replies = list(s.replies)
+        self._usage_empathy = s.empathy[0]["text"] if s.empathy else ""
+        self._refresh_timer()
+
+    def _refresh_timer(self) -> None:
+        if self.window.timer_label is not None:
+            self.window.timer_label.refresh()
+
+    @Slot(dict)
+    def _log_pasted(self, meta: dict) -> None:
+        learning = self.engine.learning
+        if learning is None:
+            return
+        rid = meta.get("reply_id")
+        reply = next((r for r in self._usage_replies if r.get("id") == rid), None)
+        if reply is None and meta.get("source") == "search" and (self.popup.chosen_hit or {}).get("id") == rid:
+            reply = self.popup.chosen_hit
+        if reply is None and rid is not None:
+            reply = rid
+        msg, ulog, final = self._usage_msg, learning.log, meta.get("text") or ""
+        if reply is not None:
+            ulog.picked(msg, reply, rank=meta.get("rank"))
+            body = final
+            if meta.get("empathy") and self._usage_empathy and body.startswith(self._usage_empathy):
+                body = body[len(self._usage_empathy):]
+            if meta.get("edited") or (isinstance(reply, dict) and body != reply.get("filled")):
+                ulog.edited(msg, reply, body)
+        ulog.sent(msg, reply, final)
+        self._usage_text = None  # the same text again after this reply is a new message
+        self._refresh_timer()
 
     @Slot(str)
     def search(self, query: str) -> None:
@@ -231,6 +297,8 @@ class App(QObject):
         moved = self.last_external is None or win.handle != self.last_external.handle or win.rect != self.last_external.rect
         self.last_external = win
         p = classify(win)
+        if moved and self.window.timer_label is not None:
+            self.window.timer_label.set_conversation(self.conversation())
         if p != self.platform or moved:
             self.platform = p
             self.window.set_platform(p.label, f"{win.title} · {win.process or '未知程序'}")
@@ -428,6 +496,20 @@ class App(QObject):
             w.dock("beside", self.last_external.rect)
         else:
             w.dock_side = s.dock
+
+    def open_stats(self):
+        """The 统计 window; a reply created there reloads the engine on its thread."""
+        from ui.stats_view import StatsView
+
+        if self.stats_view is None:
+            self.stats_view = StatsView(self.db_file)
+            self.stats_view.reply_created.connect(lambda _rid: self.engine.reload())
+        v = self.stats_view
+        v.show()
+        v.raise_()
+        v.activateWindow()
+        v.load()
+        return v
 
     def open_settings(self) -> SettingsDialog:
         if self.dialog is not None and self.dialog.isVisible():

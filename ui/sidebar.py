@@ -345,6 +345,10 @@ class Sidebar(QWidget):
         outer.setContentsMargins(3, 3, 3, 3)  # the 3 px rim is the resize handle (frameless window)
         outer.setSpacing(0)
         outer.addWidget(self.title)
+        self.timer_label = None  # ui.response_timer.ResponseTimerLabel once the app has a timer
+        self.timer_row = QVBoxLayout()  # under the title bar: visible in compact mode too
+        self.timer_row.setContentsMargins(8, 3, 8, 0)
+        outer.addLayout(self.timer_row)
         outer.addWidget(self.scroll, 1)
         foot = QHBoxLayout()
         foot.setContentsMargins(8, 2, 0, 0)
@@ -463,6 +467,19 @@ class Sidebar(QWidget):
     def set_platform(self, label: str, detail: str = "") -> None:
         self.title.platform.setText(f"客服助手 · {label}" if label else "客服助手")
         self.title.platform.setToolTip(detail or "当前聊天平台（按前台窗口识别）")
+
+    def set_response_timer(self, timer, conversation: str = ""):
+        """Show how long the customer has been waiting (assistant.response_time.ResponseTimer),
+        red past its warn_after (30 s by default)."""
+        from ui.response_timer import ResponseTimerLabel
+
+        if self.timer_label is None:
+            self.timer_label = ResponseTimerLabel(timer, conversation, two_lines=True)
+            self.timer_row.addWidget(self.timer_label)
+        else:
+            self.timer_label.timer = timer
+            self.timer_label.set_conversation(conversation)
+        return self.timer_label
 
     # --- rendering --------------------------------------------------------------------------
 

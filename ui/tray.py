@@ -1,4 +1,4 @@
-"""Tray icon: show/hide, pause watching, settings, quit. The same menu is reachable from the
+"""Tray icon: show/hide, pause watching, usage statistics, settings, quit. The same menu is reachable from the
 sidebar (right-click the title bar) when the desktop has no tray."""
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class Tray(QObject):
     toggle_window = Signal()
     pause_toggled = Signal(bool)
     settings_requested = Signal()
+    stats_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, parent=None):
@@ -38,14 +39,16 @@ class Tray(QObject):
         self.pause_action = QAction("暂停监听（剪贴板和快捷键）", self)
         self.pause_action.setCheckable(True)
         self.settings_action = QAction("设置…", self)
+        self.stats_action = QAction("统计", self)
         self.quit_action = QAction("退出", self)
-        for a in (self.show_action, self.pause_action, self.settings_action):
+        for a in (self.show_action, self.pause_action, self.stats_action, self.settings_action):
             self.menu.addAction(a)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
         self.show_action.triggered.connect(self.toggle_window)
         self.pause_action.toggled.connect(self._paused)
         self.settings_action.triggered.connect(self.settings_requested)
+        self.stats_action.triggered.connect(self.stats_requested)
         self.quit_action.triggered.connect(self.quit_requested)
         self.icon = QSystemTrayIcon(app_icon(), self)
         self.icon.setToolTip("客服助手")

@@ -20,6 +20,7 @@ class EngineWorker(QObject):
         super().__init__()
         self._db_file = db_file
         self.engine: Engine | None = None
+        self.learning = None  # assistant.usage.Learning: created here, its log used from the GUI thread
 
     @Slot()
     def start(self) -> None:
@@ -27,6 +28,12 @@ class EngineWorker(QObject):
             self.engine = Engine(self._db_file)
             from assistant import kb
 
+            try:  # the learned prior is attached here (attach touches the engine: its own thread)
+                from assistant.usage import Learning
+
+                self.learning = Learning(self.engine, self._db_file)
+            except Exception:  # learning is optional: the sidebar works without it
+                log.exception("learning not available")
             self.ready.emit(kb.stats(self.engine.conn))
         except Exception as exc:  # shown in the window, never a silent death
             log.exception("engine start failed")
@@ -41,6 +48,17 @@ class EngineWorker(QObject):
         except Exception as exc:
             log.exception("suggest failed")
             self.failed.emit(f"分析出错：{exc}")
+
+    @Slot()
+    def reload(self) -> None:
+        """The knowledge base changed (a reply was added from the stats window)."""
+        if self.engine is None:
+            return
+        try:
+            self.engine.reload()
+        except Exception as exc:
+            log.exception("reload failed")
+            self.failed.emit(f"重新载入知识库出错：{exc}")
 
     @Slot(int, str, object)
     def search(self, request_id: int, query: str, entities: dict | None = None) -> None:
@@ -61,6 +79,7 @@ class EngineThread(QObject):
 
     request_suggest = Signal(int, object)
     request_search = Signal(int, str, object)
+    request_reload = Signal()
 
     def __init__(self, db_file=None, parent=None):
         super().__init__(parent)
@@ -72,6 +91,7 @@ class EngineThread(QObject):
         self.thread.finished.connect(self.worker.deleteLater)
         self.request_suggest.connect(self.worker.suggest)
         self.request_search.connect(self.worker.search)
+        self.request_reload.connect(self.worker.reload)
         self._next = 0
 
     def start(self) -> None:
@@ -87,6 +107,15 @@ class EngineThread(QObject):
         self.request_search.emit(self._next, query, dict(entities or {}))
         return self._next
 
+    def reload(self) -> None:
+        """Reload the engine on its own thread."""
+        self.request_reload.emit()
+
+    @property
+    def learning(self):
+        """The Learning object once the engine is open (None before, or if it failed)."""
+        return self.worker.learning
+
     def check(self, draft: str) -> dict | None:
         """违禁词 check. Called on the GUI thread: Engine.check is an in-memory regex (µs), no SQL.
         None while the engine is still opening."""
@@ -97,3 +126,6 @@ class EngineThread(QObject):
         if self.thread.isRunning():
             self.thread.quit()
             self.thread.wait(5000)
+        learning = self.worker.__dict__.get("learning")
+        if learning is not None:
+            learning.close()  # writes what is still queued

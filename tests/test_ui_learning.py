@@ -1,0 +1,118 @@
+"""The learning module wired into the sidebar (ui/app.py): picks reach usage_events in the real
+SQLite database and re-rank the next similar message; the waiting-time label counts; the 统计 menu
+entry opens the stats window and a reply created there reloads the engine. Waits are on GUI-thread
+state, never on the worker's cross-thread signals."""
+import sqlite3
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from assistant.platform.fakes import fake_adapters  # noqa: E402
+from ui.app import App  # noqa: E402
+from ui.settings import Settings  # noqa: E402
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|setting window opacity)")
+
+LEARN = ["你好，这个杯子能装热水吗", "杯子可以装开水吗", "这个能装热水吗"]
+NEW = "请问能装热水吗"
+
+
+@pytest.fixture
+def desk():
+    adapters, desktop = fake_adapters()
+    chat = desktop.open("千牛接待中心 - 顾客小王", "AliWorkbench.exe")
+    adapters.clipboard.copy_from_elsewhere("坐席自己剪贴板里的东西")
+    return adapters, desktop, chat
+
+
+@pytest.fixture
+def app_ui(qtbot, db_file, desk):
+    adapters, _, _ = desk
+    a = App(db_file, adapters=adapters, settings=Settings())
+    qtbot.addWidget(a.window)
+    qtbot.addWidget(a.popup)
+    a.start()
+    qtbot.waitUntil(lambda: "条话术" in a.window.status.text(), timeout=30000)
+    yield a
+    a.stop()
+
+
+def analysed(qtbot, app, message):
+    w = app.window
+    w.input.setPlainText(message)
+    qtbot.waitUntil(lambda: w.suggestions is not None and w.replies.count() > 0
+                    and app._usage_text == message, timeout=5000)
+    return [r["id"] for r in w.suggestions.replies]
+
+
+def paste_rank(qtbot, app, n):
+    before = app.last_result
+    app.window.replies.setFocus()
+    qtbot.keyClick(app.window.replies, getattr(Qt, f"Key_{n}"))
+    qtbot.waitUntil(lambda: app.job is None and app.last_result is not before, timeout=5000)
+    assert app.last_result.ok, app.last_result.message
+
+
+def rows(db_file, kind):
+    con = sqlite3.connect(db_file)
+    try:
+        return con.execute("SELECT reply_id, rank, intent, conversation, latency_ms FROM usage_events "
+                           "WHERE kind=? ORDER BY id", (kind,)).fetchall()
+    finally:
+        con.close()
+
+
+def test_picking_the_second_reply_is_logged_and_ranks_it_higher_next_time(qtbot, app_ui, db_file):
+    assert app_ui.engine.learning is not None
+    first = analysed(qtbot, app_ui, LEARN[0])
+    favourite = first[1]  # the agent keeps choosing what the engine ranks second
+    for n, message in enumerate(LEARN):
+        ids = first if n == 0 else analysed(qtbot, app_ui, message)
+        assert favourite in ids
+        paste_rank(qtbot, app_ui, ids.index(favourite) + 1)
+
+    # the picks are in the real database (the writer thread batches them; flush waits for it)
+    assert app_ui.engine.learning.log.flush(5)
+    picked = rows(db_file, "picked")
+    assert [r[0] for r in picked] == [favourite] * len(LEARN)
+    assert picked[0][1] == 2 and picked[0][2] == "product_info"
+    sent = rows(db_file, "sent")
+    assert len(sent) == len(LEARN) and all(r[4] is not None and r[4] >= 0 for r in sent)
+    assert all("顾客小王" in r[3] for r in sent)
+    assert len(rows(db_file, "received")) == len(LEARN)
+    assert len(rows(db_file, "shown")) >= len(LEARN) * 3
+
+    # a new, similar message: the learned reply now leads (it was second before learning)
+    ids = analysed(qtbot, app_ui, NEW)
+    assert ids.index(favourite) == 0
+    assert "常用" in app_ui.window.suggestions.replies[0]["why"]
+
+
+def test_timer_label_is_visible_counts_and_warns(qtbot, app_ui):
+    label = app_ui.window.timer_label
+    assert label is not None and label.isVisible()
+    assert label.level() == "idle" and "暂无等待" in label.text()
+    app_ui.engine.learning.timer.warn_after = 2  # the 30 s target, shortened for the test
+    analysed(qtbot, app_ui, LEARN[0])
+    qtbot.waitUntil(lambda: label.level() == "ok" and "顾客等待" in label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: label.level() == "late" and "请尽快回复" in label.text(), timeout=5000)
+    paste_rank(qtbot, app_ui, 1)  # the reply went out: the clock stops
+    qtbot.waitUntil(lambda: label.level() == "idle", timeout=3000)
+    assert "接待 1" in label.text()
+
+
+def test_stats_menu_opens_the_stats_view_and_a_new_reply_reloads_the_engine(qtbot, app_ui, db_file):
+    worker = app_ui.engine.worker
+    reloads = []
+    original = worker.engine.reload
+    worker.engine.reload = lambda: (original(), reloads.append(1))
+    assert "统计" in [a.text() for a in app_ui.tray.menu.actions()]
+    app_ui.tray.stats_action.trigger()
+    view = app_ui.stats_view
+    assert view is not None
+    qtbot.waitUntil(lambda: view.isVisible() and view.report is not None, timeout=10000)
+    view.reply_created.emit(12345)
+    qtbot.waitUntil(lambda: reloads == [1], timeout=5000)
