@@ -385,9 +385,9 @@ class Engine:
                 continue
             if not rule["when_product"] and rule["when_category"] not in cats:
                 continue
-            if rule["customer"] not in ("any", ctype):
-                continue
-            rank = (0 if rule["customer"] == ctype else 1, 0 if rule["when_product"] else 1)
+            # rules for this customer type first, then general ones, then other types' as ideas
+            fit = 0 if rule["customer"] == ctype else 1 if rule["customer"] == "any" else 2
+            rank = (fit, 0 if rule["when_product"] else 1)
             ranked.append((rank, rule))
         ranked.sort(key=lambda t: t[0])
         for _, rule in ranked:

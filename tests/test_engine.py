@@ -135,3 +135,10 @@ def test_search_by_words_pinyin_initials_and_shortcode(engine):
     full = engine.search("tuihuo")
     assert full and full[0]["intent"] in ("return_exchange", "refund", "order_cancel")
     assert engine.search("") == [] and engine.search("zzzzqqqxx") == []
+
+
+def test_cross_sell_falls_back_to_other_customer_types_as_ideas(engine):
+    # no rule for 保温杯 targets "any" customer: the agent still gets ideas, labelled by type
+    s = engine.suggest("这款保温杯能装开水吗")
+    assert s.cross_sell and all(c["customer"] for c in s.cross_sell)
+    assert len({c["product"] for c in s.cross_sell}) == len(s.cross_sell)
