@@ -448,8 +448,8 @@ class Engine:
         try:
             if pinyin_query and len(ql) >= 2:
                 for (rid,) in self.conn.execute(
-                        "SELECT rowid FROM reply_fts WHERE reply_fts MATCH ? LIMIT ?",
-                        (f'pinyin : "{ql}"*', self.SEARCH_POOL)):
+                        "SELECT rowid FROM search_fts WHERE search_fts MATCH ? LIMIT ?",
+                        (f'"{ql}"*', self.SEARCH_POOL)):
                     cands.setdefault(rid, 1.0)
             elif code is None and not pinyin_query and norm:
                 toks = text.query_tokens(norm)
@@ -462,9 +462,13 @@ class Engine:
                     for rid, sc in rows:
                         cands.setdefault(rid, (-sc) / best)
                 elif toks:  # only very common or partial words so far: first hits, ranked below
-                    for (rid,) in self.conn.execute(
-                            "SELECT rowid FROM reply_fts WHERE reply_fts MATCH ? LIMIT ?",
-                            ("{trig body} : " + text.fts_quote(toks[-1]) + "*", self.SEARCH_POOL)):
+                    last = toks[-1]
+                    if len(last) == 1 and text.is_han(last):  # one character: the search index's own
+                        sql, match = "SELECT rowid FROM search_fts WHERE search_fts MATCH ? LIMIT ?", text.fts_quote(last)
+                    else:
+                        sql = "SELECT rowid FROM reply_fts WHERE reply_fts MATCH ? LIMIT ?"
+                        match = "{trig body} : " + text.fts_quote(last) + "*"
+                    for (rid,) in self.conn.execute(sql, (match, self.SEARCH_POOL)):
                         cands.setdefault(rid, 0.3)
         except sqlite3.OperationalError:
             pass

@@ -84,13 +84,9 @@ def build_synthetic(db_file: Path, n: int, seed: int = 7) -> kb.BuildReport:
             side.unlink()
     data = synth_resources(n, seed)
     started = time.perf_counter()
-    conn = connect(db_file)
+    conn = connect(db_file)  # WAL and synchronous=NORMAL, exactly as `kefu kb build` writes
     try:
-        # a throw-away benchmark file: no journal needed while it is filled
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
         rep = kb._write(conn, data)
-        conn.execute("PRAGMA journal_mode = WAL")
     finally:
         conn.close()
     rep.seconds = time.perf_counter() - started

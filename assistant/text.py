@@ -52,6 +52,10 @@ def has_content(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+def is_han(ch: str) -> bool:
+    return _HAN.match(ch) is not None
+
+
 def looks_binary(raw: str) -> bool:
     """Heuristic for clipboard/CLI input that is not human text."""
     if not raw:
@@ -206,27 +210,30 @@ def char_pinyin(ch: str) -> tuple[str, str]:
 _HAN_RUN = re.compile(rf"[{_CJK}]+")
 
 
-def pinyin_index_tokens(phrases: list[str]) -> str:
-    """Pinyin tokens from every character position: initials of the next 6 characters and full
-    pinyin of the next 3. An FTS5 prefix query then finds any typed start: thh → 退换货,
-    tuihuo → 退货运费. Per-character readings keep the build fast at 100k replies."""
+def search_keys(phrases: list[str]) -> str:
+    """Tokens of the search box's own index (`search_fts`), from every character position:
+    initials of the next 6 characters, full pinyin of the next 3, and the character itself.
+    An FTS5 prefix query then finds any typed start (thh → 退换货, tuihuo → 退货运费, 发 → 发票),
+    and prefix indexes of 1–3 characters answer the broadest keystrokes (t, tu, 发) in ~0.1 ms
+    at 100k replies (4–35 ms without). Per-character readings keep the build fast."""
     out: list[str] = []
     for phrase in phrases:
-        out.extend(_phrase_pinyin(phrase))
+        out.extend(_phrase_keys(phrase))
     return " ".join(dict.fromkeys(out))
 
 
 @lru_cache(maxsize=200_000)
-def _phrase_pinyin(phrase: str, initials_len: int = 6, full_len: int = 3) -> tuple[str, ...]:
+def _phrase_keys(phrase: str) -> tuple[str, ...]:
     out: list[str] = []
+    chars: list[str] = []
     for run in _HAN_RUN.findall(normalize(phrase)):
         keys = [_PINYIN.get(ch) or char_pinyin(ch) for ch in run]
         initials = "".join([k[1] for k in keys])
-        n = len(keys)
-        out.extend(initials[i : i + initials_len] for i in range(n - 1))
+        out += [initials[i : i + 6] for i in range(len(run) - 1)]
         fulls = [k[0] for k in keys]
-        out.extend("".join(fulls[i : i + full_len]) for i in range(n))
-    return tuple(out)
+        out += [a + b + c for a, b, c in zip(fulls, fulls[1:] + [""], fulls[2:] + ["", ""])]
+        chars += run
+    return tuple(out + chars)
 
 
 class TokenPicker:

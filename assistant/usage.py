@@ -867,8 +867,9 @@ def add_user_reply(conn: sqlite3.Connection, *, intent: str, body: str, title: s
         if code and conn.execute("SELECT 1 FROM replies WHERE code=?", (code,)).fetchone():
             raise ValueError(f"快捷码 /{code} 已被占用")
         cur = conn.execute(
-            "INSERT INTO replies (code, intent, stage, title, text, tags, source) VALUES (?,?,?,?,?,?,?)",
-            (code, intent, stage, title, body, json.dumps(["自建"], ensure_ascii=False), "user"))
+            "INSERT INTO replies (code, intent, stage, title, text, tags, source, title_py) VALUES (?,?,?,?,?,?,?,?)",
+            (code, intent, stage, title, body, json.dumps(["自建"], ensure_ascii=False), "user",
+             " ".join(text.title_pinyin(title))))
         rid = cur.lastrowid
         for phrase in phrases:
             tcur = conn.execute(
@@ -876,8 +877,7 @@ def add_user_reply(conn: sqlite3.Connection, *, intent: str, body: str, title: s
                 (intent, rid, phrase, "trigger", "user"))
             conn.execute("INSERT INTO trigger_fts (rowid, tok) VALUES (?,?)",
                          (tcur.lastrowid, text.index_tokens(phrase)))
-        conn.execute("INSERT INTO reply_fts (rowid, trig, body, pinyin, code) VALUES (?,?,?,?,?)",
-                     (rid, *kb.reply_index_row(title, body, phrases, code or "")))
+        kb.index_replies(conn, [(rid, *kb.reply_index_row(title, body, phrases, code or ""))])
     if engine is not None:
         engine.reload()
     return rid

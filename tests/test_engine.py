@@ -137,6 +137,15 @@ def test_search_by_words_pinyin_initials_and_shortcode(engine):
     assert engine.search("") == [] and engine.search("zzzzqqqxx") == []
 
 
+def test_the_first_keystrokes_already_find_matching_titles(engine):
+    # one character, two or three pinyin letters: the broadest queries of search-as-you-type
+    for typed, word in (("发", "发"), ("fp", "发票"), ("tuih", "退货"), ("bxq", "保修")):
+        hits = engine.search(typed, limit=5)
+        assert hits, typed
+        assert any(word in h["title"] + h["text"] for h in hits[:3]), (typed, [h["title"] for h in hits])
+    assert all("发" in h["title"] for h in engine.search("发", limit=3))
+
+
 def test_cross_sell_falls_back_to_other_customer_types_as_ideas(engine):
     # no rule for 保温杯 targets "any" customer: the agent still gets ideas, labelled by type
     s = engine.suggest("这款保温杯能装开水吗")

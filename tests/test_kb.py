@@ -127,6 +127,24 @@ def test_locked_database_gives_a_clear_message(db_file):
         blocker.close()
 
 
+def test_a_version_3_database_gets_the_search_index_from_its_pinyin_keys(kefu_home):
+    path = kefu_home / "v3.db"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0] + MIGRATIONS[1] + "PRAGMA user_version = 2;")
+    old.executescript(MIGRATIONS[2](old) + "PRAGMA user_version = 3;")
+    old.execute("INSERT INTO intents VALUES ('gift', '礼品包装', 'presale')")
+    old.execute("INSERT INTO replies (id, code, intent, stage, title, text, source) "
+                "VALUES (7, 'mine', 'gift', 'presale', '礼盒包装', '可以帮您装礼盒', 'user')")
+    old.execute("INSERT INTO reply_fts (rowid, trig, body, pinyin, code) VALUES "
+                "(7, '礼盒 盒包 包装', '可以 以帮', 'lhbz hbz bz lihebao hebaozhuang', 'mine')")
+    old.commit()
+    old.close()
+    conn = connect(path)
+    assert schema_version(conn) == len(MIGRATIONS)
+    assert [r[0] for r in conn.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH '\"lh\"*'")] == [7]
+    conn.close()
+
+
 def test_an_older_database_is_migrated_in_place(kefu_home):
     path = kefu_home / "old.db"
     old = sqlite3.connect(path)

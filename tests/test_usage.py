@@ -335,6 +335,10 @@ def test_add_user_reply_validates_and_is_found_by_suggest(engine, db_file):
     s = engine.suggest(Conversation.of("能寄到新加坡吗"))
     assert s.replies[0]["id"] == rid
     assert engine.search("/hwjs")[0]["id"] == rid
+    # typed in the search box: pinyin initials and one character find the shop's own reply too
+    assert rid in [r["id"] for r in engine.search("hwjs")]
+    assert engine.search("haiwai")[0]["id"] == rid
+    assert rid in [r["id"] for r in engine.search("寄", limit=40)]
 
 
 def test_learning_wires_log_model_timer_and_engine_and_resumes_after_restart(engine, db_file):
