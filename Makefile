@@ -48,7 +48,7 @@ test: sysdeps $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(TEST_STAMP)
-	$(BIN)/kefu bench --out docs/bench/latest.json
+	$(BIN)/kefu bench --out docs/bench/latest.json --readme README.md
 	$(BIN)/python -m ui.bench_chart docs/bench/latest.json docs/bench/latest.png
 
 clean:

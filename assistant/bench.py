@@ -144,6 +144,13 @@ def run(sizes: list[int], *, baselines: bool = True) -> dict:
             "when": time.strftime("%Y-%m-%d %H:%M"), "results": results}
 
 
+def _n(x) -> str:
+    """A figure as people read it: 2233, 17.1, 6.13, 0.90."""
+    if not isinstance(x, (int, float)):
+        return str(x)
+    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
 def table(report: dict) -> str:
     head = ("| replies | build s | cold start ms | suggest p50/p95/p99 ms | search p95 ms | peak RSS MB "
             "| rapidfuzz p95 ms (×) | rank_bm25 p95 ms (×) |")
@@ -155,10 +162,27 @@ def table(report: dict) -> str:
         sp = r.get("speedup_p95", {})
         s = r["suggest_ms"]
         lines.append(
-            f"| {r['size']:,} | {r['build_s']} | {r['cold_start_ms']['process']} | "
-            f"{s['p50']} / {s['p95']} / {s['p99']} | {r['search_as_you_type_ms']['p95']} | {r['peak_rss_mb']} | "
-            f"{rf} ({sp.get('rapidfuzz_wratio_scan', '–')}×) | {bm} ({sp.get('rank_bm25_jieba', '–')}×) |")
+            f"| {r['size']:,} | {_n(r['build_s'])} | {_n(r['cold_start_ms']['process'])} | "
+            f"{_n(s['p50'])} / {_n(s['p95'])} / {_n(s['p99'])} | {_n(r['search_as_you_type_ms']['p95'])} | "
+            f"{_n(r['peak_rss_mb'])} | {_n(rf)} ({_n(sp.get('rapidfuzz_wratio_scan', '–'))}×) | "
+            f"{_n(bm)} ({_n(sp.get('rank_bm25_jieba', '–'))}×) |")
     return "\n".join(lines)
+
+
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def update_readme(path: Path, report: dict) -> bool:
+    """Put the table between the bench markers of a README. False when the markers are missing."""
+    doc = Path(path).read_text(encoding="utf-8")
+    start, end = doc.find(README_START), doc.find(README_END)
+    if start < 0 or end < start:
+        return False
+    m = report.get("machine", {})
+    block = (f"{README_START}\nLatest run ({report.get('when', '?')}, {m.get('cpus', '?')} cores, Python "
+             f"{m.get('python', '?')}; [docs/bench/latest.json](docs/bench/latest.json)):\n\n{table(report)}\n")
+    Path(path).write_text(doc[:start] + block + doc[end:], encoding="utf-8")
+    return True
 
 
 if __name__ == "__main__":

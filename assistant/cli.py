@@ -190,6 +190,8 @@ def cmd_bench(args) -> int:
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.readme and not bench.update_readme(Path(args.readme), report):
+        print(f"{args.readme} 里没有 {bench.README_START} … {bench.README_END} 标记，表格未写入", file=sys.stderr)
     if args.json:
         _print_json(report)
     else:
@@ -262,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sizes", default="1000,10000,100000")
     s.add_argument("--json", action="store_true")
     s.add_argument("--out", help="同时把 JSON 写到这个文件")
+    s.add_argument("--readme", help="把结果表格写进这个 README（两个 bench 标记之间）")
     s.add_argument("--no-baselines", action="store_true", help="不跑对照组（更快）")
     s.set_defaults(func=cmd_bench)
 

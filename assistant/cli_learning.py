@@ -81,10 +81,8 @@ def cmd_stats(args) -> int:
 
 
 def _engine(args):
-    from assistant import text
     from assistant.engine import Engine
 
-    text.warm_up(background=False)
     return Engine(_db_file(args))
 
 

@@ -1,8 +1,8 @@
 """Text normalisation and tokenisation shared by the index and the queries.
 
-jieba takes ~0.8 s to load its dictionary, so it is loaded once, in the background
-(`warm_up()`); until it is ready, tokenisation falls back to character bigrams, which the
-index also contains, so queries still match.
+The index and the queries use character bigrams (and pinyin keys), so the engine never needs
+a segmenter. jieba (~0.8 s to load its dictionary) is only used by the rank_bm25 baseline of
+`kefu bench`; `warm_up()` loads it in the background for callers that want jieba words.
 """
 from __future__ import annotations
 

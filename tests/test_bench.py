@@ -24,8 +24,11 @@ def test_synthetic_library_is_varied(tmp_path):
 
 def test_bench_cli_reports_every_figure(kefu_home, tmp_path):
     out = tmp_path / "bench.json"
+    readme = tmp_path / "README.md"
+    readme.write_text("# 速度\n<!-- bench:start -->\n旧表格\n<!-- bench:end -->\n后文\n", encoding="utf-8")
     env = dict(os.environ, KEFU_HOME=str(kefu_home))
-    proc = subprocess.run([sys.executable, "-m", "assistant", "bench", "--sizes", "400", "--json", "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "assistant", "bench", "--sizes", "400", "--json", "--out", str(out),
+                           "--readme", str(readme)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
@@ -40,3 +43,8 @@ def test_bench_cli_reports_every_figure(kefu_home, tmp_path):
     assert r["baselines"]["rank_bm25_jieba"]["query_ms"]["p95"] > 0
     assert set(r["speedup_p95"]) == {"rapidfuzz_wratio_scan", "rank_bm25_jieba"}
     assert "| 400 |" in bench.table(report)
+    doc = readme.read_text(encoding="utf-8")  # the README's table is the run's, the rest untouched
+    assert "旧表格" not in doc and bench.table(report) in doc
+    assert doc.startswith("# 速度\n<!-- bench:start -->") and doc.endswith("<!-- bench:end -->\n后文\n")
+    readme.write_text("没有标记", encoding="utf-8")
+    assert not bench.update_readme(readme, report) and readme.read_text(encoding="utf-8") == "没有标记"

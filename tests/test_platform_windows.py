@@ -152,6 +152,15 @@ def test_refused_activation_reports_false_and_still_detaches(api):
     assert api.calls[-1] == ("AttachThreadInput", 99, 22, False)
 
 
+def test_keep_on_top_re_inserts_into_the_topmost_band_without_activating(api):
+    assert w.WinActiveWindow(api).keep_on_top(0x200)
+    (name, hwnd, after, flags), = api.calls
+    assert (name, hwnd, after) == ("SetWindowPos", 0x200, -1)  # HWND_TOPMOST, not HWND_TOP
+    assert flags & w.SWP_NOACTIVATE and flags & w.SWP_NOMOVE and flags & w.SWP_NOSIZE
+    assert not flags & w.SWP_SHOWWINDOW
+    assert api.fg == 0x100  # the chat keeps the focus
+
+
 def test_paste_is_one_sendinput_of_ctrl_v(api):
     w.WinTextInjector(api).paste()
     (name, keys), = api.calls

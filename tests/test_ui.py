@@ -1,6 +1,8 @@
 """The sidebar and the app under real Qt (offscreen) with the fake desktop from
 assistant.platform.fakes: GIVEN a situation, WHEN the agent acts, THEN what the window shows and
 what reaches the (fake) chat window."""
+import time
+
 import pytest
 
 pytest.importorskip("PySide6")
@@ -174,6 +176,9 @@ def test_own_pastes_huge_and_non_text_clipboards_are_not_analysed(qtbot, app_ui,
     assert "不是文字" in w.status.text()
     adapters.clipboard.copy_from_elsewhere("很长的日志 " * 500)
     assert "太长" in w.status.text()
+    # a password manager marks what it copies: never analysed, shown or logged
+    adapters.clipboard.copy_from_elsewhere("Tb#2024shop", {"x-kde-passwordManagerHint": b"secret"})
+    assert "隐私" in w.status.text() and "Tb#2024shop" not in w.input.toPlainText()
     assert w.suggestions is first
 
 
@@ -251,3 +256,39 @@ def test_empty_input_clears_the_panels(qtbot, app_ui):
     w.input.setPlainText("   ")
     qtbot.waitUntil(lambda: w.replies.count() == 0, timeout=5000)
     assert w.chips.text() == ""
+
+
+def test_switching_chats_puts_the_sidebar_back_on_top_without_taking_the_focus(qtbot, app_ui, desk):
+    adapters, desktop, chat = desk
+    own = int(app_ui.window.winId())
+    adapters.active_window.on_top.clear()
+    # WHEN the agent switches to another chat client
+    other = desktop.open("微信", "WeChat.exe")
+    app_ui.poll_active()
+    # THEN the sidebar's topmost place is re-asserted at once, and the chat keeps the focus
+    assert adapters.active_window.on_top == [own]
+    assert desktop.foreground == other.info.handle
+    app_ui.poll_active()  # same window, within a few seconds: nothing more to do
+    assert adapters.active_window.on_top == [own]
+
+
+def test_hotkeys_are_registered_again_after_sleep_or_when_the_listener_died(qtbot, app_ui, desk):
+    adapters, _, _ = desk
+    hot = adapters.hotkeys
+    app_ui._poll.stop()  # the test drives the clock
+    t0 = time.time()
+    assert app_ui.watch_hotkeys(now=t0) is False  # polled moments ago: all well
+    assert app_ui.watch_hotkeys(now=t0 + 1) is False
+    hot.unregister_all()  # what a resume from sleep can do to a low-level hook
+    assert not hot.tap("alt+q")
+    # WHEN a poll comes 10 minutes after the last one (the PC slept)
+    assert app_ui.watch_hotkeys(now=t0 + 601) is True
+    # THEN the hotkeys work again
+    assert hot.tap("alt+q")
+    qtbot.waitUntil(lambda: app_ui.popup.isVisible(), timeout=3000)
+    app_ui.popup.close()
+    hot.stop()  # the listener thread died
+    assert app_ui.watch_hotkeys(now=t0 + 602) is True and hot.alive()
+    app_ui.set_paused(True)  # paused on purpose: left alone
+    assert app_ui.watch_hotkeys(now=t0 + 2000) is False and not hot.alive()
+    app_ui.set_paused(False)

@@ -45,6 +45,28 @@ def test_qt_clipboard_snapshot_restores_every_format(qtbot):
     assert QGuiApplication.clipboard().text() == "坐席的文字"
 
 
+def test_our_reply_is_marked_for_clipboard_managers_and_secrets_are_recognised(qtbot):
+    clip = QtClipboard()
+    clip.set_text("亲，已经为您备注了")
+    md = QGuiApplication.clipboard().mimeData()
+    assert md.text() == "亲，已经为您备注了"
+    assert bytes(md.data("x-kde-passwordManagerHint")) == b"secret"  # xcb and offscreen: KDE's hint
+    assert clip.concealed()
+    plain = QMimeData()
+    plain.setText("顾客的消息")
+    QGuiApplication.clipboard().setMimeData(plain)
+    assert not clip.concealed()
+
+
+def test_transient_marks_per_platform():
+    from assistant.platform.paste import CONCEALED_FORMATS, transient_marks
+
+    win = transient_marks("windows")
+    assert win['application/x-qt-windows-mime;value="CanIncludeInClipboardHistory"'] == b"\x00\x00\x00\x00"
+    assert not CONCEALED_FORMATS.isdisjoint(win) and not CONCEALED_FORMATS.isdisjoint(transient_marks("cocoa"))
+    assert transient_marks("xcb") == {"x-kde-passwordManagerHint": b"secret"}
+
+
 def test_qt_clipboard_reports_non_text_as_none(qtbot):
     clip = QtClipboard()
     md = QMimeData()

@@ -123,6 +123,9 @@ class App(QObject):
         self.tray.quit_requested.connect(self.quit)
         self.hotkeys.triggered.connect(self._on_hotkey)
         self.clipboard.watch(self._on_clipboard)
+        self._top_at = 0.0
+        self._hotkeys_seen = 0.0
+        self._hotkeys_alive = False
         self._poll = QTimer(self, interval=max(50, self.adapters.poll_ms))
         self._poll.timeout.connect(self.poll_active)
         self.dialog: SettingsDialog | None = None
@@ -287,6 +290,7 @@ class App(QObject):
 
     @Slot()
     def poll_active(self) -> WindowInfo | None:
+        self.watch_hotkeys()
         try:
             win = self.adapters.active_window.current()
         except Exception:
@@ -294,7 +298,9 @@ class App(QObject):
             return None
         if win is None or self.is_own(win):
             return None
-        moved = self.last_external is None or win.handle != self.last_external.handle or win.rect != self.last_external.rect
+        switched = self.last_external is None or win.handle != self.last_external.handle
+        self.keep_on_top(force=switched)
+        moved = switched or win.rect != self.last_external.rect
         self.last_external = win
         p = classify(win)
         if moved and self.window.timer_label is not None:
@@ -306,6 +312,45 @@ class App(QObject):
                 self.window.dock("beside", win.rect)
         return win
 
+    TOPMOST_EVERY_S = 3.0
+    HOTKEY_GAP_S = 20.0  # no poll for this long: the PC slept or was locked, re-register hotkeys
+
+    def keep_on_top(self, force: bool = False) -> None:
+        """Re-assert the sidebar's topmost place when the agent switches windows, and every few
+        seconds (Windows drops it behind Task View and other topmost windows)."""
+        now = time.monotonic()
+        if not self.window.isVisible() or (not force and now - self._top_at < self.TOPMOST_EVERY_S):
+            return
+        self._top_at = now
+        try:
+            if self.adapters.active_window.keep_on_top(int(self.window.winId())):
+                log.debug("sidebar put back on top")
+        except Exception:
+            log.exception("keep_on_top failed")
+
+    def watch_hotkeys(self, now: float | None = None) -> bool:
+        """Self-test of the global hotkeys: after sleep or lock (a long gap between two polls)
+        or when the listener died, register them again. True when they were restarted."""
+        now = time.time() if now is None else now
+        gap = now - self._hotkeys_seen if self._hotkeys_seen else 0.0
+        self._hotkeys_seen = now
+        if self.settings.paused:
+            return False
+        alive = self.adapters.hotkeys.alive()
+        died = self._hotkeys_alive and not alive  # a listener that never started is not retried
+        self._hotkeys_alive = alive
+        if not (gap > self.HOTKEY_GAP_S or died):
+            return False
+        log.info("re-registering hotkeys (%s)", "listener stopped" if died else f"{gap:.0f} s without a poll")
+        self.hotkeys.stop()
+        errors = self.hotkeys.bind(self.settings.hotkeys)
+        self.hotkeys.start()
+        self._hotkeys_alive = self.adapters.hotkeys.alive()
+        errors = {**errors, **self.hotkeys.errors}
+        if errors:
+            self.window.show_toast("快捷键不可用：" + "；".join(errors.values()), error=True)
+        return True
+
     # --- clipboard watch ----------------------------------------------------------------------
 
     def _on_clipboard(self) -> None:
@@ -313,6 +358,10 @@ class App(QObject):
             return  # our own paste/grab changes the clipboard: never analyse those
         own = getattr(self.clipboard, "is_own_change", None)
         if own is not None and own():
+            return
+        concealed = getattr(self.clipboard, "concealed", None)
+        if concealed is not None and concealed():
+            self.window.set_status("复制的是密码管理器标记的隐私内容，已忽略")
             return
         t = time.monotonic()
         text = self.clipboard.text()

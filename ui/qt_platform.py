@@ -6,9 +6,10 @@ import logging
 import time
 from typing import Callable
 
-from PySide6.QtCore import QMimeData, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QMimeData, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QClipboard, QGuiApplication
 
+from assistant.platform.paste import CONCEALED_FORMATS, transient_marks
 from assistant.platform.ports import ClipSnapshot, Hotkeys
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,20 @@ class QtClipboard(QObject):
         return md is not None and md.hasText()
 
     def set_text(self, text: str) -> bool:
+        """Our reply, marked so clipboard history and managers skip it (restores are unmarked)."""
         self._last_set = (text, time.monotonic())
-        self.cb.setText(text)
+        md = QMimeData()
+        md.setText(text)
+        for fmt, data in transient_marks(QGuiApplication.platformName()).items():
+            md.setData(fmt, QByteArray(data))
+        self.cb.setMimeData(md)
         return True
+
+    def concealed(self) -> bool:
+        """The content is marked as a secret by a password manager (or as a transient by a tool
+        like us): not a customer message, never to be analysed or logged."""
+        md = self.cb.mimeData()
+        return md is not None and not CONCEALED_FORMATS.isdisjoint(md.formats())
 
     def sequence(self) -> int:
         return self._source() if self._source else self._seq

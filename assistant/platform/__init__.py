@@ -35,6 +35,9 @@ class NullActiveWindow:
     def activate(self, win: WindowInfo) -> bool:
         return False
 
+    def keep_on_top(self, handle: int) -> bool:
+        return False
+
 
 class NullInjector:
     def __init__(self, reason: str):

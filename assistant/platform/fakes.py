@@ -49,6 +49,11 @@ class FakeClipboard:
     def watch(self, callback: Callable[[], None]) -> None:
         self._watchers.append(callback)
 
+    def concealed(self) -> bool:
+        from assistant.platform.paste import CONCEALED_FORMATS
+
+        return not CONCEALED_FORMATS.isdisjoint(self._formats)
+
     # test helpers
     def _put(self, text: str | None, formats: dict[str, bytes]) -> None:
         self._text = text
@@ -93,6 +98,7 @@ class FakeActiveWindow:
     def __init__(self, desktop: FakeDesktop):
         self.desktop = desktop
         self.activations: list[int] = []
+        self.on_top: list[int] = []  # keep_on_top calls, in order
 
     def current(self) -> WindowInfo | None:
         w = self.desktop.front()
@@ -104,6 +110,10 @@ class FakeActiveWindow:
         if w is None or w.refuses_focus:
             return False
         self.desktop.foreground = win.handle
+        return True
+
+    def keep_on_top(self, handle: int) -> bool:
+        self.on_top.append(handle)
         return True
 
 

@@ -65,6 +65,10 @@ class MacActiveWindow:
                   f'whose unix id is {int(win.pid)}) to true')
         return self.run(["osascript", "-e", script], None)[0] == 0
 
+    def keep_on_top(self, handle: int) -> bool:
+        """Qt's Tool window level (NSFloatingWindowLevel) is not lost on macOS: nothing to do."""
+        return False
+
 
 class MacTextInjector:
     def __init__(self, runner: Runner = run, quartz=None):

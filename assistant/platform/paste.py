@@ -29,6 +29,41 @@ SET_RETRIES_MS = (20, 60, 150)  # bounded backoff when the clipboard is locked b
 MOD_NAMES = {"ctrl": "Ctrl", "alt": "Alt", "shift": "Shift", "cmd": "Win/⌘", "key": "快捷键"}
 
 
+# Formats that ask clipboard history and managers to skip a reply we only borrow the clipboard for
+# (desktop-pitfalls §2.6): Win+V history, cloud clipboard and Ditto/360-style monitors on Windows,
+# Klipper/CopyQ on Linux, nspasteboard.org-aware managers (Maccy, Paste) on macOS. The agent's own
+# clipboard is restored without them.
+_WIN_MIME = 'application/x-qt-windows-mime;value="{}"'
+TRANSIENT_MARKS: dict[str, dict[str, bytes]] = {
+    "windows": {
+        _WIN_MIME.format("ExcludeClipboardContentFromMonitorProcessing"): b"\x00",
+        _WIN_MIME.format("CanIncludeInClipboardHistory"): (0).to_bytes(4, "little"),
+        _WIN_MIME.format("CanUploadToCloudClipboard"): (0).to_bytes(4, "little"),
+    },
+    "macos": {"application/x-nspasteboard-transient-type": b"", "application/x-nspasteboard-concealed-type": b""},
+    "x11": {"x-kde-passwordManagerHint": b"secret"},
+}
+
+
+# Formats password managers put beside a secret (KeePassXC, 1Password, Bitwarden …): a copied
+# password is never analysed, shown or logged.
+CONCEALED_FORMATS = frozenset({
+    "x-kde-passwordManagerHint",
+    "application/x-nspasteboard-concealed-type",
+    _WIN_MIME.format("ExcludeClipboardContentFromMonitorProcessing"),
+    _WIN_MIME.format("Clipboard Viewer Ignore"),
+})
+
+
+def transient_marks(qt_platform: str) -> dict[str, bytes]:
+    """The marks for a Qt platform name (windows, cocoa, xcb, wayland, offscreen …)."""
+    if qt_platform == "windows":
+        return TRANSIENT_MARKS["windows"]
+    if qt_platform == "cocoa":
+        return TRANSIENT_MARKS["macos"]
+    return TRANSIENT_MARKS["x11"]
+
+
 class Scheduler(Protocol):
     def call_later(self, ms: int, fn: Callable[[], None]) -> None: ...
 

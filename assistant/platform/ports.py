@@ -97,6 +97,11 @@ class ActiveWindow(Protocol):
     def activate(self, win: WindowInfo) -> bool:
         """Ask the OS to bring ``win`` to the front. May be refused: callers poll ``current()``."""
 
+    def keep_on_top(self, handle: int) -> bool:
+        """Put our own always-on-top window ``handle`` back in the topmost band, never activating
+        it: Windows lets Task View or another topmost window push it behind (desktop-pitfalls
+        §5.3). True when the adapter (re)asserted it; False when there is nothing to do."""
+
 
 @runtime_checkable
 class TextInjector(Protocol):

@@ -29,6 +29,7 @@ MOD_ALT, MOD_CONTROL, MOD_SHIFT, MOD_WIN, MOD_NOREPEAT = 0x1, 0x2, 0x4, 0x8, 0x4
 WM_HOTKEY, WM_QUIT = 0x0312, 0x0012
 SW_RESTORE = 9
 HWND_TOP = 0
+HWND_TOPMOST = -1
 SWP_NOSIZE, SWP_NOMOVE, SWP_NOACTIVATE, SWP_SHOWWINDOW = 0x1, 0x2, 0x10, 0x40
 CF_UNICODETEXT = 13
 SECURITY_MANDATORY_HIGH_RID = 0x3000
@@ -397,6 +398,11 @@ class WinActiveWindow:
             if attached:
                 api.AttachThreadInput(me, fg_tid, False)
         return api.GetForegroundWindow() == hwnd
+
+    def keep_on_top(self, handle: int) -> bool:
+        """SetWindowPos(HWND_TOPMOST) moves the window to the top of the topmost band (setting
+        WS_EX_TOPMOST with SetWindowLong would not); NOACTIVATE keeps the chat's focus."""
+        return self.api.SetWindowPos(handle, HWND_TOPMOST, SWP_NOMOVE | SWP_NOSIZE | SWP_NOACTIVATE)
 
 
 class WinTextInjector:

@@ -146,6 +146,30 @@ class X11ActiveWindow:
             log.exception("activate failed")
             return False
 
+    def keep_on_top(self, handle: int) -> bool:
+        """Ask the window manager to add _NET_WM_STATE_ABOVE when the window lost it (Qt sets it
+        for WindowStaysOnTopHint; some WMs drop it on a workspace switch or fullscreen app)."""
+        from Xlib import X, Xatom
+        from Xlib.error import XError
+        from Xlib.protocol import event
+
+        if not self.has_ewmh():
+            return False
+        above = self.atom("_NET_WM_STATE_ABOVE")
+        try:
+            w = self.d.create_resource_object("window", handle)
+            p = w.get_full_property(self.atom("_NET_WM_STATE"), Xatom.ATOM)
+            if p is not None and above in list(p.value):
+                return False
+            ev = event.ClientMessage(window=w, client_type=self.atom("_NET_WM_STATE"),
+                                     data=(32, [1, above, 0, 2, 0]))  # 1 = add, source 2 = pager
+            self.root.send_event(ev, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
+            self.d.flush()
+            return True
+        except XError:
+            log.exception("keep_on_top failed")
+            return False
+
 
 class X11TextInjector:
     """XTest key events. Pastes with Ctrl+V; the text itself travels through the clipboard."""

@@ -47,6 +47,33 @@ def test_activate_brings_a_window_back_to_front(xdesktop, chat, x11, tmp_path):
         other.proc.wait(5)
 
 
+def test_keep_on_top_gives_a_window_back_its_above_state(xdesktop, chat, x11):
+    from Xlib import X, Xatom
+    from Xlib.protocol import event
+
+    aw = x11.X11ActiveWindow()
+    state, above = aw.atom("_NET_WM_STATE"), aw.atom("_NET_WM_STATE_ABOVE")
+    win = aw.d.create_resource_object("window", chat.wid)
+
+    def is_above():
+        p = win.get_full_property(state, Xatom.ATOM)
+        return p is not None and above in list(p.value)
+
+    def set_above(on: bool):
+        ev = event.ClientMessage(window=win, client_type=state, data=(32, [1 if on else 0, above, 0, 2, 0]))
+        aw.root.send_event(ev, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
+        aw.d.flush()
+
+    set_above(False)
+    wait_for(lambda: not is_above(), what="ABOVE removed")
+    try:
+        assert aw.keep_on_top(chat.wid) is True
+        wait_for(is_above, what="ABOVE back")
+        assert aw.keep_on_top(chat.wid) is False  # already on top: nothing sent
+    finally:
+        set_above(False)
+
+
 def test_injector_pastes_chinese_into_the_chat_and_sees_held_modifiers(xdesktop, chat, x11):
     chat.clear()
     chat.focus_input()
