@@ -51,6 +51,37 @@ def engine(db_file):
     eng.close()
 
 
+AGENT_CLIP = "坐席自己剪贴板里的东西"  # what the agent had copied before the app borrowed the clipboard
+
+
+@pytest.fixture
+def desk():
+    """A fake desktop with 千牛 in front and the agent's own text on the clipboard."""
+    from assistant.platform.fakes import fake_adapters
+
+    adapters, desktop = fake_adapters()
+    chat = desktop.open("千牛接待中心 - 顾客小王", "AliWorkbench.exe")
+    adapters.clipboard.copy_from_elsewhere(AGENT_CLIP)
+    return adapters, desktop, chat
+
+
+@pytest.fixture
+def app_ui(qtbot, db_file, desk):
+    """The whole app (sidebar, popup, engine thread) on real Qt over the fake desktop."""
+    from ui.app import App
+    from ui.settings import Settings
+
+    adapters, _, _ = desk
+    a = App(db_file, adapters=adapters, settings=Settings())
+    qtbot.addWidget(a.window)
+    qtbot.addWidget(a.popup)
+    a.start()
+    # wait on what the GUI thread shows, not on the worker's cross-thread signal
+    qtbot.waitUntil(lambda: "条话术" in a.window.status.text(), timeout=30000)
+    yield a
+    a.stop()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Empty the clipboard before Qt is torn down: clipboard data a test left behind made the
     offscreen platform segfault at interpreter exit, after every test had passed."""

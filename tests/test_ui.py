@@ -9,35 +9,11 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from assistant.platform.fakes import fake_adapters  # noqa: E402
-from ui.app import App  # noqa: E402
-from ui.settings import Settings  # noqa: E402
 
 # the offscreen platform cannot raise windows; the always-on-top sidebar asks it to
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|setting window opacity)")
 
-ORIGINAL_CLIP = "坐席自己剪贴板里的东西"
-
-
-@pytest.fixture
-def desk():
-    adapters, desktop = fake_adapters()
-    chat = desktop.open("千牛接待中心 - 顾客小王", "AliWorkbench.exe")
-    adapters.clipboard.copy_from_elsewhere(ORIGINAL_CLIP)
-    return adapters, desktop, chat
-
-
-@pytest.fixture
-def app_ui(qtbot, db_file, desk):
-    adapters, _, _ = desk
-    a = App(db_file, adapters=adapters, settings=Settings())
-    qtbot.addWidget(a.window)
-    qtbot.addWidget(a.popup)
-    a.start()
-    # wait on what the GUI thread shows, not on the worker's cross-thread signal
-    qtbot.waitUntil(lambda: "条话术" in a.window.status.text(), timeout=30000)
-    yield a
-    a.stop()
+ORIGINAL_CLIP = "坐席自己剪贴板里的东西"  # the desk fixture puts it there
 
 
 def analysed(qtbot, w, message):

@@ -318,3 +318,81 @@ class PynputHotkeys:
 
     def alive(self) -> bool:
         return self._listener is not None and self._listener.is_alive()
+
+
+class ThreadHotkeys:
+    """The life cycle shared by adapters that register with the OS on a thread of their own
+    (XGrabKey on X11, RegisterHotKey on Windows): registrations belong to that thread, so a
+    change of combos restarts it. Subclasses implement ``_check`` (may this combo be
+    registered at all), ``_run`` (register, call ``_ready.set()``, loop until ``_stop`` is set,
+    calling ``_fire(id)``, then unregister) and ``_wake`` (make the loop notice ``_stop``).
+    Combos another program holds end up in ``failed`` ({combo: reason})."""
+
+    thread_name = "hotkeys"
+    wait_s = 3.0
+
+    def __init__(self):
+        self._combos: dict[int, tuple[Combo, Callable[[], None]]] = {}
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self.failed: dict[str, str] = {}
+        self.paused = False
+
+    def _check(self, combo: Combo) -> None:
+        """Raise ValueError for a combination this OS cannot register."""
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _wake(self) -> None:
+        """Make ``_run`` return soon after ``_stop`` was set."""
+
+    def register(self, combo: str, callback: Callable[[], None]) -> None:
+        c = parse_combo(combo)
+        self._check(c)
+        self._combos[len(self._combos) + 1] = (c, callback)
+        if self._thread is not None:  # registrations live on the loop thread: restart it
+            self.stop()
+            self.start()
+
+    def unregister_all(self) -> None:
+        running = self._thread is not None
+        self.stop()
+        self._combos.clear()
+        if running:
+            self.start()
+
+    def pause(self, paused: bool) -> None:
+        self.paused = paused
+
+    def _fire(self, hotkey_id: int) -> None:
+        entry = self._combos.get(hotkey_id)
+        if entry is None or self.paused:
+            return
+        try:
+            entry[1]()
+        except Exception:
+            log.exception("hotkey callback")
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._ready.clear()
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread.start()
+        self._ready.wait(self.wait_s)
+        log.info("%s active: %s%s", self.thread_name, ", ".join(str(c) for c, _ in self._combos.values()),
+                 f" (failed: {self.failed})" if self.failed else "")
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._wake()
+        self._thread.join(self.wait_s)
+        self._thread = None
+
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()

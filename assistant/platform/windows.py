@@ -9,11 +9,10 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-import threading
 import time
 from typing import Callable, Protocol
 
-from assistant.platform.hotkeys import Combo, parse_combo
+from assistant.platform.hotkeys import Combo, ThreadHotkeys, parse_combo
 from assistant.platform.ports import ClipSnapshot, PlatformError, WindowInfo
 
 log = logging.getLogger(__name__)
@@ -478,39 +477,26 @@ class WinClipboard:
         self._watchers.append(callback)
 
 
-class WinHotkeys:
+class WinHotkeys(ThreadHotkeys):
     """RegisterHotKey on a thread with its own message loop. Windows itself matches the modifier
     set exactly, WM_HOTKEY gives our process the right to take the foreground (desktop-pitfalls
     §1.7), and a combo another program holds fails to register — reported, not ignored."""
 
+    thread_name = "win-hotkeys"
+    wait_s = 2.0
+
     def __init__(self, api: Win32):
+        super().__init__()
         self.api = api
-        self._combos: dict[int, tuple[Combo, Callable[[], None]]] = {}
-        self._thread: threading.Thread | None = None
         self._tid = 0
-        self._ready = threading.Event()
-        self.failed: dict[str, str] = {}
-        self.paused = False
 
-    def register(self, combo: str, callback: Callable[[], None]) -> None:
-        c = parse_combo(combo)
-        hotkey_args(c)  # raises ValueError for keys Windows cannot register
-        self._combos[len(self._combos) + 1] = (c, callback)
-        if self._thread is not None:  # re-register on the loop thread
-            self.stop()
-            self.start()
+    def _check(self, combo: Combo) -> None:
+        hotkey_args(combo)  # raises ValueError for keys Windows cannot register
 
-    def unregister_all(self) -> None:
-        running = self._thread is not None
-        self.stop()
-        self._combos.clear()
-        if running:
-            self.start()
+    def _wake(self) -> None:
+        self.api.PostThreadMessage(self._tid, WM_QUIT)
 
-    def pause(self, paused: bool) -> None:
-        self.paused = paused
-
-    def _loop(self) -> None:
+    def _run(self) -> None:
         api = self.api
         self._tid = api.GetCurrentThreadId()
         self.failed = {}
@@ -525,31 +511,8 @@ class WinHotkeys:
                 msg, wparam = api.GetMessage()
                 if msg in (0, WM_QUIT):
                     break
-                if msg == WM_HOTKEY and not self.paused:
-                    entry = self._combos.get(wparam)
-                    if entry:
-                        try:
-                            entry[1]()
-                        except Exception:
-                            log.exception("hotkey callback")
+                if msg == WM_HOTKEY:
+                    self._fire(wparam)
         finally:
             for hid in self._combos:
                 api.UnregisterHotKey(0, hid)
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._ready.clear()
-        self._thread = threading.Thread(target=self._loop, name="win-hotkeys", daemon=True)
-        self._thread.start()
-        self._ready.wait(2.0)
-
-    def stop(self) -> None:
-        if self._thread is None:
-            return
-        self.api.PostThreadMessage(self._tid, WM_QUIT)
-        self._thread.join(2.0)
-        self._thread = None
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from assistant.platform.hotkeys import parse_combo
+from assistant.platform.hotkeys import ThreadHotkeys, parse_combo
 from assistant.platform.ports import ClipSnapshot, WindowInfo
 
 log = logging.getLogger(__name__)
@@ -363,7 +363,7 @@ class XClipClipboard:
         self._watchers.append(callback)
 
 
-class X11GrabHotkeys:
+class X11GrabHotkeys(ThreadHotkeys):
     """Hotkeys port over XGrabKey on the root window (the X11 default).
 
     A pynput listener (XRecord) only watches: the combination still reaches the focused
@@ -375,32 +375,11 @@ class X11GrabHotkeys:
     thread; callbacks only emit a Qt signal (they run on that thread)."""
 
     _IGNORED = (0, 2, 16, 2 | 16)  # LockMask, Mod2Mask (NumLock)
+    thread_name = "x11-hotkeys"
 
     def __init__(self, display_name: str | None = None):
+        super().__init__()
         self._display_name = display_name
-        self._combos: dict[str, Callable[[], None]] = {}
-        self._thread = None
-        self._stop = None
-        self.failed: dict[str, str] = {}
-        self.paused = False
-        self._ready = None
-
-    def register(self, combo: str, callback: Callable[[], None]) -> None:
-        c = parse_combo(combo)
-        self._combos[str(c)] = callback
-        if self._thread is not None:
-            self.stop()
-            self.start()
-
-    def unregister_all(self) -> None:
-        running = self._thread is not None
-        self.stop()
-        self._combos.clear()
-        if running:
-            self.start()
-
-    def pause(self, paused: bool) -> None:
-        self.paused = paused
 
     @staticmethod
     def _mask(mods) -> int:
@@ -413,21 +392,20 @@ class X11GrabHotkeys:
                 m |= bit
         return m
 
-    def _run(self) -> None:
+    def _run(self) -> None:  # the loop looks at _stop every 0.2 s: no _wake needed
         import select
 
         from Xlib import X, XK, error
 
         d = open_display(self._display_name)
         root = d.screen().root
-        table: dict[tuple[int, int], str] = {}
+        table: dict[tuple[int, int], int] = {}
         self.failed = {}
-        for text in self._combos:
-            c = parse_combo(text)
+        for hid, (c, _) in self._combos.items():
             sym = XK.string_to_keysym(_KEYSYMS.get(c.key, c.key)) or (ord(c.key) if len(c.key) == 1 else 0)
             code = d.keysym_to_keycode(sym)
             if not code:
-                self.failed[text] = "键盘布局里没有这个键"
+                self.failed[str(c)] = "键盘布局里没有这个键"
                 continue
             mask = self._mask(c.mods)
             catcher = error.CatchError(error.BadAccess)
@@ -435,10 +413,10 @@ class X11GrabHotkeys:
                 root.grab_key(code, mask | extra, True, X.GrabModeAsync, X.GrabModeAsync, onerror=catcher)
             d.sync()
             if catcher.get_error():
-                self.failed[text] = "已被其他程序占用"
-                log.warning("XGrabKey failed for %s (grabbed by another program)", text)
+                self.failed[str(c)] = "已被其他程序占用"
+                log.warning("XGrabKey failed for %s (grabbed by another program)", c)
                 continue
-            table[(code, mask)] = text
+            table[(code, mask)] = hid
         self._ready.set()
         last_release: dict[int, int] = {}
         strip = ~(2 | 16) & 0xFF
@@ -454,12 +432,9 @@ class X11GrabHotkeys:
                 elif ev.type == X.KeyPress:
                     if last_release.get(ev.detail) == ev.time:
                         continue  # auto-repeat: X sends release+press with one timestamp
-                    text = table.get((ev.detail, ev.state & strip & (1 | 4 | 8 | 64)))
-                    if text and not self.paused:
-                        try:
-                            self._combos[text]()
-                        except Exception:
-                            log.exception("hotkey callback")
+                    hid = table.get((ev.detail, ev.state & strip & (1 | 4 | 8 | 64)))
+                    if hid is not None:
+                        self._fire(hid)
         finally:
             try:
                 for code, mask in table:
@@ -468,26 +443,3 @@ class X11GrabHotkeys:
                 d.close()
             except Exception:
                 pass
-
-    def start(self) -> None:
-        import threading
-
-        if self._thread is not None:
-            return
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="x11-hotkeys", daemon=True)
-        self._thread.start()
-        self._ready.wait(3.0)
-        log.info("X11 key grabs active: %s%s", ", ".join(self._combos),
-                 f" (failed: {self.failed})" if self.failed else "")
-
-    def stop(self) -> None:
-        if self._thread is None:
-            return
-        self._stop.set()
-        self._thread.join(3.0)
-        self._thread = None
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
