@@ -115,18 +115,14 @@ class Analyzer:
         self.reply_picker = text.TokenPicker(self.conn, "reply")
         self._product_rx = self._build_product_rx()
 
-    def _build_product_rx(self) -> re.Pattern | None:
-        nouns: set[str] = set()
+    def _build_product_rx(self) -> "ProductFinder | None":
+        words: dict[str, set[str]] = {"nouns": set(), "modifiers": set(), "suffixes": set(), "brands": set(),
+                                      "not": set()}
         for row in self.conn.execute("SELECT name, keywords FROM products"):
-            nouns.update(json.loads(row["keywords"]))
-        for row in self.conn.execute("SELECT pattern FROM lexicon WHERE kind='product'"):
-            nouns.add(row["pattern"])
-        nouns = {n for n in nouns if n and len(n) >= 1}
-        if not nouns:
-            return None
-        parts = sorted(nouns, key=len, reverse=True)
-        spaced = ["\\s?".join(re.escape(ch) for ch in n) for n in parts]
-        return re.compile("(?:" + "|".join(spaced) + ")", re.IGNORECASE)
+            words["nouns"].update(json.loads(row["keywords"]))
+        for row in self.conn.execute("SELECT label, pattern FROM lexicon WHERE kind='product'"):
+            words.get("nouns" if row["label"] == "product" else row["label"], set()).add(row["pattern"])
+        return ProductFinder(**words) if words["nouns"] or words["brands"] else None
 
     # --- intent -----------------------------------------------------------------------------
 
@@ -307,16 +303,53 @@ _AMOUNT_RX = [
     re.compile(r"\[金额x\]"),
     re.compile(r"[¥￥]\s?(?:\[数字x\]|\d+(?:\.\d+)?)"),
     re.compile(r"(?:\[数字x\]|\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s?(?:元|块钱|块)"),
+    # a bare price after words that only precede money: 满199 / 超过 199 / 只需 299 / 付了 58.5
+    re.compile(r"(?:满|超过|只需|只要|需要|需|花了|付了|价格是?|优惠价|到手价?)\s?(\d{2,6}(?:\.\d{1,2})?)"
+               r"(?!\s?(?:\d|斤|公斤|码|号|cm|厘米|个|件|包|天|小时|分钟|年|月|岁|g|克|ml|毫升))"),
 ]
+_LETTER_SIZE = r"(?:[xX]{1,3}[lL]|[23456][xX][lL]|[xX]{1,2}[sS]|[sSmMlL])"
 _SIZE_RX = [
+    # height and weight together: 160 105斤 / 165cm 110斤
+    re.compile(r"1[4-9]\d\s?(?:cm|CM|厘米)?\s?[,，/ ]?\s?\d{2,3}(?:\.\d)?\s?(?:斤|公斤|kg|KG)"),
     re.compile(r"(?:\[数字x\]|\d{2,3}(?:\.\d)?)\s?(?:斤|公斤|kg|KG)"),
-    re.compile(r"(?<![a-zA-Z])(?:[xX]{0,3}[sSmlL]|[23456]?[xX][lL])\s?码"),
+    re.compile(rf"(?<![a-zA-Z]){_LETTER_SIZE}\s?码"),
     re.compile(r"(?:身高)?\s?1[5-9]\d\s?(?:cm|CM|厘米)"),
     re.compile(r"\d{2}(?:\.5)?\s?码"),
+    # a letter size on its own where only a size can be meant: 穿L / 拍 m / 换大一码XL的
+    re.compile(rf"(?:穿|拍|换|选|要|买|大一码|小一码)\s?({_LETTER_SIZE})(?![a-zA-Z])"),
+    re.compile(r"(?<![a-zA-Z])([xX]{1,3}[lL]|[23456][xX][lL])(?![a-zA-Z])"),
 ]
 
 
-def extract_entities(message: str, product_rx: re.Pattern | None = None) -> dict[str, str]:
+def _alternation(words: set[str]) -> str:
+    """Longest first; a space may sit between any two characters (segmented chat logs)."""
+    parts = sorted((w for w in words if w), key=len, reverse=True)
+    return "(?:" + "|".join("\\s?".join(re.escape(ch) for ch in w) for w in parts) + ")" if parts else "(?!)"
+
+
+class ProductFinder:
+    """The product a customer mentions, as written: [brand [model]] [≤2 modifiers] noun
+    [suffix], or a brand with its model or a suffix — 蓝牙充电宝, 纸 皮 核桃, 坚果礼盒,
+    华为mate50Pro, 科颜氏产品. A second noun is not joined on (体脂秤|电池能用多久).
+    Words that contain a noun without being a product (手机号, 说明书, 奶茶) are masked first."""
+
+    def __init__(self, nouns, modifiers=(), suffixes=(), brands=(), not_=(), **kw):
+        not_words = set(not_) | set(kw.get("not", ()))
+        noun, mod = _alternation(set(nouns)), _alternation(set(modifiers))
+        tail = _alternation(set(suffixes))
+        brand = _alternation(set(brands))
+        model = r"(?:\s?(?:[A-Za-z0-9]+|\[数字x\]))*"
+        item = rf"(?:{mod}\s?){{0,2}}{noun}(?:\s?{tail})?"
+        self.rx = re.compile(rf"{brand}{model}(?:\s?{item}|\s?{tail})?|{item}", re.IGNORECASE)
+        self.not_rx = re.compile(_alternation(not_words)) if not_words else None
+
+    def search(self, raw: str):
+        masked = self.not_rx.sub(lambda m: "\u25a1" * len(m.group(0)), raw) if self.not_rx else raw
+        m = self.rx.search(masked)
+        return raw[m.start():m.end()].strip() if m else None
+
+
+def extract_entities(message: str, product_rx: "ProductFinder | None" = None) -> dict[str, str]:
     """Entities as exact substrings of ``message`` (masking tokens are kept as written)."""
     raw = message[: text.MAX_MESSAGE_CHARS]
     out: dict[str, str] = {}
@@ -336,8 +369,6 @@ def extract_entities(message: str, product_rx: re.Pattern | None = None) -> dict
         out["amount"] = v.strip()
     if (v := first(_SIZE_RX)):
         out["size"] = v.strip()
-    if product_rx is not None:
-        m = product_rx.search(raw)
-        if m:
-            out["product"] = m.group(0)
+    if product_rx is not None and (v := product_rx.search(raw)):
+        out["product"] = v
     return out

@@ -326,6 +326,17 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
         rep.replies += len(reply_rows)
         rep.triggers += len(trigger_rows)
 
+        # the "product" entity's words: nouns, modifiers, suffixes, brands, and words that are not
+        # products; matched literally (a plain list is nouns)
+        product = data["lexicon"].get("product") or {}
+        if isinstance(product, list):
+            product = {"nouns": product}
+        for label in ("nouns", "modifiers", "suffixes", "brands", "not"):
+            for word in dict.fromkeys(str(n).strip() for n in (product.get(label) or [])):
+                if word:
+                    conn.execute("INSERT INTO lexicon (kind, label, pattern, weight) VALUES ('product', ?, ?, 1)",
+                                 (label, word))
+                    rep.lexicon += 1
         for kind in ("intent", "emotion", "urgent"):
             for label, patterns in (data["lexicon"].get(kind) or {}).items():
                 for entry in patterns or []:

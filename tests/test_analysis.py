@@ -9,9 +9,32 @@ def test_entities_are_exact_substrings():
     assert ents["order_no"] == "20241123123456789"
     assert ents["phone"] == "13812345678"
     assert ents["amount"] == "29.9元"
-    assert ents["size"] in ("105斤", "M码")
+    assert ents["size"] == "160 105斤"  # height and weight together
     for value in ents.values():
         assert value in msg
+
+
+def test_sizes_and_bare_prices_where_only_they_can_be_meant():
+    assert extract_entities("黑色M码还有吗")["size"] == "M码"
+    assert extract_entities("我平时穿L 这条要拍大一码吗")["size"] == "L"
+    assert extract_entities("那换大一码XL的")["size"] == "XL"
+    assert "size" not in extract_entities("LOL 你们客服真逗")
+    assert extract_entities("拍了超过 199 为啥没减")["amount"] == "199"
+    assert extract_entities("满299减30是吗")["amount"] == "299"
+    assert "amount" not in extract_entities("需要 3 天吗") and "amount" not in extract_entities("满18岁才能买吗")
+
+
+def test_product_mentions_with_brand_model_modifier_and_suffix(engine):
+    find = engine.analyzer._product_rx.search
+    assert find("我买的蓝牙充电宝连不上") == "蓝牙充电宝"
+    assert find("是 纸 皮 核桃 吗") == "纸 皮 核桃"  # segmented chat logs keep their spaces
+    assert find("这款坚果礼盒有几种") == "坚果礼盒"
+    assert find("华为mate50Pro支持快充吗") == "华为mate50Pro"
+    assert find("科颜氏产品和代购的有区别吗") == "科颜氏产品"
+    assert find("体脂秤电池能用多久") == "体脂秤"
+    # words that contain a product noun but name none
+    assert find("说明书看不懂") is None and find("手机号改一下") is None and find("推荐个电视剧") is None
+    assert find("置物架的螺丝装哪里 说明书看不懂") == "置物架"
 
 
 def test_masked_tokens_from_platform_logs_are_entities():
