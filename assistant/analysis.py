@@ -50,12 +50,15 @@ class Analysis:
     used_context: bool = False
     evidence: dict[str, list[str]] = field(default_factory=dict)
     reply_hits: dict[int, float] | None = None  # reply id -> BM25 relative to the best hit
+    also: list[str] = field(default_factory=list)  # other questions in the same message (intent ids)
+    category: str | None = None  # shop category of the product mentioned (服装, 家居 …)
 
     def as_dict(self) -> dict:
         return {
             "intent": self.intent,
             "stage": self.stage,
             "intent_scores": self.intent_scores,
+            "also": self.also,
             "emotion": self.emotion,
             "intensity": self.intensity,
             "urgent": self.urgent,
@@ -118,11 +121,17 @@ class Analyzer:
     def _build_product_rx(self) -> "ProductFinder | None":
         words: dict[str, set[str]] = {"nouns": set(), "modifiers": set(), "suffixes": set(), "brands": set(),
                                       "not": set()}
-        for row in self.conn.execute("SELECT name, keywords FROM products"):
-            words["nouns"].update(json.loads(row["keywords"]))
+        category: dict[str, str] = {}
         for row in self.conn.execute("SELECT label, pattern FROM lexicon WHERE kind='product'"):
-            words.get("nouns" if row["label"] == "product" else row["label"], set()).add(row["pattern"])
-        return ProductFinder(**words) if words["nouns"] or words["brands"] else None
+            label, _, cat = row["label"].partition(":")
+            words.get(label, set()).add(row["pattern"])
+            if label == "nouns" and cat:
+                category[row["pattern"]] = cat
+        for row in self.conn.execute("SELECT category, keywords FROM products"):
+            for kw in json.loads(row["keywords"]):
+                words["nouns"].add(kw)
+                category.setdefault(kw, row["category"])
+        return ProductFinder(**words, categories=category) if words["nouns"] or words["brands"] else None
 
     # --- intent -----------------------------------------------------------------------------
 
@@ -224,16 +233,39 @@ class Analyzer:
             confidence = 1.0 - min(1.0, max((scores.get(k, 0.0) for k in rest), default=0.0))
             intent_scores = {"other": round(max(0.5, confidence), 3), **rest}
         top = dict(sorted(intent_scores.items(), key=lambda kv: -kv[1])[:5])
+        also = self.other_questions(scoring, intent)
 
         emotion, intensity = self.emotion(message, clean)
         urgent = self.urgency(clean, emotion, intensity)
         stage = self.stage_of(intent, clean, context)
+        entities = extract_entities(message, self._product_rx)
+        category = self._product_rx.category(entities.get("product")) if self._product_rx else None
         return Analysis(
             intent=intent, stage=stage, intent_scores={k: round(v, 3) for k, v in top.items()},
-            emotion=emotion, intensity=round(intensity, 2), urgent=urgent,
-            entities=extract_entities(message, self._product_rx), clean=clean,
-            used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring),
+            emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
+            entities=entities, clean=clean,
+            used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring), also=also,
         )
+
+    ALSO_MIN = 1.5  # lexicon weight a clause needs to count as a question of its own
+    _CLAUSES = re.compile(r"[?!。；;，,~\s]+")
+
+    def other_questions(self, clean: str, intent: str) -> list[str]:
+        """Intents of the other clauses of a message that asks several things at once
+        (这款杯子能装开水吗？容量多大，有没有粉色的 → stock, and also product_info). Lexicon cues
+        only: cheap, and only clear ones count. At most two, in the order they were asked."""
+        clauses = [c for c in self._CLAUSES.split(clean) if len(c) >= 3][:5]
+        if len(clauses) < 2:
+            return []
+        out: list[str] = []
+        for clause in clauses:
+            lex, _ = self.intent_lex.score(clause)
+            if not lex:
+                continue
+            k = max(lex, key=lex.get)
+            if lex[k] >= self.ALSO_MIN and k not in (intent, "greeting", "thanks_bye", "other") and k not in out:
+                out.append(k)
+        return out[:2]
 
     def stage_of(self, intent: str, clean: str, context: list[Turn]) -> str:
         stage = self.stages.get(intent, "any")
@@ -333,8 +365,10 @@ class ProductFinder:
     华为mate50Pro, 科颜氏产品. A second noun is not joined on (体脂秤|电池能用多久).
     Words that contain a noun without being a product (手机号, 说明书, 奶茶) are masked first."""
 
-    def __init__(self, nouns, modifiers=(), suffixes=(), brands=(), not_=(), **kw):
+    def __init__(self, nouns, modifiers=(), suffixes=(), brands=(), not_=(), categories=None, **kw):
         not_words = set(not_) | set(kw.get("not", ()))
+        self.categories = categories or {}  # noun -> shop category (服装, 家居 …)
+        self._by_length = sorted(self.categories, key=len, reverse=True)
         noun, mod = _alternation(set(nouns)), _alternation(set(modifiers))
         tail = _alternation(set(suffixes))
         brand = _alternation(set(brands))
@@ -347,6 +381,13 @@ class ProductFinder:
         masked = self.not_rx.sub(lambda m: "\u25a1" * len(m.group(0)), raw) if self.not_rx else raw
         m = self.rx.search(masked)
         return raw[m.start():m.end()].strip() if m else None
+
+    def category(self, mention: str | None) -> str | None:
+        """The shop category of a mention, from the longest noun in it (蓝牙充电宝 → 数码配件)."""
+        if not mention:
+            return None
+        flat = re.sub(r"\s+", "", mention).lower()
+        return next((self.categories[n] for n in self._by_length if n.lower() in flat), None)
 
 
 def extract_entities(message: str, product_rx: "ProductFinder | None" = None) -> dict[str, str]:

@@ -111,6 +111,7 @@ class Engine:
              "options": json.loads(r["options"]), "limit": r["limit_text"], "escalate": r["escalate"]}
             for r in c.execute("SELECT * FROM playbooks")]
         self.products = {r["sku"]: dict(r) for r in c.execute("SELECT * FROM products")}
+        self._shop_categories = {p["category"] for p in self.products.values()} | {"服装", "美妆", "家居", "数码配件", "食品"}
         for p in self.products.values():
             p["keywords"] = json.loads(p["keywords"])
             p["tags"] = json.loads(p["tags"])
@@ -198,7 +199,7 @@ class Engine:
             return {}
         marks = ",".join("?" * len(ids))
         return {r["id"]: r for r in self.conn.execute(
-            f"SELECT id, code, intent, stage, title, text, title_py FROM replies WHERE id IN ({marks}) AND enabled=1",
+            f"SELECT id, code, intent, stage, title, text, title_py, tags FROM replies WHERE id IN ({marks}) AND enabled=1",
             ids)}
 
     def _triggers_of(self, ids: list[int]) -> dict[int, list[str]]:
@@ -217,6 +218,8 @@ class Engine:
         for rank, (intent, p) in enumerate(list(probs.items())[:3]):
             if p >= 0.02:  # the likely intents' replies compete even without shared words
                 ids.update(self._replies_of_intent(intent)[: 15 if rank == 0 else 8])
+        for intent in a.also:  # the other questions of the message
+            ids.update(self._replies_of_intent(intent)[:8])
         rows = self._load_replies(sorted(ids))
         trig = self._triggers_of(list(rows))
         prior = self.usage_prior(list(rows), a.intent, conv.platform) if self.usage_prior else {}
@@ -228,7 +231,7 @@ class Engine:
             sim = self._closeness(a.clean, phrases)
             stage_ok = 1.0 if row["stage"] in (a.stage, "any") else 0.0
             pr = prior.get(rid, 0.0)
-            score = 0.5 * p + 0.15 * lex + 0.3 * sim + 0.03 * stage_ok + 0.25 * pr
+            score = 0.5 * p + 0.15 * lex + 0.3 * sim + 0.03 * stage_ok + 0.25 * pr + self._category_fit(a, row)
             why = []
             if p >= 0.3:
                 why.append(f"意图：{self.intent_names.get(row['intent'], row['intent'])}")
@@ -244,6 +247,16 @@ class Engine:
         chosen: list[tuple] = []
         per_intent: dict[str, int] = {}
         pool = scored[:]
+        if a.also and pool:  # several questions: the best answer to each right after the first
+            chosen.append(pool.pop(0))
+            per_intent[chosen[0][2]["intent"]] = 1
+            for intent in a.also:
+                i = next((i for i, t in enumerate(pool) if t[2]["intent"] == intent), None)
+                if i is not None:
+                    score, rid, row, why = pool.pop(i)
+                    name = self.intent_names.get(intent, intent)
+                    chosen.append((score, rid, row, [f"顾客还问了：{name}"] + [w for w in why if not w.startswith("意图")]))
+                    per_intent[intent] = 1
         while pool and len(chosen) < limit:
             best_i, best_v = 0, None
             for i, (score, rid, row, why) in enumerate(pool[:50]):
@@ -262,6 +275,21 @@ class Engine:
                         "text": row["text"], "filled": filled, "missing": missing,
                         "score": round(score, 3), "why": "，".join(why)})
         return out
+
+    def _category_fit(self, a: Analysis, row) -> float:
+        """A reply written for one kind of goods (tagged 服装, 数码配件 …) fits a message about that
+        kind and does not fit one about another; untagged replies are neutral."""
+        if not a.category or not row["tags"]:
+            return 0.0
+        cats = self._shop_categories.intersection(json.loads(row["tags"]))
+        if not cats:
+            return 0.0
+        return self.CATEGORY_MATCH if a.category in cats else -self.CATEGORY_MISMATCH
+
+    # A reply for other goods states facts that are wrong for this one (a 耳机's battery life to a
+    # 保温杯 question): it drops below the replies that fit. A match earns nothing extra, so the
+    # intent and the wording still decide among fitting replies (a bonus flipped a dev answer).
+    CATEGORY_MATCH, CATEGORY_MISMATCH = 0.0, 0.35
 
     def _closeness(self, clean: str, phrases: list[str]) -> float:
         """How closely the message matches the nearest phrasing of a reply (0..1): whole-string

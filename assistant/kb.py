@@ -331,8 +331,13 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
         product = data["lexicon"].get("product") or {}
         if isinstance(product, list):
             product = {"nouns": product}
-        for label in ("nouns", "modifiers", "suffixes", "brands", "not"):
-            for word in dict.fromkeys(str(n).strip() for n in (product.get(label) or [])):
+        groups = []
+        nouns = product.get("nouns") or []
+        for cat, words in (nouns.items() if isinstance(nouns, dict) else [("", nouns)]):
+            groups.append((f"nouns:{cat}" if cat else "nouns", words))  # nouns by category
+        groups += [(label, product.get(label)) for label in ("modifiers", "suffixes", "brands", "not")]
+        for label, words in groups:
+            for word in dict.fromkeys(str(n).strip() for n in (words or [])):
                 if word:
                     conn.execute("INSERT INTO lexicon (kind, label, pattern, weight) VALUES ('product', ?, ?, 1)",
                                  (label, word))

@@ -146,6 +146,29 @@ def test_the_first_keystrokes_already_find_matching_titles(engine):
     assert all("发" in h["title"] for h in engine.search("发", limit=3))
 
 
+def test_a_message_asking_several_things_gets_an_answer_to_each(engine):
+    s = engine.suggest("你好，这款保温杯能装开水吗？容量多大，有没有粉色的？")
+    assert s.analysis.intent == "stock" and s.analysis.also == ["product_info"]
+    assert s.as_dict()["analysis"]["also"] == ["product_info"]
+    second = s.replies[1]
+    assert second["intent"] == "product_info" and second["why"].startswith("顾客还问了")
+    # one question only: nothing extra
+    assert engine.suggest("有没有粉色的").analysis.also == []
+
+
+def test_replies_written_for_another_kind_of_goods_rank_lower(engine):
+    def tags(reply_id):
+        return json.loads(engine.conn.execute("SELECT tags FROM replies WHERE id=?", (reply_id,)).fetchone()[0])
+
+    # worded like a reply for other goods (参数 → the charger's, 材质 → the storage box's,
+    # 纯棉 → the T-shirt's); the product decides which one fits
+    for message, category in (("保温杯参数发下", "家居"), ("口红是什么材质的", "美妆"), ("耳机是纯棉的吗", "数码配件")):
+        s = engine.suggest(message)
+        assert s.analysis.category == category
+        top = set(tags(s.replies[0]["id"])) & {"服装", "美妆", "家居", "数码配件", "食品"}
+        assert top == {category}, (message, s.replies[0]["title"])
+
+
 def test_cross_sell_falls_back_to_other_customer_types_as_ideas(engine):
     # no rule for 保温杯 targets "any" customer: the agent still gets ideas, labelled by type
     s = engine.suggest("这款保温杯能装开水吗")
