@@ -254,7 +254,8 @@ class Analyzer:
         """Intents of the other clauses of a message that asks several things at once
         (这款杯子能装开水吗？容量多大，有没有粉色的 → stock, and also product_info). Lexicon cues
         only: cheap, and only clear ones count. At most two, in the order they were asked."""
-        clauses = [c for c in self._CLAUSES.split(clean) if len(c) >= 3][:5]
+        # a clause is a question of its own when it has words besides numbers (订单号3254… is not)
+        clauses = [c for c in self._CLAUSES.split(clean) if len(re.sub(r"[\d#a-z*]+", "", c)) >= 4][:5]
         if len(clauses) < 2:
             return []
         out: list[str] = []

@@ -154,6 +154,10 @@ def test_a_message_asking_several_things_gets_an_answer_to_each(engine):
     assert second["intent"] == "product_info" and second["why"].startswith("顾客还问了")
     # one question only: nothing extra
     assert engine.suggest("有没有粉色的").analysis.also == []
+    # an angry complaint about a broken cup: the breakage is the other need, and the bare order
+    # number (订单号 → 单号, a logistics cue) is not a question
+    s = engine.suggest("你们怎么回事！！买的杯子收到就是碎的，订单号 3254857712345678，再不处理我就去投诉给差评！")
+    assert s.analysis.intent == "complaint" and s.analysis.also == ["damaged_defect"]
 
 
 def test_replies_written_for_another_kind_of_goods_rank_lower(engine):
