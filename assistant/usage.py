@@ -654,6 +654,26 @@ def clear(conn: sqlite3.Connection, before: float | None = None, model: UsageMod
     return n
 
 
+def clear_undoable(conn: sqlite3.Connection, model: UsageModel | None = None) -> tuple[int, Callable[[], int]]:
+    """Clear the whole log but keep its rows in memory (never on disk: the point of clearing is
+    that the text is gone) so the agent can undo a wrong click. Returns (rows deleted, undo);
+    undo puts every row back with its id and returns how many."""
+    cols = ("id", *COLUMNS)
+    kept = conn.execute(f"SELECT {', '.join(cols)} FROM usage_events ORDER BY id").fetchall()
+    n = clear(conn, None, model)
+
+    def undo() -> int:
+        with conn:
+            conn.executemany(f"INSERT OR IGNORE INTO usage_events ({', '.join(cols)}) "
+                             f"VALUES ({', '.join('?' * len(cols))})", [tuple(r) for r in kept])
+        if model is not None:
+            model.clear()
+            model.load(conn)
+        return len(kept)
+
+    return n, undo
+
+
 EXPORT_HEADERS = {"ts": "时间", "kind": "事件", "reply_id": "话术ID", "reply_key": "话术键", "rank": "排名",
                   "score": "分数", "final_text": "最终文本", "intent": "意图", "platform": "平台",
                   "profile": "店铺", "conversation": "会话", "msg_id": "消息ID", "msg_hash": "消息摘要",

@@ -143,3 +143,49 @@ def test_response_timer_label_changes_colour_and_can_be_marked_answered(qtbot):
     two = ResponseTimerLabel(timer, "张三", two_lines=True)
     qtbot.addWidget(two)
     assert "\n今日首响" in two.text()
+
+
+def test_clearing_the_log_asks_first_and_can_be_undone(qtbot, view, db_file, monkeypatch):
+    def count():
+        conn = connect(db_file)
+        try:
+            return conn.execute("SELECT count(*) FROM usage_events").fetchone()[0]
+        finally:
+            conn.close()
+
+    before = count()
+    assert before > 0
+    monkeypatch.setattr(view, "_confirm_clear", lambda: False)  # the agent clicks 取消
+    view.clear_btn.click()
+    assert count() == before and not view.undo_btn.isVisibleTo(view)
+    monkeypatch.setattr(view, "_confirm_clear", lambda: True)
+    with qtbot.waitSignal(view.usage_cleared, timeout=5000):
+        view.clear_btn.click()
+    assert count() == 0 and view.undo_btn.isVisibleTo(view) and "撤销" in view.status.text()
+    qtbot.waitUntil(lambda: view.report is not None and view.report["messages"] == 0, timeout=30000)
+    # WHEN the agent undoes THEN every row is back, with its id
+    with qtbot.waitSignal(view.usage_cleared, timeout=5000):
+        view.undo_btn.click()
+    assert count() == before and not view.undo_btn.isVisibleTo(view)
+    qtbot.waitUntil(lambda: view.report is not None and view.report["messages"] > 0, timeout=30000)
+    # after the undo window the rows are gone for good
+    view.clear_log(confirm=False)
+    view._undo_timer.setInterval(10)
+    view._undo_timer.start()
+    qtbot.waitUntil(lambda: not view.undo_btn.isVisibleTo(view), timeout=3000)
+    assert view.undo_clear() == 0 and count() == 0
+
+
+def test_clear_undoable_relearns_the_model(engine, db_file):
+    from assistant import usage
+
+    fill_usage_log(engine, db_file, days=2, per_day=10)
+    conn = connect(db_file)
+    model = usage.UsageModel()
+    model.load(conn)
+    learned = model.events
+    assert learned > 0
+    n, undo = usage.clear_undoable(conn, model)
+    assert n > 0 and model.events == 0
+    assert undo() == n and model.events == learned
+    conn.close()

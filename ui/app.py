@@ -554,6 +554,7 @@ class App(QObject):
             self.stats_view = StatsView(self.db_file)
             self.stats_view.reply_created.connect(lambda _rid: self.engine.reload())
         v = self.stats_view
+        v.learning = self.engine.learning  # ready by now, or None while the engine opens
         v.show()
         v.raise_()
         v.activateWindow()

@@ -11,16 +11,17 @@ thread with its own connection; the window never blocks on the database. Each kn
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QFrame,
-    QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+    QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
     QTableWidget, QTableWidgetItem, QTabWidget, QToolTip, QVBoxLayout, QWidget,
 )
 
@@ -339,8 +340,12 @@ class StatsView(QWidget):
     loaded = Signal(dict)
     reply_created = Signal(int)  # a user reply was saved: the app should reload its engine
 
+    usage_cleared = Signal()  # the log was cleared or the clearing undone: the app relearns
+
+    UNDO_S = 30  # how long the 撤销 button stays after clearing the log
+
     def __init__(self, db_file: Path | str | None = None, *, period: str = "7d", settings: dict | None = None,
-                 parent=None):
+                 learning=None, parent=None):
         super().__init__(parent)
         self.setObjectName("statsView")
         self.setAttribute(Qt.WA_StyledBackground, True)
@@ -349,6 +354,10 @@ class StatsView(QWidget):
         self.db_file = Path(db_file) if db_file else paths.db_path()
         self.settings = usage.learning_settings(settings)
         self.report: dict | None = None
+        self.learning = learning  # the app's Learning (log + model), so clearing reaches them too
+        self._notice = ""  # what clearing/undoing said, kept over the reload that follows
+        self._undo = None
+        self._undo_conn = None
         self._req = 0
         self._loader = _Loader(self)
         self._loader.done.connect(self._on_loaded)
@@ -375,6 +384,16 @@ class StatsView(QWidget):
         head.addWidget(self.period)
         head.addWidget(self.refresh_btn)
         head.addWidget(self.export_btn)
+        self.clear_btn = QPushButton("清空使用记录…")
+        self.clear_btn.setToolTip("删除本机保存的全部使用记录和学到的常用排序（30 秒内可撤销）")
+        self.clear_btn.clicked.connect(lambda: self.clear_log())
+        head.addWidget(self.clear_btn)
+        self.undo_btn = QPushButton("撤销清空")
+        self.undo_btn.hide()
+        self.undo_btn.clicked.connect(self.undo_clear)
+        head.addWidget(self.undo_btn)
+        self._undo_timer = QTimer(self, singleShot=True, interval=self.UNDO_S * 1000)
+        self._undo_timer.timeout.connect(self._forget_undo)
 
         self.cards = {k: Card(c) for k, c in [
             ("messages", "顾客消息"), ("answered", "采用了推荐"), ("first", "首次响应（平均）"),
@@ -517,7 +536,8 @@ class StatsView(QWidget):
             self.status.setText(f"统计失败：{result}")
             return
         self.show_report(result)
-        self.status.setText("" if result["events"] else "还没有使用记录：在侧边栏里选用、修改、发送话术后，这里会出现统计。")
+        note = "" if result["events"] else "还没有使用记录：在侧边栏里选用、修改、发送话术后，这里会出现统计。"
+        self.status.setText(self._notice or note)
         self.loaded.emit(result)
 
     # -- showing ---------------------------------------------------------------------------
@@ -627,6 +647,74 @@ class StatsView(QWidget):
         if modal:
             dlg.open()
         return dlg
+
+    # -- clearing the log ----------------------------------------------------------------------
+
+    def _confirm_clear(self) -> bool:
+        box = QMessageBox(QMessageBox.Warning, "清空使用记录",
+                          "删除本机保存的全部使用记录？\n选用、修改、发送的记录和学到的常用排序都会清掉，"
+                          f"清空后 {self.UNDO_S} 秒内可以撤销。需要留底请先点「导出报表」。",
+                          QMessageBox.Yes | QMessageBox.Cancel, self)
+        box.button(QMessageBox.Yes).setText("清空")
+        box.button(QMessageBox.Cancel).setText("取消")
+        box.setDefaultButton(QMessageBox.Cancel)
+        return box.exec() == QMessageBox.Yes
+
+    def clear_log(self, confirm: bool = True) -> int | None:
+        """Delete the whole usage log (after asking); the 撤销清空 button brings it back."""
+        if confirm and not self._confirm_clear():
+            return None
+        self._forget_undo()
+        model = None
+        if self.learning is not None:
+            self.learning.log.flush(5)  # what is still queued belongs to the log being cleared
+            model = self.learning.model
+        try:
+            conn = connect(self.db_file)
+            n, self._undo = usage.clear_undoable(conn, model)
+        except (KBError, OSError, sqlite3.Error) as exc:
+            self._set_error(True)
+            self.status.setText(f"清空失败：{exc}")
+            return None
+        self._undo_conn = conn
+        self.undo_btn.show()
+        self._undo_timer.start()
+        self._set_error(False)
+        self.usage_cleared.emit()
+        self.load()
+        self._say(f"已清空 {n} 条使用记录。{self.UNDO_S} 秒内可点「撤销清空」。")
+        return n
+
+    def undo_clear(self) -> int:
+        if self._undo is None:
+            return 0
+        undo, self._undo = self._undo, None
+        try:
+            n = undo()
+        finally:
+            self._forget_undo()
+        self.usage_cleared.emit()
+        self.load()
+        self._say(f"已恢复 {n} 条使用记录。")
+        return n
+
+    def _say(self, notice: str) -> None:
+        self._notice = notice
+        self.status.setText(notice)
+
+    def _forget_undo(self) -> None:
+        if self._undo is not None:
+            self._notice = ""
+        self._undo = None
+        self._undo_timer.stop()
+        self.undo_btn.hide()
+        if self._undo_conn is not None:
+            self._undo_conn.close()
+            self._undo_conn = None
+
+    def closeEvent(self, e):  # noqa: N802  (the kept rows go with the window)
+        self._forget_undo()
+        super().closeEvent(e)
 
     def _ask_save_path(self, default: Path) -> str:
         path, _ = QFileDialog.getSaveFileName(self, "导出统计", str(default),

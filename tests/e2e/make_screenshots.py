@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # usage_data
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from desktop import ROOT, Chat, SidebarProc, XDesktop, wait_for  # noqa: E402
@@ -57,11 +58,45 @@ def main(out_dir: Path = ROOT / "docs" / "screenshots") -> None:
             path = out_dir / f"{name}.png"
             desk.screenshot(path)
             print("wrote", path)
+        sidebar.stop()
+        sidebar = None
+        chat.proc.terminate()
+        chat.proc.wait(5)
+        stats_window(desk, home, out_dir / "stats.png")
     finally:
         if sidebar is not None:
             sidebar.stop()
         desk.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def stats_window(desk: XDesktop, home: Path, path: Path) -> None:
+    """The 使用统计 window over a week of simulated use (tests/usage_data.py)."""
+    from assistant.engine import Engine
+    from usage_data import fill_usage_log
+
+    db = home / "knowledge.db"
+    eng = Engine(db)
+    fill_usage_log(eng, db, days=7, per_day=40)
+    eng.close()
+    proc = desk.spawn([sys.executable, "-m", "ui.stats_view"], env={"KEFU_HOME": str(home)})
+    try:
+        wid = wait_for(lambda: _window_named(desk, "使用统计"), timeout=20, what="stats window")
+        desk.run(["xdotool", "windowmove", wid, "40", "30"], check=False)
+        desk.run(["xdotool", "windowsize", wid, "1400", "900"], check=False)
+        import time
+
+        time.sleep(2.0)  # the report is computed on a worker thread; nothing to poll from outside
+        desk.screenshot(path)
+        print("wrote", path)
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def _window_named(desk: XDesktop, name: str) -> str | None:
+    out = desk.run(["xdotool", "search", "--name", name], check=False).split()
+    return out[0] if out else None
 
 
 if __name__ == "__main__":
