@@ -47,9 +47,10 @@ $(TEST_STAMP): $(STAMP)
 test: sysdeps $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-bench: $(TEST_STAMP)
+bench: sysdeps $(TEST_STAMP)
 	$(BIN)/kefu bench --out docs/bench/latest.json --readme README.md
 	$(BIN)/python -m ui.bench_chart docs/bench/latest.json docs/bench/latest.png
+	$(BIN)/python tests/e2e/bench_ui.py --out docs/bench/ui_latency.json --readme README.md
 
 clean:
 	rm -rf $(VENV) knowledge.db knowledge.db-* cache backups

@@ -180,7 +180,7 @@ class Chat:
 class SidebarProc:
     """The real app (`python -m ui.app`) with KEFU_TEST_IPC=1 so the test can read its state."""
 
-    def __init__(self, desk: XDesktop, home: Path, settings: dict | None = None):
+    def __init__(self, desk: XDesktop, home: Path, settings: dict | None = None, wait: bool = True):
         self.desk = desk
         self.home = home
         if settings is not None:
@@ -189,8 +189,12 @@ class SidebarProc:
         self.proc = desk.spawn([sys.executable, "-m", "ui.app"], env={"KEFU_HOME": str(home), "KEFU_TEST_IPC": "1"},
                                stdout=self.log, stderr=self.log)
         self.name = server_name_for(home)
-        wait_for(lambda: self.state_or_none() and self.state_or_none().get("ready"), timeout=60,
-                 interval=0.1, what="sidebar ready")
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60, interval: float = 0.1) -> None:
+        wait_for(lambda: (self.state_or_none() or {}).get("ready"), timeout=timeout, interval=interval,
+                 what="sidebar ready")
 
     def state_or_none(self) -> dict | None:
         if self.proc.poll() is not None:

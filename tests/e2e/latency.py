@@ -1,0 +1,77 @@
+"""What an agent waits for, measured on the real app under Xvfb: launch → window visible and
+usable, copy in the chat → suggestions painted, global hotkey → search popup painted.
+
+Used by the e2e test (which prints the figures) and by `make bench` (bench_ui.py, which writes
+docs/bench/ui_latency.json and the README table). The clock starts just before xdotool is run,
+so each figure includes starting the xdotool process (~5 ms here), as an agent's keypress would
+not; the sidebar timestamps the moment Qt has painted.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+from desktop import ROOT, SidebarProc, XDesktop, wait_for
+
+MESSAGES = ["在吗", "这个杯子能装开水吗", "什么时候发货", "我的快递到哪了", "可以便宜点吗",
+            "收到的东西坏了", "尺码怎么选", "能开发票吗", "退货运费谁出", "怎么还没到 急用"]
+
+
+def summary(ms: list[float]) -> dict:
+    """median, p95 (nearest rank), min, max of a sample, in ms."""
+    vals = sorted(ms)
+    p95 = vals[min(len(vals) - 1, max(0, int(round(0.95 * len(vals))) - 1))] if vals else 0.0
+    return {"median": round(statistics.median(vals), 1) if vals else 0.0, "p95": round(p95, 1),
+            "min": round(vals[0], 1) if vals else 0.0, "max": round(vals[-1], 1) if vals else 0.0,
+            "n": len(vals)}
+
+
+def copy_to_painted(desk: XDesktop, chat, sidebar: SidebarProc, n: int = 20) -> list[float]:
+    out = []
+    for i in range(n):
+        msg = f"{MESSAGES[i % len(MESSAGES)]} ({i})"
+        chat.show(msg)
+        chat.select_history()
+        t0 = time.monotonic()
+        desk.key("ctrl+c")
+        st = sidebar.wait(lambda s: s["message"] == msg and s["timing"].get("painted_at", 0) > t0, "painted")
+        out.append((st["timing"]["painted_at"] - t0) * 1000)
+    return out
+
+
+def hotkey_to_popup(desk: XDesktop, chat, sidebar: SidebarProc, n: int = 20) -> list[float]:
+    chat.focus_input()
+    out = []
+    for _ in range(n):
+        t0 = time.monotonic()
+        desk.key("alt+q")
+        st = sidebar.wait(lambda s: s["popup_visible"] and s["timing"].get("popup_shown_at", 0) > t0,
+                          "popup shown")
+        out.append((st["timing"]["popup_shown_at"] - t0) * 1000)
+        desk.key("Escape")
+        sidebar.wait(lambda s: not s["popup_visible"], "popup hidden")
+        wait_for(lambda: desk.active_window() == chat.wid, what="chat active")
+    return out
+
+
+def launch(desk: XDesktop, home: Path, n: int = 5) -> dict[str, list[float]]:
+    """``n`` cold launches of `python -m ui.app` (knowledge.db already built): until the sidebar
+    window is mapped, and until it answers with the knowledge base open (usable)."""
+    visible, usable = [], []
+    for _ in range(n):
+        t0 = time.monotonic()
+        app = SidebarProc(desk, home, wait=False)
+        try:
+            wait_for(lambda: desk.run(["xdotool", "search", "--onlyvisible", "--name", "^客服助手$"],
+                                      check=False).strip(), timeout=30, interval=0.01, what="window visible")
+            visible.append((time.monotonic() - t0) * 1000)
+            app.wait_ready(timeout=30, interval=0.01)
+            usable.append((time.monotonic() - t0) * 1000)
+        finally:
+            app.stop()
+        time.sleep(0.5)  # let the single-instance socket go
+    return {"visible": visible, "usable": usable}
+
+
+__all__ = ["ROOT", "MESSAGES", "summary", "copy_to_painted", "hotkey_to_popup", "launch"]
