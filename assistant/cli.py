@@ -70,6 +70,8 @@ def cmd_suggest(args) -> int:
     names = eng.intent_names
     scores = "，".join(f"{names.get(k, k)} {v:.2f}" for k, v in list(a.intent_scores.items())[:3])
     print(f"意图：{names.get(a.intent, a.intent)}（{a.intent}）  阶段：{a.stage}  候选：{scores}")
+    if a.also:
+        print("还问了：" + "、".join(names.get(k, k) for k in a.also))
     emo = {"calm": "平静", "anxious": "焦急", "angry": "愤怒", "disappointed": "失望",
            "confused": "困惑", "satisfied": "满意"}.get(a.emotion, a.emotion)
     print(f"情绪：{emo} 强度 {a.intensity:.1f}{'  【紧急】' if a.urgent else ''}")

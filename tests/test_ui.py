@@ -31,6 +31,13 @@ def test_typing_a_message_shows_ranked_replies_and_panels(qtbot, app_ui):
     assert w.empathy.text() != "—"
 
 
+def test_a_message_with_two_questions_shows_both(qtbot, app_ui):
+    w = app_ui.window
+    analysed(qtbot, w, "你好，这款保温杯能装开水吗？容量多大，有没有粉色的？")
+    assert "还问：商品咨询" in w.chips.texts()
+    assert w.replies.item(1).data(Qt.UserRole)["intent"] == "product_info"
+
+
 def test_copying_a_customer_message_updates_the_sidebar_without_stealing_focus(qtbot, app_ui, desk):
     adapters, desktop, chat = desk
     w = app_ui.window

@@ -509,10 +509,11 @@ class Sidebar(QWidget):
             return
         a = s.analysis
         if a is not None:
-            chips = [(self.intent_names.get(a.intent, a.intent), "#37474f"),
-                     (STAGE_ZH.get(a.stage, a.stage), "#78909c"),
-                     (f"{EMOTION_ZH.get(a.emotion, a.emotion)} {a.intensity:.1f}",
-                      EMOTION_COLOR.get(a.emotion, "#607d8b"))]
+            chips = [(self.intent_names.get(a.intent, a.intent), "#37474f")]
+            chips += [(f"还问：{self.intent_names.get(k, k)}", "#546e7a") for k in a.also]
+            chips += [(STAGE_ZH.get(a.stage, a.stage), "#78909c"),
+                      (f"{EMOTION_ZH.get(a.emotion, a.emotion)} {a.intensity:.1f}",
+                       EMOTION_COLOR.get(a.emotion, "#607d8b"))]
             if a.urgent:
                 chips.append(("紧急", "#d50000"))
             for key, value in a.entities.items():
