@@ -127,18 +127,24 @@ def test_locked_database_gives_a_clear_message(db_file):
         blocker.close()
 
 
-def test_a_version_3_database_gets_the_search_index_from_its_pinyin_keys(kefu_home):
-    path = kefu_home / "v3.db"
+def _old_database(path, version: int, *statements: str) -> None:
+    """A database left at schema ``version`` by an earlier release, holding ``statements``' rows."""
     old = sqlite3.connect(path)
-    old.executescript(MIGRATIONS[0] + MIGRATIONS[1] + "PRAGMA user_version = 2;")
-    old.executescript(MIGRATIONS[2](old) + "PRAGMA user_version = 3;")
-    old.execute("INSERT INTO intents VALUES ('gift', '礼品包装', 'presale')")
-    old.execute("INSERT INTO replies (id, code, intent, stage, title, text, source) "
-                "VALUES (7, 'mine', 'gift', 'presale', '礼盒包装', '可以帮您装礼盒', 'user')")
-    old.execute("INSERT INTO reply_fts (rowid, trig, body, pinyin, code) VALUES "
-                "(7, '礼盒 盒包 包装', '可以 以帮', 'lhbz hbz bz lihebao hebaozhuang', 'mine')")
+    for number, script in enumerate(MIGRATIONS[:version], start=1):
+        old.executescript((script(old) if callable(script) else script) + f"PRAGMA user_version = {number};")
+    for sql in statements:
+        old.execute(sql)
     old.commit()
     old.close()
+
+
+def test_a_version_3_database_gets_the_search_index_from_its_pinyin_keys(kefu_home):
+    path = kefu_home / "v3.db"
+    _old_database(path, 3, "INSERT INTO intents VALUES ('gift', '礼品包装', 'presale')",
+                  "INSERT INTO replies (id, code, intent, stage, title, text, source) "
+                  "VALUES (7, 'mine', 'gift', 'presale', '礼盒包装', '可以帮您装礼盒', 'user')",
+                  "INSERT INTO reply_fts (rowid, trig, body, pinyin, code) VALUES "
+                  "(7, '礼盒 盒包 包装', '可以 以帮', 'lhbz hbz bz lihebao hebaozhuang', 'mine')")
     conn = connect(path)
     assert schema_version(conn) == len(MIGRATIONS)
     assert [r[0] for r in conn.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH '\"lh\"*'")] == [7]
@@ -147,12 +153,8 @@ def test_a_version_3_database_gets_the_search_index_from_its_pinyin_keys(kefu_ho
 
 def test_an_older_database_is_migrated_in_place(kefu_home):
     path = kefu_home / "old.db"
-    old = sqlite3.connect(path)
-    old.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
-    old.execute("INSERT INTO replies (code, intent, stage, title, text, source) "
-                "VALUES ('mine', 'gift', 'presale', '旧话术', '旧库里的话术', 'user')")
-    old.commit()
-    old.close()
+    _old_database(path, 1, "INSERT INTO replies (code, intent, stage, title, text, source) "
+                           "VALUES ('mine', 'gift', 'presale', '旧话术', '旧库里的话术', 'user')")
     conn = connect(path)
     assert schema_version(conn) == len(MIGRATIONS)
     cols = {r[1] for r in conn.execute("PRAGMA table_info(replies)")}
