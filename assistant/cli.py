@@ -129,6 +129,8 @@ def cmd_check(args) -> int:
 
 def cmd_kb(args) -> int:
     db_file = Path(args.db) if args.db else paths.db_path()
+    if args.action in ("import", "undo-import"):
+        return _kb_import(args, db_file)
     if args.action == "build":
         if not args.force and args.if_stale and not kb.is_stale(db_file):
             if not args.json:
@@ -162,6 +164,68 @@ def cmd_kb(args) -> int:
         for k, v in st.items():
             print(f"{labels.get(k, k)}：{v}")
     return 0
+
+
+def _kb_import(args, db_file: Path) -> int:
+    from assistant import importer
+    from assistant.db import connect
+
+    kb.ensure_built(db_file)
+    if args.action == "undo-import":
+        conn = connect(db_file)
+        try:
+            batch, n = importer.undo(conn, args.target)
+        finally:
+            conn.close()
+        if args.json:
+            _print_json({"undone": batch, "removed": n})
+        else:
+            print(f"已撤销导入 {batch}：删除了 {n} 条导入的话术。")
+        return 0
+    if not args.target:
+        raise ValueError("请给出要导入的文件，例如 kefu kb import 快捷短语.xlsx")
+    from assistant.engine import Engine
+
+    eng = Engine(db_file)
+    try:
+        rep = importer.import_file(eng.conn, args.target, analyzer=eng.analyzer, db_file=db_file,
+                                   dry_run=args.dry_run)
+    finally:
+        eng.close()
+    if args.json:
+        _print_json(rep.as_dict())
+        return 0
+    d = rep.as_dict()
+    verb = "可以导入" if rep.dry_run else "已导入"
+    print(f"{verb} {d['rows']} 条话术（其中 {d['guessed_intent']} 条的意图是自动判断的），"
+          f"跳过重复 {d['duplicates']} 条。")
+    names = kb_intent_names(db_file)
+    print("按意图：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(d["by_intent"].items(), key=lambda kv: -kv[1])))
+    if rep.dry_run:
+        for r in rep.rows[:15]:
+            mark = "（自动）" if r.guessed else ""
+            print(f"  第 {r.line} 行 · {names.get(r.intent, r.intent)}{mark} · {r.title or r.body[:12]}：{r.body[:40]}")
+        if len(rep.rows) > 15:
+            print(f"  ……共 {len(rep.rows)} 条")
+    for p in rep.problems[:30]:
+        print("  " + p)
+    if len(rep.problems) > 30:
+        print(f"  ……另有 {len(rep.problems) - 30} 条提示")
+    if rep.dry_run:
+        print("这是预览，没有写入。去掉 --dry-run 正式导入。")
+    elif rep.batch:
+        print(f"导入前已备份到 {rep.backup}。撤销这次导入：kefu kb undo-import {rep.batch}")
+    return 0
+
+
+def kb_intent_names(db_file: Path) -> dict[str, str]:
+    from assistant.db import connect
+
+    conn = connect(db_file)
+    try:
+        return {r[0]: r[1] for r in conn.execute("SELECT id, name_zh FROM intents")}
+    finally:
+        conn.close()
 
 
 def cmd_eval(args) -> int:
@@ -245,8 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("kb", help="知识库：build 生成 / stats 统计")
-    s.add_argument("action", choices=["build", "stats"])
+    s = sub.add_parser("kb", help="知识库：build 生成 / stats 统计 / import 导入话术表 / undo-import 撤销导入")
+    s.add_argument("action", choices=["build", "stats", "import", "undo-import"])
+    s.add_argument("target", nargs="?", help="import：CSV 或 XLSX 文件；undo-import：批次号（默认最近一次）")
+    s.add_argument("--dry-run", action="store_true", help="import：只检查和预览，不写入")
     s.add_argument("--force", action="store_true", help="即使已是最新也重建")
     s.add_argument("--if-stale", action="store_true", help="只在缺失或比 resources/ 旧时重建")
     s.add_argument("--json", action="store_true")

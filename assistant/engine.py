@@ -227,7 +227,8 @@ class Engine:
         for rid, row in rows.items():
             p = probs.get(row["intent"], 0.0)
             lex = lexical.get(rid, 0.0)
-            phrases = (trig.get(rid) or []) + [row["title"]]
+            # a reply imported without phrasings is matched on its title and the start of its text
+            phrases = (trig.get(rid) or [row["text"][:40]]) + [row["title"]]
             sim = self._closeness(a.clean, phrases)
             stage_ok = 1.0 if row["stage"] in (a.stage, "any") else 0.0
             pr = prior.get(rid, 0.0)

@@ -866,6 +866,27 @@ def add_user_reply(conn: sqlite3.Connection, *, intent: str, body: str, title: s
                    engine=None) -> int:
     """Save a reply the shop wrote (``source='user'``; survives KB rebuilds) with its trigger
     phrasings, indexed like the default replies. Returns its id."""
+    with conn:
+        rid = insert_user_reply(conn, intent=intent, body=body, title=title, triggers=triggers, stage=stage,
+                                code=code)
+    if engine is not None:
+        engine.reload()
+    return rid
+
+
+_SALUTATION = re.compile(r"^(?:\{[^{}]{1,8}\}|亲爱的|亲亲|亲|您好|你好|在的|好的|嗯嗯)+[，,！!~～。\s]*")
+
+
+def default_title(body: str) -> str:
+    """A title for a reply that came without one: its first words after the greeting (亲，…)."""
+    core = _SALUTATION.sub("", body.strip()) or body.strip()
+    return re.split(r"[，,。！!？?；;\n]", core, maxsplit=1)[0][:12] or core[:12]
+
+
+def insert_user_reply(conn: sqlite3.Connection, *, intent: str, body: str, title: str | None = None,
+                      triggers: Iterable[str] = (), stage: str | None = None, code: str | None = None,
+                      tags: Iterable[str] = ("自建",)) -> int:
+    """``add_user_reply`` inside the caller's transaction (an import writes all rows or none)."""
     from assistant import kb
 
     body = (body or "").strip()
@@ -875,7 +896,7 @@ def add_user_reply(conn: sqlite3.Connection, *, intent: str, body: str, title: s
     if row is None:
         raise ValueError(f"未知的意图：{intent}")
     stage = stage or row[0] or "any"
-    title = (title or "").strip() or body[:12]
+    title = (title or "").strip() or default_title(body)
     code = (code or "").strip().lower() or None
     phrases, seen = [], set()
     for t in triggers:
@@ -883,21 +904,18 @@ def add_user_reply(conn: sqlite3.Connection, *, intent: str, body: str, title: s
         if t and t not in seen:
             seen.add(t)
             phrases.append(t)
-    with conn:
-        if code and conn.execute("SELECT 1 FROM replies WHERE code=?", (code,)).fetchone():
-            raise ValueError(f"快捷码 /{code} 已被占用")
-        cur = conn.execute(
-            "INSERT INTO replies (code, intent, stage, title, text, tags, source, title_py) VALUES (?,?,?,?,?,?,?,?)",
-            (code, intent, stage, title, body, json.dumps(["自建"], ensure_ascii=False), "user",
-             " ".join(text.title_pinyin(title))))
-        rid = cur.lastrowid
-        for phrase in phrases:
-            tcur = conn.execute(
-                "INSERT INTO triggers (intent, reply_id, text, kind, source) VALUES (?,?,?,?,?)",
-                (intent, rid, phrase, "trigger", "user"))
-            conn.execute("INSERT INTO trigger_fts (rowid, tok) VALUES (?,?)",
-                         (tcur.lastrowid, text.index_tokens(phrase)))
-        kb.index_replies(conn, [(rid, *kb.reply_index_row(title, body, phrases, code or ""))])
-    if engine is not None:
-        engine.reload()
+    if code and conn.execute("SELECT 1 FROM replies WHERE code=?", (code,)).fetchone():
+        raise ValueError(f"快捷码 /{code} 已被占用")
+    cur = conn.execute(
+        "INSERT INTO replies (code, intent, stage, title, text, tags, source, title_py) VALUES (?,?,?,?,?,?,?,?)",
+        (code, intent, stage, title, body, json.dumps(list(tags), ensure_ascii=False), "user",
+         " ".join(text.title_pinyin(title))))
+    rid = cur.lastrowid
+    for phrase in phrases:
+        tcur = conn.execute(
+            "INSERT INTO triggers (intent, reply_id, text, kind, source) VALUES (?,?,?,?,?)",
+            (intent, rid, phrase, "trigger", "user"))
+        conn.execute("INSERT INTO trigger_fts (rowid, tok) VALUES (?,?)",
+                     (tcur.lastrowid, text.index_tokens(phrase)))
+    kb.index_replies(conn, [(rid, *kb.reply_index_row(title, body, phrases, code or ""))])
     return rid

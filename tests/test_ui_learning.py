@@ -103,3 +103,48 @@ def test_stats_menu_opens_the_stats_view_and_a_new_reply_reloads_the_engine(qtbo
     qtbot.waitUntil(lambda: view.isVisible() and view.report is not None, timeout=10000)
     view.reply_created.emit(12345)
     qtbot.waitUntil(lambda: reloads == [1], timeout=5000)
+
+
+def test_importing_a_reply_sheet_from_the_tray_reaches_the_sidebar_and_can_be_undone(qtbot, app_ui, db_file,
+                                                                                   tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["标题", "问法", "内容"])
+    ws.append(["刻字服务", "可以刻字吗|能刻名字吗", "亲，杯身可以免费刻字，最多8个字，下单时备注想刻的内容就行"])
+    ws.append(["", "", ""])
+    ws.append(["空内容", "", ""])
+    wb.save(tmp_path / "快捷短语.xlsx")
+    app_ui.tray.import_action.trigger()
+    d = app_ui.import_dialog
+    qtbot.addWidget(d)
+    assert d.isVisible()
+    # GIVEN the agent chose the sheet THEN a preview lists the good row and names the skipped one
+    with qtbot.waitSignal(d.finished_work, timeout=30000) as sig:
+        d.choose(str(tmp_path / "快捷短语.xlsx"))
+    assert sig.args == ["preview"] and d.table.rowCount() == 1 and d.import_btn.isEnabled()
+    assert "第 4 行" in d.problems.toPlainText()
+    assert d.table.item(0, 2).text() == "刻字服务" and "免费刻字" in d.table.item(0, 4).text()
+    # WHEN 导入 THEN the sidebar suggests it for a matching message
+    with qtbot.waitSignal(d.finished_work, timeout=30000) as sig:
+        d.import_btn.click()
+    assert sig.args == ["import"] and d.undo_btn.isVisibleTo(d)
+    assert _first_title(qtbot, app_ui, "能刻字吗") == "刻字服务"
+    # WHEN 撤销这次导入 THEN it is gone again
+    with qtbot.waitSignal(d.finished_work, timeout=30000) as sig:
+        d.undo_btn.click()
+    assert sig.args == ["undo"]
+    assert _first_title(qtbot, app_ui, "可以刻字吗 刻名字") != "刻字服务"  # the reload is queued before it
+    con = sqlite3.connect(db_file)
+    assert con.execute("SELECT count(*) FROM replies WHERE title='刻字服务'").fetchone()[0] == 0
+    con.close()
+
+
+def _first_title(qtbot, app, message):
+    """The top reply the sidebar shows for a new message (the engine thread answers in order)."""
+    before = app.window.suggestions
+    app.window.input.setPlainText(message)
+    qtbot.waitUntil(lambda: app.window.suggestions is not None and app.window.suggestions is not before,
+                    timeout=5000)
+    return app.window.suggestions.replies[0]["title"]

@@ -87,6 +87,7 @@ class App(QObject):
         self._usage_replies: list[dict] = []
         self._usage_empathy = ""
         self.stats_view = None
+        self.import_dialog = None
         self.timing: dict[str, float] = {}
         self._startup_problem = problem
         self.ready = False
@@ -119,6 +120,7 @@ class App(QObject):
         self.tray.pause_toggled.connect(self.set_paused)
         self.tray.settings_requested.connect(self.open_settings)
         self.tray.stats_requested.connect(self.open_stats)
+        self.tray.import_requested.connect(self.open_import)
         self.reply_pasted.connect(self._log_pasted)
         self.tray.quit_requested.connect(self.quit)
         self.hotkeys.triggered.connect(self._on_hotkey)
@@ -174,6 +176,8 @@ class App(QObject):
             self.dialog.reject()
         if self.stats_view is not None:
             self.stats_view.close()
+        if self.import_dialog is not None:
+            self.import_dialog.close()
         self._save()
 
     def quit(self) -> None:
@@ -560,6 +564,19 @@ class App(QObject):
         v.activateWindow()
         v.load()
         return v
+
+    def open_import(self):
+        """导入话术表; whatever it adds or removes reaches the engine at once."""
+        from ui.import_dialog import ImportDialog
+
+        if self.import_dialog is None:
+            self.import_dialog = ImportDialog(self.db_file)
+            self.import_dialog.imported.connect(self.engine.reload)
+        d = self.import_dialog
+        d.show()
+        d.raise_()
+        d.activateWindow()
+        return d
 
     def open_settings(self) -> SettingsDialog:
         if self.dialog is not None and self.dialog.isVisible():

@@ -30,6 +30,7 @@ class Tray(QObject):
     pause_toggled = Signal(bool)
     settings_requested = Signal()
     stats_requested = Signal()
+    import_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, parent=None):
@@ -40,8 +41,9 @@ class Tray(QObject):
         self.pause_action.setCheckable(True)
         self.settings_action = QAction("设置…", self)
         self.stats_action = QAction("统计", self)
+        self.import_action = QAction("导入话术表…", self)
         self.quit_action = QAction("退出", self)
-        for a in (self.show_action, self.pause_action, self.stats_action, self.settings_action):
+        for a in (self.show_action, self.pause_action, self.stats_action, self.import_action, self.settings_action):
             self.menu.addAction(a)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
@@ -49,6 +51,7 @@ class Tray(QObject):
         self.pause_action.toggled.connect(self._paused)
         self.settings_action.triggered.connect(self.settings_requested)
         self.stats_action.triggered.connect(self.stats_requested)
+        self.import_action.triggered.connect(self.import_requested)
         self.quit_action.triggered.connect(self.quit_requested)
         self.icon = QSystemTrayIcon(app_icon(), self)
         self.icon.setToolTip("客服助手")
