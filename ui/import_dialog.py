@@ -116,7 +116,7 @@ class ImportDialog(QDialog):
             from assistant.engine import Engine
 
             try:
-                eng = Engine(db_file)
+                eng = Engine(db_file, build_if_needed=False)  # the app built it; never rebuild mid-import
                 try:
                     done.emit(what, job(eng))
                 finally:
