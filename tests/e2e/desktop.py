@@ -116,18 +116,23 @@ class XDesktop:
         self.procs.clear()
 
 
-def unix_request(path: str, obj: dict, timeout=5.0) -> dict:
+def unix_line(path: str, line: bytes, timeout=5.0) -> bytes:
+    """Send one line to a Unix socket, read one line back."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(path)
-        s.sendall(json.dumps(obj, ensure_ascii=False).encode("utf-8") + b"\n")
+        s.sendall(line + b"\n")
         buf = b""
         while not buf.endswith(b"\n"):
             chunk = s.recv(65536)
             if not chunk:
                 break
             buf += chunk
-    return json.loads(buf.decode("utf-8"))
+    return buf
+
+
+def unix_request(path: str, obj: dict, timeout=5.0) -> dict:
+    return json.loads(unix_line(path, json.dumps(obj, ensure_ascii=False).encode("utf-8"), timeout).decode("utf-8"))
 
 
 class Chat:
@@ -210,16 +215,7 @@ class SidebarProc:
         return str(Path(tempfile.gettempdir()) / self.name)
 
     def _qt_state(self) -> dict | None:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(5)
-            s.connect(self.sock_path())
-            s.sendall(b"state\n")
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
+        buf = unix_line(self.sock_path(), b"state")
         return json.loads(buf.decode("utf-8")) if buf else None
 
     def state(self) -> dict:
