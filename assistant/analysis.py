@@ -202,6 +202,10 @@ class Analyzer:
         scoring = core if len(core) >= 2 else clean  # "你好，这个漏水" is about the leak
         scores, hits = self.intent_evidence(scoring) if scoring else ({}, {})
         lex_strength = max((v for k, v in hits_scores(self.intent_lex, scoring).items()), default=0.0)
+        entities = extract_entities(message, self._product_rx)
+        if entities.get("product") and lex_strength < 2.0 and self._YES_NO.search(scoring):
+            # 是纸皮核桃吗 / 手表可以回复微信吗: a yes/no question about a named product asks about it
+            scores["product_info"] = scores.get("product_info", 0.0) + self.PRODUCT_QUESTION
 
         used_context = False
         short = len(re.sub(r"[^\w]", "", clean)) <= 6
@@ -238,7 +242,6 @@ class Analyzer:
         emotion, intensity = self.emotion(message, clean)
         urgent = self.urgency(clean, emotion, intensity)
         stage = self.stage_of(intent, clean, context)
-        entities = extract_entities(message, self._product_rx)
         category = self._product_rx.category(entities.get("product")) if self._product_rx else None
         return Analysis(
             intent=intent, stage=stage, intent_scores={k: round(v, 3) for k, v in top.items()},
@@ -248,6 +251,8 @@ class Analyzer:
         )
 
     ALSO_MIN = 1.5  # lexicon weight a clause needs to count as a question of its own
+    PRODUCT_QUESTION = 1.0
+    _YES_NO = re.compile(r"(吗|么|嘛|没有|不)[?!。~\s]*$|[?]\s*$")
     _CLAUSES = re.compile(r"[?!。；;，,~\s]+")
 
     def other_questions(self, clean: str, intent: str) -> list[str]:

@@ -146,6 +146,14 @@ def test_the_first_keystrokes_already_find_matching_titles(engine):
     assert all("发" in h["title"] for h in engine.search("发", limit=3))
 
 
+def test_a_yes_no_question_about_a_named_product_asks_about_the_product(engine):
+    for message in ("是纸皮核桃吗", "这个手表可以直接回复微信吗", "茶叶是今年的新茶吗"):
+        assert engine.suggest(message).analysis.intent == "product_info", message
+    # a clear cue for something else still wins
+    assert engine.suggest("这个保温杯有没有粉色的").analysis.intent == "stock"
+    assert engine.suggest("耳机还没发货吗").analysis.intent == "urge_shipping"
+
+
 def test_a_message_asking_several_things_gets_an_answer_to_each(engine):
     s = engine.suggest("你好，这款保温杯能装开水吗？容量多大，有没有粉色的？")
     assert s.analysis.intent == "stock" and s.analysis.also == ["product_info"]
