@@ -146,6 +146,13 @@ def test_the_first_keystrokes_already_find_matching_titles(engine):
     assert all("发" in h["title"] for h in engine.search("发", limit=3))
 
 
+def test_deadlines_and_refusals_are_urgent_plain_questions_are_not(engine):
+    for message in ("催快递今天中午必须到", "能不能明天到货 周六要回老家", "买的充电宝连不上 要退货商家不同意"):
+        assert engine.suggest(message).analysis.urgent, message
+    for message in ("什么时候发货", "明天发什么快递", "可以退货吗"):
+        assert not engine.suggest(message).analysis.urgent, message
+
+
 def test_a_yes_no_question_about_a_named_product_asks_about_the_product(engine):
     for message in ("是纸皮核桃吗", "这个手表可以直接回复微信吗", "茶叶是今年的新茶吗"):
         assert engine.suggest(message).analysis.intent == "product_info", message
