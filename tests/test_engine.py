@@ -146,6 +146,13 @@ def test_the_first_keystrokes_already_find_matching_titles(engine):
     assert all("发" in h["title"] for h in engine.search("发", limit=3))
 
 
+def test_a_plain_status_or_why_question_is_calm_with_another_cue_it_is_not(engine):
+    assert engine.suggest("昨天拍的 今天还没发货").analysis.emotion == "calm"
+    assert engine.suggest("为什么要收运费").analysis.emotion == "calm"
+    assert engine.suggest("为什么还没发货 什么意思").analysis.emotion == "confused"
+    assert engine.suggest("都三天了怎么还没发货").analysis.emotion == "anxious"
+
+
 def test_deadlines_and_refusals_are_urgent_plain_questions_are_not(engine):
     for message in ("催快递今天中午必须到", "能不能明天到货 周六要回老家", "买的充电宝连不上 要退货商家不同意"):
         assert engine.suggest(message).analysis.urgent, message
