@@ -357,9 +357,12 @@ class Engine:
         blob = a.clean + " " + " ".join(text.normalize(t.text) for t in conv.context[-3:] if t.role == "customer")
         for pb in self.playbooks:
             score = 0.0
-            if a.intent in pb["intents"]:
+            cues = sum(1 for k in pb["keywords"] if k and k.lower() in blob)
+            # an SOP is for a problem: a pre-sale question (有没有粉色的) gets the 缺货 steps only when
+            # it says something is out of stock
+            if a.intent in pb["intents"] and (a.stage != "presale" or cues):
                 score += 1.0
-            score += 0.5 * sum(1 for k in pb["keywords"] if k and k.lower() in blob)
+            score += 0.5 * cues
             if a.emotion == "angry" and a.intensity >= 0.6 and any(
                     k in pb["id"] for k in ("escalat", "angry", "human")):
                 score += 1.2

@@ -153,6 +153,12 @@ def test_a_plain_status_or_why_question_is_calm_with_another_cue_it_is_not(engin
     assert engine.suggest("都三天了怎么还没发货").analysis.emotion == "anxious"
 
 
+def test_the_out_of_stock_sop_shows_for_a_stockout_not_for_an_availability_question(engine):
+    assert engine.suggest("这个保温杯有没有粉色的").playbook is None
+    for message in ("粉色的什么时候补货", "拍了显示没货了"):
+        assert engine.suggest(message).playbook["name"] == "缺货", message
+
+
 def test_deadlines_and_refusals_are_urgent_plain_questions_are_not(engine):
     for message in ("催快递今天中午必须到", "能不能明天到货 周六要回老家", "买的充电宝连不上 要退货商家不同意"):
         assert engine.suggest(message).analysis.urgent, message
