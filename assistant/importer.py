@@ -239,8 +239,9 @@ def _resolve_intents(conn: sqlite3.Connection, rows: list[ImportRow], analyzer, 
 
 
 def import_file(conn: sqlite3.Connection, path: Path | str, *, analyzer=None, db_file: Path | None = None,
-                dry_run: bool = False) -> ImportReport:
-    """Read, check and (unless ``dry_run``) import; raises ImportFileError for an unusable file."""
+                dry_run: bool = False, intents: dict[int, str] | None = None) -> ImportReport:
+    """Read, check and (unless ``dry_run``) import; raises ImportFileError for an unusable file.
+    ``intents`` ({row number: intent id}) are the agent's corrections from the preview."""
     path = Path(path)
     report = ImportReport(file=str(path), dry_run=dry_run)
     rows, report.problems = parse(read_table(path))
@@ -259,6 +260,11 @@ def import_file(conn: sqlite3.Connection, path: Path | str, *, analyzer=None, db
             codes.add(row.code)
         kept.append(row)
     _resolve_intents(conn, kept, analyzer, report.problems)
+    known = {r[0] for r in conn.execute("SELECT id FROM intents")}
+    for row in kept:
+        chosen = (intents or {}).get(row.line)
+        if chosen in known:
+            row.intent, row.guessed = chosen, False
     report.rows = kept
     if dry_run or not kept:
         return report

@@ -73,6 +73,17 @@ def test_an_xlsx_with_intents_phrasings_and_titles(engine, db_file, tmp_path):
     assert engine.search("kzfw")[0]["title"] == "刻字服务"  # pinyin initials of the title
 
 
+def test_intents_chosen_in_the_preview_win_over_the_guess(engine, db_file, tmp_path):
+    path = write_csv(tmp_path / "a.csv", QIANNIU, "utf-8")
+    rep = importer.import_file(engine.conn, path, analyzer=engine.analyzer,
+                               intents={2: "refund", 3: "no_such_intent"})
+    by_line = {r.line: r for r in rep.rows}
+    assert by_line[2].intent == "refund" and not by_line[2].guessed
+    assert by_line[3].guessed  # an unknown id is ignored: the guess stays
+    rid = rep.ids[0]
+    assert engine.conn.execute("SELECT intent FROM replies WHERE id=?", (rid,)).fetchone()[0] == "refund"
+
+
 def test_dry_run_writes_nothing_and_undo_removes_the_batch(engine, db_file, tmp_path):
     path = write_csv(tmp_path / "a.csv", QIANNIU, "utf-8-sig")
     before = count_user(db_file)

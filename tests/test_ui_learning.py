@@ -126,10 +126,16 @@ def test_importing_a_reply_sheet_from_the_tray_reaches_the_sidebar_and_can_be_un
     assert sig.args == ["preview"] and d.table.rowCount() == 1 and d.import_btn.isEnabled()
     assert "第 4 行" in d.problems.toPlainText()
     assert d.table.item(0, 2).text() == "刻字服务" and "免费刻字" in d.table.item(0, 4).text()
+    target = "gift" if d.table.item(0, 1).data(Qt.UserRole) != "gift" else "product_info"
+    d.set_intent(0, target)  # the agent corrects the guessed intent in the preview
+    assert d.chosen_intents() == {2: target} and "已改" in d.table.item(0, 1).text()
     # WHEN 导入 THEN the sidebar suggests it for a matching message
     with qtbot.waitSignal(d.finished_work, timeout=30000) as sig:
         d.import_btn.click()
     assert sig.args == ["import"] and d.undo_btn.isVisibleTo(d)
+    con = sqlite3.connect(db_file)
+    assert con.execute("SELECT intent FROM replies WHERE title='刻字服务'").fetchone()[0] == target
+    con.close()
     assert _first_title(qtbot, app_ui, "能刻字吗") == "刻字服务"
     # WHEN 撤销这次导入 THEN it is gone again
     with qtbot.waitSignal(d.finished_work, timeout=30000) as sig:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QPushButton,
-    QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit,
+    QPushButton, QStyledItemDelegate, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from assistant import importer, paths, usage
@@ -18,6 +18,29 @@ from assistant import importer, paths, usage
 
 class _Runner(QObject):
     done = Signal(str, object)  # (what, report or error message)
+
+
+class IntentDelegate(QStyledItemDelegate):
+    """Double-click (or F2) an intent in the preview to choose another one from a list."""
+
+    def __init__(self, names: dict[str, str], parent=None):
+        super().__init__(parent)
+        self.names = names
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        box = QComboBox(parent)
+        for iid, name in self.names.items():
+            box.addItem(name, iid)
+        return box
+
+    def setEditorData(self, editor, index):  # noqa: N802
+        editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.UserRole))))
+
+    def setModelData(self, editor, model, index):  # noqa: N802
+        iid = editor.currentData()
+        if iid != index.data(Qt.UserRole):
+            model.setData(index, iid, Qt.UserRole)
+            model.setData(index, self.names.get(iid, iid) + "（已改）", Qt.DisplayRole)
 
 
 class ImportDialog(QDialog):
@@ -32,6 +55,7 @@ class ImportDialog(QDialog):
         self.path: Path | None = None
         self.report: importer.ImportReport | None = None
         self.batch: str | None = None
+        self._names: dict[str, str] = {}
         self._runner = _Runner(self)
         self._runner.done.connect(self._done)
 
@@ -48,7 +72,8 @@ class ImportDialog(QDialog):
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["行", "意图", "标题", "快捷码", "内容"])
         self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
+        self.table.setToolTip("双击“意图”一格可以改成别的意图")
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.Stretch)
         self.problems = QPlainTextEdit()
         self.problems.setReadOnly(True)
@@ -97,11 +122,27 @@ class ImportDialog(QDialog):
         self._start("preview", lambda eng: importer.import_file(eng.conn, self.path, analyzer=eng.analyzer,
                                                                  dry_run=True))
 
+    def chosen_intents(self) -> dict[int, str]:
+        """{row number: intent id} for the rows whose intent the agent changed in the preview."""
+        out = {}
+        for i in range(self.table.rowCount()):
+            line, intent = self.table.item(i, 0), self.table.item(i, 1)
+            if line is not None and intent is not None and intent.data(Qt.UserRole) != intent.data(Qt.UserRole + 1):
+                out[int(line.text())] = intent.data(Qt.UserRole)
+        return out
+
+    def set_intent(self, row: int, intent: str) -> None:
+        """What choosing from the intent list does (used by the tests)."""
+        index = self.table.model().index(row, 1)
+        self.table.model().setData(index, intent, Qt.UserRole)
+        self.table.model().setData(index, self._names.get(intent, intent) + "（已改）", Qt.DisplayRole)
+
     def run_import(self) -> None:
         if self.path is None:
             return
+        chosen = self.chosen_intents()
         self._start("import", lambda eng: importer.import_file(eng.conn, self.path, analyzer=eng.analyzer,
-                                                                db_file=self.db_file))
+                                                                db_file=self.db_file, intents=chosen))
 
     def undo(self) -> None:
         if self.batch:
@@ -144,7 +185,7 @@ class ImportDialog(QDialog):
             n = len(result.rows)
             self.import_btn.setEnabled(n > 0)
             self.status.setText(f"可以导入 {n} 条（{sum(r.guessed for r in result.rows)} 条的意图是自动判断的），"
-                                f"重复跳过 {result.duplicates} 条。确认无误后点「导入」。" if n else
+                                f"重复跳过 {result.duplicates} 条。意图不对的双击改掉，确认无误后点「导入」。" if n else
                                 "没有新的话术：文件里的内容都已经在知识库里了。")
             self.previewed.emit()
         elif what == "import":
@@ -165,7 +206,8 @@ class ImportDialog(QDialog):
 
     def _show(self, report: importer.ImportReport) -> None:
         self.report = report
-        names = self._intent_names()
+        names = self._names = self._intent_names()
+        self.table.setItemDelegateForColumn(1, IntentDelegate(names, self.table))
         self.table.setRowCount(len(report.rows))
         for i, r in enumerate(report.rows):
             intent = names.get(r.intent, r.intent) + ("（自动）" if r.guessed else "")
@@ -175,6 +217,11 @@ class ImportDialog(QDialog):
                 item.setToolTip(value)
                 if j == 0:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                if j == 1:
+                    item.setData(Qt.UserRole, r.intent)
+                    item.setData(Qt.UserRole + 1, r.intent)  # what the sheet or the guess said
+                else:
+                    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.Stretch)
