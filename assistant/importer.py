@@ -159,9 +159,10 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def parse(table: list[list[str]]) -> tuple[list[ImportRow], list[str]]:
     """Rows and the problems of the rows that were skipped or changed."""
-    table = [r for r in table]
-    while table and not any(c for c in table[0]):
-        table.pop(0)
+    skipped = 0  # empty rows above the header: row numbers stay as Excel shows them
+    while skipped < len(table) and not any(c for c in table[skipped]):
+        skipped += 1
+    table = table[skipped:]
     if not table:
         raise ImportFileError("文件是空的")
     cols = _columns(table[0])
@@ -177,7 +178,7 @@ def parse(table: list[list[str]]) -> tuple[list[ImportRow], list[str]]:
         i = cols.get(key)
         return r[i].strip() if i is not None and i < len(r) and r[i] else ""
 
-    for n, r in enumerate(table[1:], start=2):
+    for n, r in enumerate(table[1:], start=2 + skipped):
         if not any(c.strip() for c in r):
             continue
         body = cell(r, "body")

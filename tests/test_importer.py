@@ -140,6 +140,11 @@ def test_cli_import_preview_import_and_undo(db_file, kefu_home, tmp_path):
     assert r.returncode == 2 and "找不到文件" in r.stderr
 
 
+def test_row_numbers_are_the_ones_excel_shows_even_below_empty_rows():
+    rows, problems = importer.parse([[], ["", ""], ["内容", "快捷码"], ["亲，在的", "ok"], ["", "x"]])
+    assert rows[0].line == 4 and problems == ["第 5 行：没有话术内容，已跳过"]
+
+
 def test_a_reply_without_title_is_named_by_its_first_words():
     from assistant.usage import default_title
 
