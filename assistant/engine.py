@@ -32,7 +32,7 @@ class Conversation:
     message: str
     context: list[Turn] = field(default_factory=list)
     platform: str = ""
-    profile: dict = field(default_factory=dict)  # shop_name, agent_name, customer_name, customer_type
+    profile: dict = field(default_factory=dict)  # shop_name, agent_name, courier, customer_name, customer_type
 
     @classmethod
     def of(cls, message: str, context: list[str] | list[dict] | None = None, **kw) -> "Conversation":
@@ -312,7 +312,7 @@ class Engine:
         profile = profile or {}
         given = {
             "顾客称呼": profile.get("customer_name"), "店铺名": profile.get("shop_name"),
-            "客服名": profile.get("agent_name"),
+            "客服名": profile.get("agent_name"), "快递公司": profile.get("courier"),
         }
         for var, key in ENTITY_VARS.items():
             if entities.get(key):

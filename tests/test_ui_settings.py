@@ -158,3 +158,32 @@ def test_second_instance_brings_the_first_to_front(qtbot, kefu_home):
         assert not second.acquire()
     first.release()
     assert send(first.name, "show", 200) is None
+
+
+def test_shop_details_from_the_settings_fill_the_replies(qtbot, started):
+    a = started()
+    qtbot.waitUntil(lambda: a.ready, timeout=30000)
+    w = a.window
+
+    def filled(message):
+        before = w.suggestions
+        w.input.setPlainText(message)
+        qtbot.waitUntil(lambda: w.suggestions is not None and w.suggestions is not before, timeout=5000)
+        return [r["filled"] for r in w.suggestions.replies if "{快递公司}" in r["text"]]
+
+    assert any("快递" in f for f in filled("物流一直没更新 帮我查下"))  # the knowledge base's default
+    d = a.open_settings()
+    d.shop_name.setText("  小王的杂货铺 ")
+    d.agent_name.setText("阿花")
+    d.courier.setText("中通")
+    qtbot.mouseClick(d.buttons.button(QDialogButtonBox.Ok), Qt.LeftButton)
+    got = filled("物流好几天没更新了 帮忙查一下")
+    assert got and all("中通" in f and "{快递公司}" not in f for f in got)
+    before = w.suggestions
+    w.input.setPlainText("你好 在吗")
+    qtbot.waitUntil(lambda: w.suggestions is not None and w.suggestions is not before, timeout=5000)
+    greet = [r["filled"] for r in w.suggestions.replies if "{客服名}" in r["text"]]
+    assert greet and all("阿花" in f for f in greet)
+    saved = json.loads(paths.settings_path().read_text(encoding="utf-8"))
+    assert (saved["shop_name"], saved["agent_name"], saved["courier"]) == ("小王的杂货铺", "阿花", "中通")
+    assert a.settings.profile() == {"shop_name": "小王的杂货铺", "agent_name": "阿花", "courier": "中通"}

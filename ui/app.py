@@ -212,7 +212,8 @@ class App(QObject):
             self.window.show_suggestions(None)
             return
         self._message = message
-        self._latest = self.engine.suggest(Conversation(message, platform=self.platform.id))
+        self._latest = self.engine.suggest(Conversation(message, platform=self.platform.id,
+                                                        profile=self.settings.profile()))
 
     @Slot(int, object)
     def _on_suggested(self, request_id: int, s) -> None:

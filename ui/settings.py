@@ -33,7 +33,16 @@ class Settings:
     watch_clipboard: bool = True
     paused: bool = False
     max_clip_chars: int = 2000
+    # fill {店铺名} {客服名} {快递公司} in replies; empty = the knowledge base's default (本店, 小客, 快递)
+    shop_name: str = ""
+    agent_name: str = ""
+    courier: str = ""
     extra: dict = field(default_factory=dict)  # keys this version does not know
+
+    def profile(self) -> dict:
+        """What the engine fills template variables from (engine.Conversation.profile)."""
+        return {k: v for k, v in (("shop_name", self.shop_name), ("agent_name", self.agent_name),
+                                  ("courier", self.courier)) if v}
 
     @classmethod
     def load(cls, path: Path | None = None) -> tuple["Settings", str | None]:
@@ -75,6 +84,9 @@ class Settings:
             self.opacity = d.opacity
         if not isinstance(self.font_size, int) or not 8 <= self.font_size <= 20:
             self.font_size = d.font_size
+        for name in ("shop_name", "agent_name", "courier"):
+            value = getattr(self, name)
+            setattr(self, name, str(value).strip()[:20] if isinstance(value, (str, int)) else "")
         hk = dict(DEFAULT_HOTKEYS)
         if isinstance(self.hotkeys, dict):
             hk.update({k: str(v) for k, v in self.hotkeys.items() if isinstance(v, str)})

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QKeySequenceEdit,
-    QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from assistant import paths
@@ -126,6 +126,20 @@ class SettingsDialog(QDialog):
             self.send_keys[pid] = cb
             f3.addRow(f"{name} 发送键", cb)
 
+        shop = QGroupBox("店铺信息（填进话术里的 {店铺名} {客服名} {快递公司}）")
+        f4 = QFormLayout(shop)
+        self.shop_name = QLineEdit(settings.shop_name)
+        self.shop_name.setPlaceholderText("本店")
+        self.agent_name = QLineEdit(settings.agent_name)
+        self.agent_name.setPlaceholderText("小客")
+        self.courier = QLineEdit(settings.courier)
+        self.courier.setPlaceholderText("快递（例如：中通、顺丰）")
+        for w in (self.shop_name, self.agent_name, self.courier):
+            w.setMaxLength(20)
+        f4.addRow("店铺名", self.shop_name)
+        f4.addRow("客服名", self.agent_name)
+        f4.addRow("默认快递", self.courier)
+
         self.portable = QCheckBox("便携模式：数据放在程序旁的 kefu-data 文件夹（重启后生效）")
         self.portable.setChecked(paths.is_portable() if portable is None else portable)
 
@@ -134,9 +148,20 @@ class SettingsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.Cancel).setText("取消")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        # two columns: the dialog stays under 500 px high, whole on a 1366×768 shop laptop
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for w in (hk, look, shop):
+            left.addWidget(w)
+        for w in (paste, self.portable):
+            right.addWidget(w)
+        left.addStretch(1)
+        right.addStretch(1)
+        cols = QHBoxLayout()
+        cols.addLayout(left, 1)
+        cols.addLayout(right, 1)
         lay = QVBoxLayout(self)
-        for w in (hk, look, paste, self.portable, self.buttons):
-            lay.addWidget(w)
+        lay.addLayout(cols)
+        lay.addWidget(self.buttons)
         self._check()
 
     def combos(self) -> dict[str, str]:
@@ -161,5 +186,8 @@ class SettingsDialog(QDialog):
         s.watch_clipboard = self.watch.isChecked()
         s.auto_send = self.auto_send.isChecked()
         s.send_keys = {pid: cb.currentData() for pid, cb in self.send_keys.items()}
+        s.shop_name = self.shop_name.text().strip()
+        s.agent_name = self.agent_name.text().strip()
+        s.courier = self.courier.text().strip()
         self.portable_choice = self.portable.isChecked()
         super().accept()
