@@ -151,6 +151,13 @@ def _n(x) -> str:
     return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
 
 
+def _x(ratio) -> str:
+    """A speed-up: 288×, 32.3×, 4.4×."""
+    if not isinstance(ratio, (int, float)):
+        return f"{ratio}×"
+    return f"{ratio:.0f}×" if ratio >= 100 else f"{ratio:.1f}×"
+
+
 def table(report: dict) -> str:
     head = ("| replies | build s | cold start ms | suggest p50/p95/p99 ms | search p95 ms | peak RSS MB "
             "| rapidfuzz p95 ms (×) | rank_bm25 p95 ms (×) |")
@@ -164,8 +171,8 @@ def table(report: dict) -> str:
         lines.append(
             f"| {r['size']:,} | {_n(r['build_s'])} | {_n(r['cold_start_ms']['process'])} | "
             f"{_n(s['p50'])} / {_n(s['p95'])} / {_n(s['p99'])} | {_n(r['search_as_you_type_ms']['p95'])} | "
-            f"{_n(r['peak_rss_mb'])} | {_n(rf)} ({_n(sp.get('rapidfuzz_wratio_scan', '–'))}×) | "
-            f"{_n(bm)} ({_n(sp.get('rank_bm25_jieba', '–'))}×) |")
+            f"{_n(r['peak_rss_mb'])} | {_n(rf)} ({_x(sp.get('rapidfuzz_wratio_scan', '–'))}) | "
+            f"{_n(bm)} ({_x(sp.get('rank_bm25_jieba', '–'))}) |")
     return "\n".join(lines)
 
 
