@@ -154,3 +154,32 @@ def _first_title(qtbot, app, message):
     qtbot.waitUntil(lambda: app.window.suggestions is not None and app.window.suggestions is not before,
                     timeout=5000)
     return app.window.suggestions.replies[0]["title"]
+
+
+def test_rewriting_a_reply_the_same_way_three_times_offers_to_keep_it(qtbot, app_ui, db_file):
+    w = app_ui.window
+    mine = "亲，这款保温杯可以直接装开水，我们家自己也天天用，放心拍~"
+    for n, message in enumerate(["这个杯子能装开水吗", "杯子可以装开水吗", "能装开水吗 这个杯子"]):
+        ids = analysed(qtbot, app_ui, message)
+        assert ids
+        # GIVEN the agent rewrites the first reply (F2) WHEN Ctrl+Enter THEN the rewrite is pasted
+        w.replies.setCurrentRow(0)
+        w.start_edit(0)
+        assert w.editor.isVisibleTo(w) and w.editor.toPlainText()
+        w.editor.setPlainText(mine)
+        before = app_ui.last_result
+        w.paste_edited()
+        qtbot.waitUntil(lambda: app_ui.job is None and app_ui.last_result is not before, timeout=5000)
+        assert app_ui.last_result.ok and not w.editor.isVisibleTo(w)
+        if n < 2:
+            assert not w.variant.isVisibleTo(w)
+    # the third time the same rewrite: the sidebar offers to keep it (one click)
+    qtbot.waitUntil(lambda: w.variant.isVisibleTo(w), timeout=10000)
+    assert "改过 3 次" in w.variant.label.text()
+    w.variant.save_btn.click()
+    assert not w.variant.isVisibleTo(w) and "已存成新话术" in w.toast.text()
+    con = sqlite3.connect(db_file)
+    assert con.execute("SELECT count(*) FROM replies WHERE source='user' AND text=?", (mine,)).fetchone()[0] == 1
+    con.close()
+    ids = analysed(qtbot, app_ui, "请问这个杯子能不能装开水")
+    assert any(r["text"] == mine for r in w.suggestions.replies)

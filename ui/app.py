@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 
 from PySide6.QtCore import QObject, QRect, QTimer, Qt, Signal, Slot
@@ -47,6 +48,7 @@ class App(QObject):
     # after a successful paste: {"source": "sidebar"|"search", "reply_id", "intent", "rank", "edited",
     # "empathy", "text", "platform", "auto_send"} — the hook for the usage/learning log
     reply_pasted = Signal(dict)
+    variant_found = Signal(object)  # a usage.VariantProposal for the sidebar to offer
 
     def __init__(self, db_file=None, adapters: Adapters | None = None, settings: Settings | None = None,
                  clipboard=None):
@@ -122,6 +124,9 @@ class App(QObject):
         self.tray.stats_requested.connect(self.open_stats)
         self.tray.import_requested.connect(self.open_import)
         self.reply_pasted.connect(self._log_pasted)
+        self.variant_found.connect(self.window.variant.offer)
+        self.window.variant.save.connect(self._save_variant)
+        self.window.variant.decline.connect(self._decline_variant)
         self.tray.quit_requested.connect(self.quit)
         self.hotkeys.triggered.connect(self._on_hotkey)
         self.clipboard.watch(self._on_clipboard)
@@ -268,9 +273,60 @@ class App(QObject):
                 body = body[len(self._usage_empathy):]
             if meta.get("edited") or (isinstance(reply, dict) and body != reply.get("filled")):
                 ulog.edited(msg, reply, body)
+                if rid is not None:
+                    self._check_variant(rid)
         ulog.sent(msg, reply, final)
         self._usage_text = None  # the same text again after this reply is a new message
         self._refresh_timer()
+
+    def _check_variant(self, reply_id: int) -> None:
+        """After an edit: has the agent changed this reply the same way often enough to keep the
+        edited text as a reply of its own? Off the GUI thread (it waits for the log writer)."""
+        learning, db_file, found = self.engine.learning, self.db_file, self.variant_found
+
+        def work():
+            from assistant import usage
+            from assistant.db import connect
+
+            try:
+                learning.log.flush(3)
+                conn = connect(db_file)
+                try:
+                    proposal = usage.propose_variant(conn, reply_id)
+                finally:
+                    conn.close()
+            except Exception:
+                log.exception("variant check failed")
+                return
+            if proposal is not None:
+                found.emit(proposal)
+        threading.Thread(target=work, name="variant-check", daemon=True).start()
+
+    @Slot(object)
+    def _save_variant(self, proposal) -> None:
+        from assistant import usage
+        from assistant.db import connect
+
+        try:
+            conn = connect(self.db_file)
+            try:
+                usage.save_variant(conn, proposal)
+            finally:
+                conn.close()
+        except Exception as exc:
+            log.exception("saving a variant failed")
+            self.window.show_toast(f"没存上：{exc}", error=True)
+            return
+        self.engine.reload()
+        self.window.show_toast(f"已存成新话术「{(proposal.title + '（改）')[:20]}」")
+
+    @Slot(object)
+    def _decline_variant(self, proposal) -> None:
+        from assistant import usage
+
+        learning = self.engine.learning
+        if learning is not None:
+            usage.decline_variant(learning.log, proposal)
 
     @Slot(str)
     def search(self, query: str) -> None:

@@ -43,6 +43,7 @@ QListWidget::item:selected { background: #e3f2fd; color: #0d47a1; }
 QPlainTextEdit { background: white; border: 1px solid #cfd8dc; border-radius: 6px; }
 QLabel#warn { color: #b71c1c; font-weight: bold; }
 QFrame#banned { background: #fff3e0; border: 1px solid #ef6c00; border-radius: 6px; }
+QFrame#variant { background: #e8f5e9; border: 1px solid #43a047; border-radius: 6px; }
 QLabel.card { background: white; border: 1px solid #e0e4e8; border-radius: 6px; padding: 6px; color: #37474f; }
 QLineEdit[missing="true"] { background: #ffebee; border: 1px solid #e53935; border-radius: 3px; }
 QLineEdit { border: 1px solid #cfd8dc; border-radius: 3px; padding: 1px 3px; background: white; }
@@ -186,6 +187,48 @@ class BannedBar(QFrame):
         self.choice.emit(text)
 
 
+class VariantBar(QFrame):
+    """After the agent changed a reply the same way several times: keep the edited text as a reply
+    of its own? One click saves it, the other never asks again about that text."""
+
+    save = Signal(object)  # the proposal
+    decline = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("variant")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.RichText)
+        self.save_btn = QPushButton("存成新话术")
+        self.no_btn = QPushButton("不用了")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.label)
+        row = QHBoxLayout()
+        row.addWidget(self.save_btn)
+        row.addStretch(1)
+        row.addWidget(self.no_btn)
+        lay.addLayout(row)
+        self.proposal = None
+        self.save_btn.clicked.connect(lambda: self._done(self.save))
+        self.no_btn.clicked.connect(lambda: self._done(self.decline))
+        self.hide()
+
+    def offer(self, proposal) -> None:
+        self.proposal = proposal
+        text = proposal.text if len(proposal.text) <= 60 else proposal.text[:60] + "…"
+        self.label.setText(f"「{html.escape(proposal.title)}」您已经改过 {proposal.edits} 次，常改成：<br>"
+                           f"<span style='color:#1b5e20'>{html.escape(text)}</span><br>存成一条新话术，下次直接用？")
+        self.show()
+
+    def _done(self, signal) -> None:
+        proposal, self.proposal = self.proposal, None
+        self.hide()
+        if proposal is not None:
+            signal.emit(proposal)
+
+
 class VarEditor(QWidget):
     """One line edit per template variable of the selected reply; missing ones highlighted."""
 
@@ -270,7 +313,16 @@ class Sidebar(QWidget):
         self.warn.setWordWrap(True)
         self.warn.hide()
         self.banned = BannedBar()
-        self.replies_title = self._section("推荐话术（数字键 1–9 粘贴 · 回车粘贴选中）")
+        self.variant = VariantBar()
+        self.replies_title = self._section("推荐话术（数字键 1–9 粘贴 · 回车粘贴选中 · F2 改写）")
+        # F2: rewrite the selected reply before it goes out (what the agent sends is what counts)
+        self.editor = QPlainTextEdit()
+        self.editor.setMaximumHeight(120)
+        self.editor_hint = QLabel("改写后 Ctrl+回车 粘贴 · Esc 取消")
+        self.editor_hint.setStyleSheet("color:#78909c;")
+        self.editor.hide()
+        self.editor_hint.hide()
+        self._editing: tuple[int, dict] | None = None  # (rank − 1, reply) being rewritten
         self.replies = ReplyList()
         self.replies.setWordWrap(True)
         self.replies.setTextElideMode(Qt.ElideNone)
@@ -314,8 +366,11 @@ class Sidebar(QWidget):
         lay.addWidget(self.chips)
         lay.addWidget(self.warn)
         lay.addWidget(self.banned)
+        lay.addWidget(self.variant)
         lay.addWidget(self.replies_title)
         lay.addWidget(self.replies, 3)
+        lay.addWidget(self.editor)
+        lay.addWidget(self.editor_hint)
         lay.addWidget(self.var_title)
         lay.addWidget(self.vars)
         self.detail = QWidget()  # everything compact mode hides
@@ -379,6 +434,15 @@ class Sidebar(QWidget):
         sc = QShortcut(QKeySequence("Ctrl+Return"), self.input)
         sc.setContext(Qt.WidgetShortcut)
         sc.activated.connect(lambda: self.message_changed.emit(self.input.toPlainText()))
+        sc = QShortcut(QKeySequence("F2"), self)
+        sc.setContext(Qt.WindowShortcut)
+        sc.activated.connect(lambda: self.start_edit(self.replies.currentRow()))
+        sc = QShortcut(QKeySequence("Ctrl+Return"), self.editor)
+        sc.setContext(Qt.WidgetShortcut)
+        sc.activated.connect(self.paste_edited)
+        sc = QShortcut(QKeySequence("Escape"), self.editor)
+        sc.setContext(Qt.WidgetShortcut)
+        sc.activated.connect(self.cancel_edit)
         self._geo_timer = QTimer(self, singleShot=True, interval=400)
         self._geo_timer.timeout.connect(self.geometry_changed)
         self.resize(400, 860)
@@ -615,6 +679,36 @@ class Sidebar(QWidget):
         self.picked = {"source": "sidebar", "reply_id": r["id"], "intent": r["intent"], "rank": index + 1,
                        "edited": self._reply_text(index)[0] != r["filled"],
                        "empathy": self.empathy_btn.isChecked() and bool(self.suggestions.empathy)}
+        self.paste_requested.emit(textv)
+
+    def start_edit(self, index: int) -> None:
+        """Open the selected reply, filled in, for rewriting (F2)."""
+        if self.suggestions is None or not 0 <= index < len(self.suggestions.replies):
+            return
+        textv = self.final_text(index)
+        if textv is None:
+            return
+        self._editing = (index, self.suggestions.replies[index])  # kept if a new message arrives meanwhile
+        self.editor.setPlainText(textv)
+        self.editor.show()
+        self.editor_hint.show()
+        self.editor.setFocus()
+        self.editor.moveCursor(self.editor.textCursor().MoveOperation.End)
+
+    def cancel_edit(self) -> None:
+        self._editing = None
+        self.editor.hide()
+        self.editor_hint.hide()
+        self.replies.setFocus()
+
+    def paste_edited(self) -> None:
+        textv = self.editor.toPlainText().strip()
+        if self._editing is None or not textv:
+            return
+        index, r = self._editing
+        self.cancel_edit()
+        self.picked = {"source": "sidebar", "reply_id": r["id"], "intent": r["intent"], "rank": index + 1,
+                       "edited": True, "empathy": False}
         self.paste_requested.emit(textv)
 
     def _banned_choice(self, textv: str) -> None:
