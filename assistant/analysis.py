@@ -375,6 +375,7 @@ class ProductFinder:
         not_words = set(not_) | set(kw.get("not", ()))
         self.categories = categories or {}  # noun -> shop category (服装, 家居 …)
         self._by_length = sorted(self.categories, key=len, reverse=True)
+        self._nouns_cache: dict[str, set[str]] = {}
         noun, mod = _alternation(set(nouns)), _alternation(set(modifiers))
         tail = _alternation(set(suffixes))
         brand = _alternation(set(brands))
@@ -387,6 +388,21 @@ class ProductFinder:
         masked = self.not_rx.sub(lambda m: "\u25a1" * len(m.group(0)), raw) if self.not_rx else raw
         m = self.rx.search(masked)
         return raw[m.start():m.end()].strip() if m else None
+
+    def nouns_in(self, text_: str) -> set[str]:
+        """The product nouns a text names (its {变量} left out), e.g. a reply's 被套、床单. Cached:
+        the ranker asks about the same replies again and again."""
+        found = self._nouns_cache.get(text_)
+        if found is None:
+            flat = re.sub(r"\{[^{}]*\}", "", text_).lower()
+            found = set()
+            for n in self._by_length:
+                if len(n) >= 2 and n.lower() in flat and not any(n in f for f in found):
+                    found.add(n)
+            if len(self._nouns_cache) > 20_000:
+                self._nouns_cache.clear()
+            self._nouns_cache[text_] = found
+        return found
 
     def category(self, mention: str | None) -> str | None:
         """The shop category of a mention, from the longest noun in it (蓝牙充电宝 → 数码配件)."""

@@ -279,18 +279,27 @@ class Engine:
 
     def _category_fit(self, a: Analysis, row) -> float:
         """A reply written for one kind of goods (tagged 服装, 数码配件 …) fits a message about that
-        kind and does not fit one about another; untagged replies are neutral."""
+        kind and does not fit one about another; untagged replies are neutral. Within a kind, a
+        reply that names other goods (被套、床单 in the bedding reply) fits a 杯子 question less."""
         if not a.category or not row["tags"]:
             return 0.0
         cats = self._shop_categories.intersection(json.loads(row["tags"]))
         if not cats:
             return 0.0
-        return self.CATEGORY_MATCH if a.category in cats else -self.CATEGORY_MISMATCH
+        if a.category not in cats:
+            return -self.CATEGORY_MISMATCH
+        finder = self.analyzer._product_rx
+        named = finder.nouns_in(row["text"]) if finder is not None else set()
+        mention = re.sub(r"\s+", "", a.entities.get("product") or "")
+        if named and not any(n in mention or mention in n for n in named):
+            return self.CATEGORY_MATCH - self.OTHER_GOODS
+        return self.CATEGORY_MATCH
 
     # A reply for other goods states facts that are wrong for this one (a 耳机's battery life to a
     # 保温杯 question): it drops below the replies that fit. A match earns nothing extra, so the
     # intent and the wording still decide among fitting replies (a bonus flipped a dev answer).
     CATEGORY_MATCH, CATEGORY_MISMATCH = 0.0, 0.35
+    OTHER_GOODS = 0.15
 
     def _closeness(self, clean: str, phrases: list[str]) -> float:
         """How closely the message matches the nearest phrasing of a reply (0..1): whole-string

@@ -206,3 +206,10 @@ def test_cross_sell_falls_back_to_other_customer_types_as_ideas(engine):
     s = engine.suggest("这款保温杯能装开水吗")
     assert s.cross_sell and all(c["customer"] for c in s.cross_sell)
     assert len({c["product"] for c in s.cross_sell}) == len(s.cross_sell)
+
+
+def test_within_a_kind_of_goods_a_reply_naming_other_goods_ranks_lower(engine):
+    titles = [r["title"] for r in engine.suggest("这个杯子能装开水吗").replies]
+    assert titles[0] == "杯子材质容量"
+    # the bedding reply (被套、床单、枕套) is 家居 too, but not about cups
+    assert "床品套件" not in titles[:3], titles
