@@ -116,9 +116,9 @@ class Analyzer:
         self._reply_hits: dict[str, dict[int, float]] = {}
         self.trigger_picker = text.TokenPicker(self.conn, "trigger")
         self.reply_picker = text.TokenPicker(self.conn, "reply")
-        self._product_rx = self._build_product_rx()
+        self.product_finder = self._build_product_finder()
 
-    def _build_product_rx(self) -> "ProductFinder | None":
+    def _build_product_finder(self) -> "ProductFinder | None":
         words: dict[str, set[str]] = {"nouns": set(), "modifiers": set(), "suffixes": set(), "brands": set(),
                                       "not": set()}
         category: dict[str, str] = {}
@@ -202,7 +202,7 @@ class Analyzer:
         scoring = core if len(core) >= 2 else clean  # "你好，这个漏水" is about the leak
         scores, hits = self.intent_evidence(scoring) if scoring else ({}, {})
         lex_strength = max((v for k, v in hits_scores(self.intent_lex, scoring).items()), default=0.0)
-        entities = extract_entities(message, self._product_rx)
+        entities = extract_entities(message, self.product_finder)
         if entities.get("product") and lex_strength < 2.0 and self._YES_NO.search(scoring):
             # 是纸皮核桃吗 / 手表可以回复微信吗: a yes/no question about a named product asks about it
             scores["product_info"] = scores.get("product_info", 0.0) + self.PRODUCT_QUESTION
@@ -242,7 +242,7 @@ class Analyzer:
         emotion, intensity = self.emotion(message, clean)
         urgent = self.urgency(clean, emotion, intensity)
         stage = self.stage_of(intent, clean, context)
-        category = self._product_rx.category(entities.get("product")) if self._product_rx else None
+        category = self.product_finder.category(entities.get("product")) if self.product_finder else None
         return Analysis(
             intent=intent, stage=stage, intent_scores={k: round(v, 3) for k, v in top.items()},
             emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
@@ -412,7 +412,7 @@ class ProductFinder:
         return next((self.categories[n] for n in self._by_length if n.lower() in flat), None)
 
 
-def extract_entities(message: str, product_rx: "ProductFinder | None" = None) -> dict[str, str]:
+def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dict[str, str]:
     """Entities as exact substrings of ``message`` (masking tokens are kept as written)."""
     raw = message[: text.MAX_MESSAGE_CHARS]
     out: dict[str, str] = {}
@@ -432,6 +432,6 @@ def extract_entities(message: str, product_rx: "ProductFinder | None" = None) ->
         out["amount"] = v.strip()
     if (v := first(_SIZE_RX)):
         out["size"] = v.strip()
-    if product_rx is not None and (v := product_rx.search(raw)):
+    if finder is not None and (v := finder.search(raw)):
         out["product"] = v
     return out

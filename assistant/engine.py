@@ -111,7 +111,9 @@ class Engine:
              "options": json.loads(r["options"]), "limit": r["limit_text"], "escalate": r["escalate"]}
             for r in c.execute("SELECT * FROM playbooks")]
         self.products = {r["sku"]: dict(r) for r in c.execute("SELECT * FROM products")}
-        self._shop_categories = {p["category"] for p in self.products.values()} | {"服装", "美妆", "家居", "数码配件", "食品"}
+        finder = self.analyzer.product_finder  # the lexicon's nouns carry the shop's categories too
+        self._shop_categories = ({p["category"] for p in self.products.values()}
+                                 | (set(finder.categories.values()) if finder is not None else set()))
         for p in self.products.values():
             p["keywords"] = json.loads(p["keywords"])
             p["tags"] = json.loads(p["tags"])
@@ -288,7 +290,7 @@ class Engine:
             return 0.0
         if a.category not in cats:
             return -self.CATEGORY_MISMATCH
-        finder = self.analyzer._product_rx
+        finder = self.analyzer.product_finder
         named = finder.nouns_in(row["text"]) if finder is not None else set()
         mention = re.sub(r"\s+", "", a.entities.get("product") or "")
         if named and not any(n in mention or mention in n for n in named):

@@ -2,7 +2,7 @@
 
 The index and the queries use character bigrams (and pinyin keys), so the engine never needs
 a segmenter. jieba (~0.8 s to load its dictionary) is only used by the rank_bm25 baseline of
-`kefu bench`; `warm_up()` loads it in the background for callers that want jieba words.
+`kefu bench` (`words()`), and only loaded there.
 """
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ _WORDISH = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 
 _jieba = None
 _jieba_lock = threading.Lock()
-_jieba_ready = threading.Event()
 
 
 def normalize(text: str) -> str:
@@ -87,35 +86,15 @@ def _load_jieba():
             log.exception("jieba set-up with cache dir failed; using defaults")
             jieba.initialize()
         _jieba = jieba
-        _jieba_ready.set()
         return jieba
 
 
-def warm_up(background: bool = True) -> threading.Thread | None:
-    """Load jieba off the critical path."""
-    if _jieba_ready.is_set():
-        return None
-    if not background:
-        _load_jieba()
-        return None
-    thread = threading.Thread(target=_load_jieba, name="jieba-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def jieba_ready() -> bool:
-    return _jieba_ready.is_set()
-
-
-def words(text: str, *, wait: bool = True) -> list[str]:
-    """jieba search-mode words of normalised text (bigram fallback while jieba loads)."""
+def words(text: str) -> list[str]:
+    """jieba search-mode words of normalised text (loads jieba on first use, ~0.8 s)."""
     text = normalize(text)
     if not text:
         return []
-    if not _jieba_ready.is_set():
-        if not wait:
-            return bigrams(text)
-        _load_jieba()
+    _load_jieba()
     return list(_cut(text))
 
 
@@ -127,16 +106,6 @@ def _cut(norm: str) -> tuple[str, ...]:
         if w and _WORDISH.fullmatch(w):
             out.append(w)
     return tuple(out)
-
-
-@lru_cache(maxsize=100_000)
-def plain_words(text: str) -> tuple[str, ...]:
-    """jieba words (accurate mode, no overlaps) — the units pinyin search is built from."""
-    norm = normalize(text)
-    if not norm:
-        return ()
-    _load_jieba()
-    return tuple(w for w in (x.strip() for x in _jieba.cut(norm, HMM=False)) if w and _WORDISH.fullmatch(w))
 
 
 def bigrams(text: str) -> list[str]:

@@ -25,7 +25,7 @@ def test_sizes_and_bare_prices_where_only_they_can_be_meant():
 
 
 def test_product_mentions_with_brand_model_modifier_and_suffix(engine):
-    find = engine.analyzer._product_rx.search
+    find = engine.analyzer.product_finder.search
     assert find("我买的蓝牙充电宝连不上") == "蓝牙充电宝"
     assert find("是 纸 皮 核桃 吗") == "纸 皮 核桃"  # segmented chat logs keep their spaces
     assert find("这款坚果礼盒有几种") == "坚果礼盒"

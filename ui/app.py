@@ -147,15 +147,10 @@ class App(QObject):
             log.info("no system tray: the menu is on the sidebar title bar (right click)")
             self.window.title.hide_btn.hide()  # hidden without a tray = lost until the next launch
         self.tray.set_paused(self.settings.paused)
-        errors = self.hotkeys.bind(self.settings.hotkeys)
+        self._bind_hotkeys(start=not self.settings.paused)
         if self.settings.paused:
             self.adapters.hotkeys.pause(True)
             self.window.set_status("已暂停：不看剪贴板，不响应快捷键（托盘菜单里恢复）")
-        else:
-            self.hotkeys.start()
-        errors = {**errors, **self.hotkeys.errors}
-        if errors:
-            self.window.show_toast("快捷键不可用：" + "；".join(errors.values()), error=True)
         notes = list(self.adapters.notes)
         if self._startup_problem:
             notes.append(self._startup_problem)
@@ -404,13 +399,17 @@ class App(QObject):
             return False
         log.info("re-registering hotkeys (%s)", "listener stopped" if died else f"{gap:.0f} s without a poll")
         self.hotkeys.stop()
-        errors = self.hotkeys.bind(self.settings.hotkeys)
-        self.hotkeys.start()
+        self._bind_hotkeys(start=True)
         self._hotkeys_alive = self.adapters.hotkeys.alive()
-        errors = {**errors, **self.hotkeys.errors}
-        if errors:
-            self.window.show_toast("快捷键不可用：" + "；".join(errors.values()), error=True)
         return True
+
+    def _bind_hotkeys(self, start: bool) -> None:
+        """Register the configured hotkeys (and start listening); say which ones are unavailable."""
+        self.hotkeys.bind(self.settings.hotkeys)
+        if start:
+            self.hotkeys.start()
+        if self.hotkeys.errors:  # registration problems plus, once started, the OS's refusals
+            self.window.show_toast("快捷键不可用：" + "；".join(self.hotkeys.errors.values()), error=True)
 
     # --- clipboard watch ----------------------------------------------------------------------
 
@@ -666,9 +665,7 @@ class App(QObject):
     def apply_settings(self, s: Settings) -> None:
         self.settings = s
         self._apply_look()
-        errors = self.hotkeys.bind(s.hotkeys)
-        if errors:
-            self.window.show_toast("快捷键不可用：" + "；".join(errors.values()), error=True)
+        self._bind_hotkeys(start=False)  # a running listener restarts itself with the new combos
         self.adapters.hotkeys.pause(s.paused)
         self.tray.set_paused(s.paused)
         self._save()

@@ -20,6 +20,12 @@ class _Runner(QObject):
     done = Signal(str, object)  # (what, report or error message)
 
 
+def _set_intent(model, index, intent: str, names: dict[str, str]) -> None:
+    """An intent the agent chose in the preview: kept in the cell and marked as changed."""
+    model.setData(index, intent, Qt.UserRole)
+    model.setData(index, names.get(intent, intent) + "（已改）", Qt.DisplayRole)
+
+
 class IntentDelegate(QStyledItemDelegate):
     """Double-click (or F2) an intent in the preview to choose another one from a list."""
 
@@ -39,8 +45,7 @@ class IntentDelegate(QStyledItemDelegate):
     def setModelData(self, editor, model, index):  # noqa: N802
         iid = editor.currentData()
         if iid != index.data(Qt.UserRole):
-            model.setData(index, iid, Qt.UserRole)
-            model.setData(index, self.names.get(iid, iid) + "（已改）", Qt.DisplayRole)
+            _set_intent(model, index, iid, self.names)
 
 
 class ImportDialog(QDialog):
@@ -133,9 +138,7 @@ class ImportDialog(QDialog):
 
     def set_intent(self, row: int, intent: str) -> None:
         """What choosing from the intent list does (used by the tests)."""
-        index = self.table.model().index(row, 1)
-        self.table.model().setData(index, intent, Qt.UserRole)
-        self.table.model().setData(index, self._names.get(intent, intent) + "（已改）", Qt.DisplayRole)
+        _set_intent(self.table.model(), self.table.model().index(row, 1), intent, self._names)
 
     def run_import(self) -> None:
         if self.path is None:

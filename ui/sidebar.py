@@ -143,34 +143,45 @@ class TitleBar(QWidget):
         super().mousePressEvent(e)
 
 
-class BannedBar(QFrame):
+class PromptBar(QFrame):
+    """A coloured bar in the sidebar asking the agent one question: a rich-text label over a row of
+    buttons (``left`` before the stretch, ``right`` after it). Hidden until asked."""
+
+    def __init__(self, name: str, left: list[str], right: list[str], parent=None):
+        super().__init__(parent)
+        self.setObjectName(name)  # the style sheet colours #banned and #variant
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.RichText)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.label)
+        row = QHBoxLayout()
+        buttons = []
+        for text in [*left, None, *right]:
+            if text is None:
+                row.addStretch(1)
+                continue
+            btn = QPushButton(text)
+            row.addWidget(btn)
+            buttons.append(btn)
+        lay.addLayout(row)
+        self.buttons = buttons
+        self.hide()
+
+
+class BannedBar(PromptBar):
     """Shown instead of pasting when the reply contains a 违禁词."""
 
     choice = Signal(str)  # text to paste ("" = cancelled)
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("banned")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.RichText)
-        self.use_btn = QPushButton("改用建议说法")
-        self.force_btn = QPushButton("仍然粘贴")
-        self.cancel_btn = QPushButton("取消")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.addWidget(self.label)
-        row = QHBoxLayout()
-        row.addWidget(self.use_btn)
-        row.addWidget(self.force_btn)
-        row.addStretch(1)
-        row.addWidget(self.cancel_btn)
-        lay.addLayout(row)
+        super().__init__("banned", ["改用建议说法", "仍然粘贴"], ["取消"], parent)
+        self.use_btn, self.force_btn, self.cancel_btn = self.buttons
         self._texts = ("", "")
         self.use_btn.clicked.connect(lambda: self._choose(self._texts[1]))
         self.force_btn.clicked.connect(lambda: self._choose(self._texts[0]))
         self.cancel_btn.clicked.connect(lambda: self._choose(""))
-        self.hide()
 
     def ask(self, original: str, check: dict) -> None:
         words = "；".join(f"<b>{html.escape(f['word'])}</b>（{html.escape(f['category'])}）"
@@ -187,7 +198,7 @@ class BannedBar(QFrame):
         self.choice.emit(text)
 
 
-class VariantBar(QFrame):
+class VariantBar(PromptBar):
     """After the agent changed a reply the same way several times: keep the edited text as a reply
     of its own? One click saves it, the other never asks again about that text."""
 
@@ -195,25 +206,11 @@ class VariantBar(QFrame):
     decline = Signal(object)
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("variant")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.RichText)
-        self.save_btn = QPushButton("存成新话术")
-        self.no_btn = QPushButton("不用了")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.addWidget(self.label)
-        row = QHBoxLayout()
-        row.addWidget(self.save_btn)
-        row.addStretch(1)
-        row.addWidget(self.no_btn)
-        lay.addLayout(row)
+        super().__init__("variant", ["存成新话术"], ["不用了"], parent)
+        self.save_btn, self.no_btn = self.buttons
         self.proposal = None
         self.save_btn.clicked.connect(lambda: self._done(self.save))
         self.no_btn.clicked.connect(lambda: self._done(self.decline))
-        self.hide()
 
     def offer(self, proposal) -> None:
         self.proposal = proposal
