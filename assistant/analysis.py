@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from assistant import text
+from assistant.reader import Reader, featurize
 
 # JD/Taobao client boilerplate that says nothing about the need itself.
 _BOILERPLATE = re.compile(
@@ -73,6 +74,21 @@ def clean_for_intent(message: str) -> str:
     return re.sub(r"\s+", " ", norm).strip()
 
 
+def scoring_text(clean: str) -> str:
+    """The part of a cleaned message that carries its need: "你好，这个漏水" is about the leak."""
+    core = _LEADING_GREETING.sub("", clean)
+    return core if len(core) >= 2 else clean
+
+
+def cue_hits(patterns: dict[str, "_Patterns"], s: str) -> dict[str, float]:
+    """Hand-written cue hits as reader features: ``kind:label`` -> summed weight."""
+    out: dict[str, float] = {}
+    for kind, pats in patterns.items():
+        for label, v in pats.score(s)[0].items():
+            out[f"{kind}:{label}"] = v
+    return out
+
+
 class _Patterns:
     """Weighted regex cues of one kind, grouped by label."""
 
@@ -99,8 +115,9 @@ class Analyzer:
     RETRIEVAL_WEIGHT = 3.0
     CONTEXT_WEIGHT = 0.6
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, reader: "Reader | None" = None):
         self.conn = conn
+        self.reader = reader
         self.reload()
 
     def reload(self) -> None:
@@ -111,6 +128,7 @@ class Analyzer:
         self.intent_lex = _Patterns(by_kind["intent"])
         self.emotion_lex = _Patterns(by_kind["emotion"])
         self.urgent_lex = _Patterns(by_kind["urgent"])
+        self.cue_patterns = {"intent": self.intent_lex, "emotion": self.emotion_lex, "urgent": self.urgent_lex}
         self.stages = {r["id"]: r["stage"] for r in self.conn.execute("SELECT id, stage FROM intents")}
         self._trigger_cache: dict[str, str] = {}
         self._reply_hits: dict[str, dict[int, float]] = {}
@@ -198,11 +216,82 @@ class Analyzer:
         context = context or []
         self._reply_hits.clear()
         clean = clean_for_intent(message)
-        core = _LEADING_GREETING.sub("", clean)
-        scoring = core if len(core) >= 2 else clean  # "你好，这个漏水" is about the leak
+        scoring = scoring_text(clean)
+        entities = extract_entities(message, self.product_finder)
+        if self.reader is not None:
+            intent, intent_scores, hits, used_context, also, emotion, intensity, urgent = \
+                self._read_learned(message, scoring, context)
+        else:
+            intent, intent_scores, hits, used_context = self._read_cues(scoring, clean, context, entities)
+            also = self.other_questions(scoring, intent)
+            emotion, intensity = self.emotion(message, clean)
+            urgent = self.urgency(clean, emotion, intensity)
+        stage = self.stage_of(intent, clean, context)
+        category = self.product_finder.category(entities.get("product")) if self.product_finder else None
+        return Analysis(
+            intent=intent, stage=stage, intent_scores=intent_scores,
+            emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
+            entities=entities, clean=clean,
+            used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring), also=also,
+        )
+
+    # --- the learned reader -----------------------------------------------------------------
+
+    # chosen on the train split (docs/reader.md): how much the nearest trigger phrasing adds to
+    # the model's log-probability, the urgency threshold, and how sure a clause must be to count
+    # as a second question
+    RETRIEVAL_BETA = 1.0
+    URGENT_THRESHOLD = 0.5
+    ALSO_PROB = 0.6
+
+    def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
+        ctx = [(t.role, clean_for_intent(t.text)) for t in context[-2:] if t.text]
+        cues = cue_hits(self.cue_patterns, scoring) if self.reader.meta.get("cues", True) else None
+        return featurize(scoring, ctx, cues, raw=raw)
+
+    def _read_learned(self, message: str, scoring: str, context: list[Turn]):
+        feats = self.features(scoring, context, message)
+        probs = self.reader.intent.proba(feats)
+        ret = self._retrieval(scoring) if scoring else {}
+        if ret and self.RETRIEVAL_BETA:
+            logits = {k: math.log(max(p, 1e-9)) + self.RETRIEVAL_BETA * ret.get(k, 0.0) for k, p in probs.items()}
+            top = max(logits.values())
+            exps = {k: math.exp(v - top) for k, v in logits.items()}
+            total = sum(exps.values())
+            probs = {k: v / total for k, v in exps.items()}
+        intent = max(probs, key=probs.get)
+        intent_scores = {k: round(v, 3) for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:5]}
+        _, hits = self.intent_lex.score(scoring)
+        also = self._also_learned(scoring, intent)
+        pe = self.reader.emotion.proba(feats)
+        emotion = max(pe, key=pe.get)
+        intensity = 0.0
+        if emotion != "calm":
+            bangs = min(3, message.count("!") + message.count("！"))
+            intensity = max(0.3, min(1.0, 0.3 + 0.6 * (pe[emotion] - 0.35) / 0.65 + 0.1 * bangs))
+        urgent = self.reader.urgent.proba(feats)["yes"] >= self.URGENT_THRESHOLD
+        used_context = bool(context) and feats.get("ctx:short") == 1.0
+        return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent
+
+    def _also_learned(self, scoring: str, intent: str) -> list[str]:
+        """Intents of the other clauses of a message that asks several things at once: each
+        clause read on its own by the same model; only clear readings count. At most two."""
+        clauses = [c for c in self._CLAUSES.split(scoring) if len(re.sub(r"[\d#a-z*]+", "", c)) >= 3][:5]
+        if len(clauses) < 2:
+            return []
+        out: list[str] = []
+        for clause in clauses:
+            p = self.reader.intent.proba(self.features(clause, []))
+            k = max(p, key=p.get)
+            if p[k] >= self.ALSO_PROB and k not in (intent, "greeting", "thanks_bye", "other") and k not in out:
+                out.append(k)
+        return out[:2]
+
+    # --- hand-written cues (the reader before it was learned; kept for the ablation) ---------
+
+    def _read_cues(self, scoring: str, clean: str, context: list[Turn], entities: dict):
         scores, hits = self.intent_evidence(scoring) if scoring else ({}, {})
         lex_strength = max((v for k, v in hits_scores(self.intent_lex, scoring).items()), default=0.0)
-        entities = extract_entities(message, self.product_finder)
         if entities.get("product") and lex_strength < 2.0 and self._YES_NO.search(scoring):
             # 是纸皮核桃吗 / 手表可以回复微信吗: a yes/no question about a named product asks about it
             scores["product_info"] = scores.get("product_info", 0.0) + self.PRODUCT_QUESTION
@@ -237,18 +326,7 @@ class Analyzer:
             confidence = 1.0 - min(1.0, max((scores.get(k, 0.0) for k in rest), default=0.0))
             intent_scores = {"other": round(max(0.5, confidence), 3), **rest}
         top = dict(sorted(intent_scores.items(), key=lambda kv: -kv[1])[:5])
-        also = self.other_questions(scoring, intent)
-
-        emotion, intensity = self.emotion(message, clean)
-        urgent = self.urgency(clean, emotion, intensity)
-        stage = self.stage_of(intent, clean, context)
-        category = self.product_finder.category(entities.get("product")) if self.product_finder else None
-        return Analysis(
-            intent=intent, stage=stage, intent_scores={k: round(v, 3) for k, v in top.items()},
-            emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
-            entities=entities, clean=clean,
-            used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring), also=also,
-        )
+        return intent, {k: round(v, 3) for k, v in top.items()}, hits, used_context
 
     ALSO_MIN = 1.5  # lexicon weight a clause needs to count as a question of its own
     PRODUCT_QUESTION = 1.0

@@ -228,14 +228,46 @@ def kb_intent_names(db_file: Path) -> dict[str, str]:
         conn.close()
 
 
-def cmd_eval(args) -> int:
-    from assistant.evaluate import evaluate, read_jsonl
+def _reader_arg(value: str | None):
+    """--reader: shipped (default) | cues (hand cues only) | a path to other weights."""
+    if value in (None, "shipped"):
+        return "shipped"
+    if value == "cues":
+        return None
+    from assistant.reader import Reader
 
-    eng = _engine(args, learned=False)
-    items = read_jsonl(args.file)
-    res = evaluate(eng, items, details=args.details)
+    return Reader.load(value)
+
+
+def cmd_eval(args) -> int:
+    from assistant.evaluate import evaluate, format_report, pool_items, read_jsonl
+
+    if args.cv:
+        from assistant import train
+
+        res = train.cross_validate(train.training_examples(), k=args.cv)
+        _print_json(res) if args.json else print(
+            f"{args.cv}-fold CV (by session/file block): " + ", ".join(
+                f"{k} {v:.3f} ± {res['sd'][k]:.3f}" for k, v in res["mean"].items()))
+        return 0
+    if not args.file and not args.pool:
+        print("请给出标注文件（JSONL），或 --pool val|train", file=sys.stderr)
+        return 2
+    from assistant.engine import Engine
+
+    eng = Engine(getattr(args, "db", None) or paths.db_path(), reader=_reader_arg(args.reader))
+    if args.pool:
+        sources = tuple(args.source.split(",")) if args.source else None
+        items = pool_items(args.pool, sources)
+    else:
+        items = read_jsonl(args.file)
+        if args.source:
+            items = [i for i in items if i.get("source") in args.source.split(",")]
+    res = evaluate(eng, items, details=args.details, report=args.report)
     if args.json:
         _print_json(res)
+    elif args.report:
+        print(format_report(res))
     else:
         for k, v in res.items():
             if k != "details":
@@ -243,6 +275,15 @@ def cmd_eval(args) -> int:
         for row in res.get("details", []):
             if row["gold"] != row["pred"]:
                 print(f"  ✗ {row['id']} gold={row['gold']} pred={row['pred']} top3={row['reply_intents']} | {row['message']}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from assistant import train
+
+    report = train.main_train(Path(args.out) if args.out else None, quiet=args.json)
+    if args.json:
+        _print_json(report)
     return 0
 
 
@@ -319,10 +360,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_kb)
 
     s = sub.add_parser("eval", help="在标注数据上评测（JSONL）")
-    s.add_argument("file")
+    s.add_argument("file", nargs="?")
+    s.add_argument("--pool", choices=["train", "val"], help="评测 data/pool 的标注（文本取自 ../shared/corpus）")
+    s.add_argument("--source", help="只评测这些来源（逗号分隔，如 jddc_chat,jddc_pairs）")
+    s.add_argument("--reader", help="shipped（默认）| cues（只用人工线索）| 权重文件路径")
+    s.add_argument("--report", action="store_true", help="分来源、分意图的指标和混淆矩阵")
+    s.add_argument("--cv", type=int, metavar="K", help="对训练数据做 K 折交叉验证（按会话分组）")
     s.add_argument("--json", action="store_true")
     s.add_argument("--details", action="store_true", help="列出判错的样本")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("train", help="用仓库里的数据重新训练读懂消息的模型（resources/models/reader.npz）")
+    s.add_argument("--out", help="权重写到这里（默认 resources/models/reader.npz）")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_train)
 
     from assistant import cli_learning  # stats, learn-replay, learn-simulate, usage
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 import time
@@ -18,6 +19,21 @@ from rapidfuzz import fuzz
 from assistant import kb, paths, text
 from assistant.analysis import Analysis, Analyzer, Turn
 from assistant.db import connect
+from assistant.reader import Reader, default_model_path
+
+log = logging.getLogger(__name__)
+
+
+def load_shipped_reader() -> Reader | None:
+    """The shipped weights, or None (with a log line) when they are missing or unreadable."""
+    path = default_model_path()
+    try:
+        return Reader.load(path)
+    except FileNotFoundError:
+        log.warning("reader weights not found at %s: reading with hand cues only", path)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("reader weights at %s unreadable (%s): reading with hand cues only", path, exc)
+    return None
 
 VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")
 ENTITY_VARS = {"订单号": "order_no", "手机号": "phone", "金额": "amount", "尺码": "size", "商品": "product"}
@@ -79,7 +95,7 @@ class Engine:
     """The headless product: open a knowledge base, analyse messages, rank replies."""
 
     def __init__(self, db_file: Path | str | None = None, *, conn: sqlite3.Connection | None = None,
-                 build_if_needed: bool = True):
+                 build_if_needed: bool = True, reader: "Reader | str | None" = "shipped"):
         if conn is None:
             db_file = Path(db_file) if db_file else paths.db_path()
             if build_if_needed:
@@ -87,6 +103,8 @@ class Engine:
             conn = connect(db_file)
         self.conn = conn
         self.usage_prior: PriorFn | None = None
+        # the learned reader (resources/models/reader.npz); None reads with the hand cues alone
+        self.reader = load_shipped_reader() if reader == "shipped" else reader
         self.reload()
 
     @classmethod
@@ -95,7 +113,7 @@ class Engine:
 
     def reload(self) -> None:
         c = self.conn
-        self.analyzer = Analyzer(c)
+        self.analyzer = Analyzer(c, self.reader)
         self.intent_names = {r["id"]: r["name_zh"] for r in c.execute("SELECT id, name_zh FROM intents")}
         INTENT_NAMES.update(self.intent_names)
         self.variables = {r["name"]: r["default_value"] for r in c.execute("SELECT * FROM variables")}

@@ -38,7 +38,26 @@ def percentile(values: list[float], q: float) -> float:
     return vals[idx]
 
 
-def evaluate(engine: Engine, items: list[dict], *, details: bool = False) -> dict:
+def pool_items(split: str, sources: tuple[str, ...] | None = None) -> list[dict]:
+    """Labelled pool messages of one split (data/pool/labels.jsonl joined with the pool's text),
+    with the judged replies (data/pool/judged.jsonl) where there are any."""
+    from assistant import train
+
+    items = train.as_eval_items(train.pool_examples(split, sources))
+    judged = {}
+    if train.JUDGED_FILE.exists():
+        judged = {r["id"]: r for r in read_jsonl(train.JUDGED_FILE)}
+    for it in items:
+        j = judged.get(it["id"])
+        if j:
+            it["answers"] = j.get("answers") or []
+            it["harmful"] = j.get("harmful") or []
+    return items
+
+
+def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report: bool = False) -> dict:
+    if report:
+        return evaluate_report(engine, items)
     n = len(items)
     correct = hit1 = hit3 = 0
     rr = 0.0
@@ -46,8 +65,11 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False) -> dic
     emo_tp, emo_fp, emo_fn = Counter(), Counter(), Counter()
     u_tp = u_fp = u_fn = 0
     e_tp = e_fp = e_fn = 0
+    judged = answered = harmful = 0
     rows = []
     for item in items:
+        if "message" not in item:
+            raise ValueError(f"第 {len(rows) + 1} 条没有 message 字段（id={item.get('id')!r}）")
         conv = Conversation.of(item["message"], item.get("context") or [])
         s = engine.suggest(conv)
         times.append(s.elapsed_ms)
@@ -63,6 +85,11 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False) -> dic
         hit3 += gold in intents[:3]
         if gold in intents:
             rr += 1 / (intents.index(gold) + 1)
+        if "answers" in item:  # judged: the replies an experienced agent would send, by code
+            judged += 1
+            top_code = s.replies[0]["code"] if s.replies else None
+            answered += top_code in item["answers"]
+            harmful += top_code in (item.get("harmful") or [])
         ge = item.get("emotion", "calm")
         if pred_emotion == ge:
             emo_tp[ge] += 1
@@ -79,7 +106,7 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False) -> dic
         e_fp += len(pe - gold_ent)
         e_fn += len(gold_ent - pe)
         if details:
-            rows.append({"id": item.get("id"), "gold": gold, "pred": pred_intent, "reply_intents": intents[:3],
+            rows.append({"id": item.get("id"), "source": item.get("source", ""), "gold": gold, "pred": pred_intent, "reply_intents": intents[:3],
                          "emotion": [ge, pred_emotion], "urgent": [gu, pred_urgent],
                          "message": item["message"][:60]})
     labels = [e for e in EMOTIONS if emo_tp[e] + emo_fn[e] + emo_fp[e] > 0]
@@ -95,6 +122,57 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False) -> dic
         "entity_f1": round(_f1(e_tp, e_fp, e_fn), 4),
         "p95_ms": round(percentile(times, 0.95), 2),
     }
+    if judged:
+        out["judged"] = judged
+        out["answer@1"] = round(answered / judged, 4)
+        out["harmful@1"] = harmful
     if details:
         out["details"] = rows
     return out
+
+
+def evaluate_report(engine: Engine, items: list[dict]) -> dict:
+    """The overall figures, the same per source, per-intent precision/recall/F1 and a confusion
+    matrix (gold -> predicted -> count, mistakes only)."""
+    res = evaluate(engine, items, details=True)
+    rows = res.pop("details")
+    by_source: dict[str, list[dict]] = {}
+    for item in items:
+        by_source.setdefault(item.get("source") or "-", []).append(item)
+    res["per_source"] = {src: {k: v for k, v in evaluate(engine, its).items()}
+                         for src, its in sorted(by_source.items())} if len(by_source) > 1 else {}
+    tp, fp, fn = Counter(), Counter(), Counter()
+    confusion: dict[str, Counter] = {}
+    for r in rows:
+        if r["gold"] == r["pred"]:
+            tp[r["gold"]] += 1
+        else:
+            fp[r["pred"]] += 1
+            fn[r["gold"]] += 1
+            confusion.setdefault(r["gold"], Counter())[r["pred"]] += 1
+    per_intent = {}
+    for k in sorted(set(tp) | set(fp) | set(fn)):
+        p = tp[k] / (tp[k] + fp[k]) if tp[k] + fp[k] else 0.0
+        r = tp[k] / (tp[k] + fn[k]) if tp[k] + fn[k] else 0.0
+        per_intent[k] = {"n": tp[k] + fn[k], "precision": round(p, 3), "recall": round(r, 3),
+                         "f1": round(_f1(tp[k], fp[k], fn[k]), 3)}
+    res["per_intent"] = per_intent
+    res["confusion"] = {g: dict(c.most_common()) for g, c in sorted(confusion.items())}
+    return res
+
+
+def format_report(res: dict) -> str:
+    lines = [f"{k}: {v}" for k, v in res.items() if not isinstance(v, dict)]
+    if res.get("per_source"):
+        lines.append("\nper source:")
+        for src, r in res["per_source"].items():
+            lines.append(f"  {src:<12} n={r['n']:<4} intent={r['intent_acc']:.3f} hit@3={r['reply_hit@3']:.3f} "
+                         f"emotion={r['emotion_macro_f1']:.3f} urgent={r['urgent_f1']:.3f} entity={r['entity_f1']:.3f}")
+    lines.append("\nper intent (n, precision, recall, f1):")
+    for k, r in sorted(res.get("per_intent", {}).items(), key=lambda kv: -kv[1]["n"]):
+        lines.append(f"  {k:<17} {r['n']:>4} {r['precision']:.3f} {r['recall']:.3f} {r['f1']:.3f}")
+    lines.append("\nconfusions (gold → predicted: count):")
+    pairs = [(c, g, p) for g, row in res.get("confusion", {}).items() for p, c in row.items()]
+    for c, g, p in sorted(pairs, reverse=True)[:25]:
+        lines.append(f"  {g} → {p}: {c}")
+    return "\n".join(lines)

@@ -1,0 +1,397 @@
+"""`kefu train`: rebuild the reader's weights (resources/models/reader.npz) from files in the repo.
+
+Training data (what may go into weights that ship; see resources/models/README.md):
+- ``data/written/*.jsonl``: customer-style messages the project wrote, with intent, emotion,
+  intensity and urgency labels (and context turns for follow-ups);
+- the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only);
+- NTCIR-14 STC-3 customer turns (CC BY 4.0) of the *train* split, labelled by the project
+  (``data/pool/labels.jsonl``, text read from ``../shared/corpus/pool.jsonl``).
+JDDC text is research-only: it is never training input. Its train split chooses the few
+hyper-parameters (``choose``); its validation split is only ever scored.
+
+Deterministic: a fixed seed, sorted inputs, no threads.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant import paths
+from assistant.analysis import _Patterns, clean_for_intent, cue_hits, scoring_text
+from assistant.reader import LinearModel, Reader, featurize
+
+SEED = 20261201
+REPO = paths.resources_dir().parent
+POOL_FILE = REPO.parent / "shared" / "corpus" / "pool.jsonl"
+LABELS_FILE = REPO / "data" / "pool" / "labels.jsonl"
+SPLIT_FILE = REPO / "data" / "pool" / "split.jsonl"
+JUDGED_FILE = REPO / "data" / "pool" / "judged.jsonl"
+WRITTEN_DIR = REPO / "data" / "written"
+LICENSED_POOL_SOURCES = ("ntcir_dch",)  # CC BY 4.0; JDDC is research-only
+
+EMOTIONS = ["calm", "anxious", "angry", "disappointed", "confused", "satisfied"]
+_ROLE = {"客": "customer", "服": "agent", "?": "unknown", "customer": "customer", "agent": "agent",
+         "unknown": "unknown"}
+
+
+@dataclass
+class Example:
+    text: str
+    context: list[tuple[str, str]] = field(default_factory=list)  # (role, raw text)
+    intent: str | None = None
+    intent2: str | None = None
+    emotion: str | None = None
+    intensity: float | None = None
+    urgent: bool | None = None
+    entities: dict = field(default_factory=dict)
+    source: str = ""
+    group: str = ""  # examples of one group (session, reply) stay on one side of a split
+    id: str = ""
+
+
+# --- data -------------------------------------------------------------------------------------
+
+def parse_turn(turn) -> tuple[str, str]:
+    if isinstance(turn, dict):
+        return _ROLE.get(turn.get("role", "unknown"), "unknown"), str(turn.get("text", ""))
+    head, sep, body = str(turn).partition(":")
+    if sep and head.strip() in _ROLE:
+        return _ROLE[head.strip()], body.strip()
+    return "unknown", str(turn)
+
+
+def written_examples(folder: Path = WRITTEN_DIR) -> list[Example]:
+    out = []
+    for path in sorted(Path(folder).glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            out.append(Example(
+                text=r["text"], context=[parse_turn(t) for t in r.get("context") or []],
+                intent=r.get("intent"), intent2=r.get("intent2"), emotion=r.get("emotion"),
+                intensity=r.get("intensity"), urgent=r.get("urgent"), source="written",
+                group=f"{path.stem}:{n // 10}", id=f"{path.stem}:{n}"))
+    return out
+
+
+def trigger_examples(kb_dir: Path | None = None) -> list[Example]:
+    from assistant.kb import read_resources
+
+    data = read_resources(kb_dir or paths.kb_resources_dir())
+    out = []
+    for doc in data["replies"]:
+        intent = doc["intent"]
+        phrases = list(doc.get("triggers") or [])
+        for rep in doc.get("replies") or []:
+            phrases += list(rep.get("triggers") or [])
+        for p in sorted(set(str(x) for x in phrases)):
+            out.append(Example(text=p, intent=intent, source="trigger", group=f"trig:{intent}:{p[:2]}", id=p))
+    return out
+
+
+def load_pool(pool_file: Path = POOL_FILE) -> dict[str, dict]:
+    pool = {}
+    with open(pool_file, encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            pool[r["id"]] = r
+    return pool
+
+
+def read_labels(labels_file: Path = LABELS_FILE) -> dict[str, dict]:
+    out = {}
+    for line in Path(labels_file).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            out[r["id"]] = r
+    return out
+
+
+def read_split(split_file: Path = SPLIT_FILE) -> dict[str, str]:
+    return {r["id"]: r["split"] for r in map(json.loads, Path(split_file).read_text(encoding="utf-8").splitlines())
+            if r}
+
+
+def pool_examples(split: str, sources: tuple[str, ...] | None = None, *, pool: dict | None = None,
+                  labels_file: Path = LABELS_FILE, split_file: Path = SPLIT_FILE) -> list[Example]:
+    """Labelled pool messages of one split (``train`` or ``val``), text joined from the pool."""
+    pool = pool if pool is not None else load_pool()
+    splits = read_split(split_file)
+    out = []
+    for pid, lab in sorted(read_labels(labels_file).items()):
+        r = pool.get(pid)
+        if r is None or splits.get(pid) != split or (sources and r["source"] not in sources):
+            continue
+        out.append(Example(
+            text=r["message"], context=[parse_turn(t) for t in r["context"]], intent=lab["intent"],
+            intent2=lab.get("intent2"), emotion=lab.get("emotion"), intensity=lab.get("intensity"),
+            urgent=lab.get("urgent"), entities=lab.get("entities") or {}, source=r["source"],
+            group=r["session"], id=pid))
+    return out
+
+
+def as_eval_items(examples: list[Example]) -> list[dict]:
+    """Examples in `kefu eval`'s format (shared/eval/README.md)."""
+    return [{"id": e.id, "source": e.source, "message": e.text,
+             "context": [{"role": "agent" if r == "agent" else "customer", "text": t} for r, t in e.context],
+             "intent": e.intent, "emotion": e.emotion or "calm", "urgent": bool(e.urgent),
+             "entities": e.entities} for e in examples]
+
+
+# --- features ---------------------------------------------------------------------------------
+
+class Cues:
+    """The lexicon's cue patterns (resources/kb/lexicon.yaml), read without a database."""
+
+    def __init__(self, kb_dir: Path | None = None, kinds=("intent", "emotion", "urgent")):
+        import yaml
+
+        doc = yaml.safe_load((Path(kb_dir or paths.kb_resources_dir()) / "lexicon.yaml").read_text(encoding="utf-8"))
+        self.kinds = {k: _Patterns([(label, p, w) for label, pats in (doc.get(k) or {}).items() for p, w in pats])
+                      for k in kinds}
+
+    def hits(self, scoring: str) -> dict[str, float]:
+        return cue_hits(self.kinds, scoring)
+
+
+def example_features(e: Example, cues: Cues | None) -> dict[str, float]:
+    """The same features the Analyzer computes at run time (Analyzer.features)."""
+    scoring = scoring_text(clean_for_intent(e.text))
+    ctx = [(role, clean_for_intent(t)) for role, t in e.context[-2:] if t]
+    return featurize(scoring, ctx, cues.hits(scoring) if cues else None, raw=e.text)
+
+
+# --- the optimiser ----------------------------------------------------------------------------
+
+@dataclass
+class Design:
+    indptr: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.indptr) - 1
+
+
+def build_vocab(feats: list[dict[str, float]], min_count: int = 2) -> dict[str, int]:
+    df = Counter(k for f in feats for k in f)
+    keep = sorted(k for k, c in df.items() if c >= min_count or k.startswith(("lex:", "len:", "shape:", "ctx:")))
+    return {k: i for i, k in enumerate(keep)}
+
+
+def design(feats: list[dict[str, float]], vocab: dict[str, int]) -> Design:
+    indptr, cols, vals = [0], [], []
+    for f in feats:
+        for k, v in f.items():
+            i = vocab.get(k)
+            if i is not None:
+                cols.append(i)
+                vals.append(v)
+        indptr.append(len(cols))
+    return Design(np.asarray(indptr, np.int64), np.asarray(cols, np.int64), np.asarray(vals, np.float32))
+
+
+def _rows(X: Design, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row position within idx, col, val) of the non-zeros of rows idx."""
+    starts, ends = X.indptr[idx], X.indptr[idx + 1]
+    lens = ends - starts
+    pos = np.repeat(np.arange(len(idx)), lens)
+    flat = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if len(idx) else np.zeros(0, np.int64)
+    return pos, X.cols[flat], X.vals[flat]
+
+
+def fit_softmax(X: Design, y: np.ndarray, n_classes: int, weights: np.ndarray, *, l2: float = 1e-4,
+                epochs: int = 30, batch: int = 128, lr: float = 0.05, seed: int = SEED,
+                n_features: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression, mini-batch Adam with L2; returns (W, b)."""
+    rng = np.random.default_rng(seed)
+    V = n_features if n_features is not None else (int(X.cols.max()) + 1 if len(X.cols) else 1)
+    W = np.zeros((V, n_classes), np.float32)
+    b = np.zeros(n_classes, np.float32)
+    mW, vW = np.zeros_like(W), np.zeros_like(W)
+    mb, vb = np.zeros_like(b), np.zeros_like(b)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    t = 0
+    wsum = float(weights.sum()) or 1.0
+    for _ in range(epochs):
+        order = rng.permutation(X.n)
+        for s in range(0, X.n, batch):
+            idx = order[s:s + batch]
+            pos, cols, vals = _rows(X, idx)
+            Z = np.zeros((len(idx), n_classes), np.float32)
+            np.add.at(Z, pos, vals[:, None] * W[cols])
+            Z += b
+            Z -= Z.max(axis=1, keepdims=True)
+            P = np.exp(Z)
+            P /= P.sum(axis=1, keepdims=True)
+            P[np.arange(len(idx)), y[idx]] -= 1.0
+            D = P * (weights[idx][:, None] * (X.n / wsum))
+            G = np.zeros_like(W)
+            np.add.at(G, cols, vals[:, None] * D[pos])
+            G /= len(idx)
+            G += l2 * W
+            gb = D.mean(axis=0)
+            t += 1
+            mW = b1 * mW + (1 - b1) * G
+            vW = b2 * vW + (1 - b2) * G * G
+            mb = b1 * mb + (1 - b1) * gb
+            vb = b2 * vb + (1 - b2) * gb * gb
+            corr = np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+            W -= lr * corr * mW / (np.sqrt(vW) + eps)
+            b -= lr * corr * mb / (np.sqrt(vb) + eps)
+    return W, b
+
+
+# --- the three models -------------------------------------------------------------------------
+
+@dataclass
+class Params:
+    l2: float = 1e-4
+    epochs: int = 25
+    lr: float = 0.05
+    min_count: int = 2
+    cues: bool = True
+    trigger_weight: float = 0.6
+    balance: float = 0.5  # class weight = (mean count / count) ** balance
+
+
+def _class_weights(labels: list[str], power: float) -> dict[str, float]:
+    c = Counter(labels)
+    mean = sum(c.values()) / len(c)
+    return {k: (mean / v) ** power for k, v in c.items()}
+
+
+def train_model(examples: list[Example], feats: list[dict], target: str, classes: list[str],
+                p: Params, seed: int = SEED) -> LinearModel:
+    rows = [(i, getattr(e, target)) for i, e in enumerate(examples)]
+    rows = [(i, ("yes" if v else "no") if target == "urgent" else v) for i, v in rows if v is not None]
+    rows = [(i, v) for i, v in rows if v in classes]
+    if not rows:  # nothing labelled for this target: a model that always says the first class
+        b = np.zeros(len(classes), np.float32)
+        b[0] = 1.0
+        return LinearModel(classes=classes, vocab={}, W=np.zeros((0, len(classes)), np.float32), b=b)
+    fs = [feats[i] for i, _ in rows]
+    vocab = build_vocab(fs, p.min_count)
+    X = design(fs, vocab)
+    y = np.asarray([classes.index(v) for _, v in rows], np.int64)
+    cw = _class_weights([v for _, v in rows], p.balance)
+    w = np.asarray([cw[v] * (p.trigger_weight if examples[i].source == "trigger" else 1.0) for i, v in rows],
+                   np.float32)
+    W, b = fit_softmax(X, y, len(classes), w, l2=p.l2, epochs=p.epochs, lr=p.lr, seed=seed, n_features=len(vocab))
+    # drop rows that learned nothing, to keep the shipped file small
+    keep = np.abs(W).max(axis=1) > 1e-3
+    feats_kept = [f for f, i in sorted(vocab.items(), key=lambda kv: kv[1]) if keep[i]]
+    return LinearModel(classes=classes, vocab={f: j for j, f in enumerate(feats_kept)}, W=W[keep], b=b)
+
+
+def intent_ids(kb_dir: Path | None = None) -> list[str]:
+    from assistant.kb import load_spec_intents
+
+    return [r["id"] for r in load_spec_intents(kb_dir or paths.kb_resources_dir())]
+
+
+def train_reader(examples: list[Example], p: Params | None = None, *, kb_dir: Path | None = None,
+                 meta: dict | None = None) -> Reader:
+    p = p or Params()
+    cues = Cues(kb_dir) if p.cues else None
+    feats = [example_features(e, cues) for e in examples]
+    models = {
+        "intent": train_model(examples, feats, "intent", intent_ids(kb_dir), p),
+        "emotion": train_model(examples, feats, "emotion", EMOTIONS, p),
+        "urgent": train_model(examples, feats, "urgent", ["no", "yes"], p),
+    }
+    m = dict(meta or {})
+    m["params"] = p.__dict__
+    m["cues"] = p.cues
+    return Reader(models, m)
+
+
+def training_examples(*, pool: dict | None = None, kb_dir: Path | None = None,
+                      written_dir: Path = WRITTEN_DIR) -> list[Example]:
+    """Everything the shipped weights may learn from (see the module docstring)."""
+    ex = written_examples(written_dir) + trigger_examples(kb_dir)
+    if pool is not None or POOL_FILE.exists():
+        ex += pool_examples("train", LICENSED_POOL_SOURCES, pool=pool)
+    return ex
+
+
+# --- scoring the reader alone (fast, for choosing parameters and --cv) ------------------------
+
+def reader_scores(reader: Reader, examples: list[Example], cues: Cues | None) -> dict:
+    from assistant.evaluate import _f1
+
+    n = len(examples)
+    ok = 0
+    emo = defaultdict(lambda: [0, 0, 0])
+    u = [0, 0, 0]
+    for e in examples:
+        f = example_features(e, cues)
+        pi = reader.intent.proba(f)
+        ok += max(pi, key=pi.get) == e.intent
+        pe = reader.emotion.proba(f)
+        em = max(pe, key=pe.get)
+        ge = e.emotion or "calm"
+        if em == ge:
+            emo[ge][0] += 1
+        else:
+            emo[em][1] += 1
+            emo[ge][2] += 1
+        pu = reader.urgent.proba(f)["yes"] >= 0.5
+        gu = bool(e.urgent)
+        u[0] += pu and gu
+        u[1] += pu and not gu
+        u[2] += gu and not pu
+    labels = [k for k in EMOTIONS if sum(emo[k]) > 0]
+    return {"n": n, "intent_acc": round(ok / n, 4) if n else 0.0,
+            "emotion_macro_f1": round(sum(_f1(*emo[k]) for k in labels) / len(labels), 4) if labels else 0.0,
+            "urgent_f1": round(_f1(*u), 4)}
+
+
+def cross_validate(examples: list[Example], k: int = 5, p: Params | None = None, seed: int = SEED) -> dict:
+    """k-fold CV by group (a session or a file block never straddles folds)."""
+    p = p or Params()
+    groups = sorted({e.group for e in examples})
+    rng = np.random.default_rng(seed)
+    rng.shuffle(groups)
+    fold_of = {g: i % k for i, g in enumerate(groups)}
+    cues = Cues() if p.cues else None
+    folds = []
+    for f in range(k):
+        train = [e for e in examples if fold_of[e.group] != f]
+        test = [e for e in examples if fold_of[e.group] == f and e.source != "trigger"]
+        reader = train_reader(train, p)
+        folds.append(reader_scores(reader, test, cues))
+    keys = ("intent_acc", "emotion_macro_f1", "urgent_f1")
+    mean = {key: round(float(np.mean([fo[key] for fo in folds])), 4) for key in keys}
+    sd = {key: round(float(np.std([fo[key] for fo in folds])), 4) for key in keys}
+    return {"k": k, "folds": folds, "mean": mean, "sd": sd}
+
+
+def main_train(out: Path | None = None, *, quiet: bool = False) -> dict:
+    """Train on everything that may ship, write the weights and a metrics file beside them."""
+    pool = load_pool() if POOL_FILE.exists() else None
+    ex = training_examples(pool=pool)
+    counts = Counter(e.source for e in ex)
+    reader = train_reader(ex, meta={"seed": SEED, "examples": dict(sorted(counts.items()))})
+    out = Path(out) if out else paths.resources_dir() / "models" / "reader.npz"
+    reader.save(out)
+    report = {"examples": dict(sorted(counts.items())),
+              "features": {k: len(m.vocab) for k, m in reader.models.items()}}
+    if pool is not None:
+        cues = Cues()
+        report["train"] = reader_scores(reader, [e for e in ex if e.source != "trigger"], cues)
+        report["val_jddc"] = reader_scores(reader, pool_examples("val", ("jddc_chat", "jddc_pairs"), pool=pool), cues)
+        report["val_ntcir"] = reader_scores(reader, pool_examples("val", ("ntcir_dch",), pool=pool), cues)
+    if not quiet:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    return report
+
+
+
