@@ -1,0 +1,45 @@
+"""Agreement between the first labels (labels.jsonl) and an independent second labeller
+(labels_second.jsonl) on the messages both labelled: `python data/pool/agreement.py`."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def read(path: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r}
+
+
+def kappa(a: list, b: list) -> float:
+    n = len(a)
+    po = sum(x == y for x, y in zip(a, b)) / n
+    ca, cb = Counter(a), Counter(b)
+    pe = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
+    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def main() -> dict:
+    first, second = read(HERE / "labels.jsonl"), read(HERE / "labels_second.jsonl")
+    ids = sorted(set(first) & set(second))
+    out = {"n": len(ids)}
+    for key in ("intent", "emotion", "urgent"):
+        a = [first[i][key] for i in ids]
+        b = [second[i][key] for i in ids]
+        out[key] = {"agree": round(sum(x == y for x, y in zip(a, b)) / len(ids), 3), "kappa": round(kappa(a, b), 3)}
+    # entities: F1 of the second labeller's (key, value) pairs against the first's
+    tp = fp = fn = 0
+    for i in ids:
+        e1, e2 = set(first[i]["entities"].items()), set(second[i]["entities"].items())
+        tp, fp, fn = tp + len(e1 & e2), fp + len(e2 - e1), fn + len(e1 - e2)
+    out["entities_f1"] = round(2 * tp / (2 * tp + fp + fn), 3) if tp else 0.0
+    conf = Counter((first[i]["intent"], second[i]["intent"]) for i in ids if first[i]["intent"] != second[i]["intent"])
+    out["intent_disagreements"] = [f"{a} / {b}: {c}" for (a, b), c in conf.most_common(10)]
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    return out
+
+
+if __name__ == "__main__":
+    main()
