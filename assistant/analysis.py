@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from assistant import text
-from assistant.reader import Reader, featurize
+from assistant.reader import Reader, content_len, featurize, topic_weight, with_topic
 
 # JD/Taobao client boilerplate that says nothing about the need itself.
 _BOILERPLATE = re.compile(
@@ -227,13 +227,27 @@ class Analyzer:
             emotion, intensity = self.emotion(message, clean)
             urgent = self.urgency(clean, emotion, intensity)
         stage = self.stage_of(intent, clean, context)
-        category = self.product_finder.category(entities.get("product")) if self.product_finder else None
+        category = self.category_of(entities.get("product"), context)
         return Analysis(
             intent=intent, stage=stage, intent_scores=intent_scores,
             emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
             entities=entities, clean=clean,
             used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring), also=also,
         )
+
+    def category_of(self, product: str | None, context: list[Turn]) -> str | None:
+        """The kind of goods the conversation is about: the message's product, else the latest
+        product a customer turn named (还没到 after 我买的耳机到哪了 is about earphones)."""
+        if self.product_finder is None:
+            return None
+        if product:
+            return self.product_finder.category(product)
+        for turn in reversed(context[-4:]):
+            if turn.role != "agent":
+                cat = self.product_finder.category(self.product_finder.search(turn.text[:500]))
+                if cat:
+                    return cat
+        return None
 
     # --- the learned reader -----------------------------------------------------------------
 
@@ -243,15 +257,33 @@ class Analyzer:
     RETRIEVAL_BETA = 1.0
     URGENT_THRESHOLD = 0.5
     ALSO_PROB = 0.6
+    TOPIC_SHORT, TOPIC_LONG = 1.0, 0.5
+    CUES_GAMMA = 0.0  # weight of the hand-cue reading mixed into the model's (ablation)  # weight of the conversation's topic for short / long messages
 
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
         ctx = [(t.role, clean_for_intent(t.text)) for t in context[-2:] if t.text]
         cues = cue_hits(self.cue_patterns, scoring) if self.reader.meta.get("cues", True) else None
         return featurize(scoring, ctx, cues, raw=raw)
 
+    def topic(self, context: list[Turn]) -> dict[str, float] | None:
+        """The conversation's topic: the intent model read over the last three earlier turns."""
+        blob = " ".join(clean_for_intent(t.text) for t in context[-3:] if t.text)
+        if not content_len(blob):
+            return None
+        blob = blob[-300:]
+        return self.reader.intent.proba(featurize(blob, None, cue_hits({"intent": self.intent_lex}, blob)))
+
     def _read_learned(self, message: str, scoring: str, context: list[Turn]):
         feats = self.features(scoring, context, message)
         probs = self.reader.intent.proba(feats)
+        if context:
+            probs = with_topic(probs, self.topic(context),
+                               topic_weight(content_len(scoring), self.TOPIC_SHORT, self.TOPIC_LONG))
+        if self.CUES_GAMMA:
+            _, cue_scores, _, _ = self._read_cues(scoring, clean_for_intent(message), context, {})
+            probs = {k: v * max(cue_scores.get(k, 0.0), 0.02) ** self.CUES_GAMMA for k, v in probs.items()}
+            total = sum(probs.values())
+            probs = {k: v / total for k, v in probs.items()}
         ret = self._retrieval(scoring) if scoring else {}
         if ret and self.RETRIEVAL_BETA:
             logits = {k: math.log(max(p, 1e-9)) + self.RETRIEVAL_BETA * ret.get(k, 0.0) for k, p in probs.items()}

@@ -281,7 +281,8 @@ def cmd_eval(args) -> int:
 def cmd_train(args) -> int:
     from assistant import train
 
-    report = train.main_train(Path(args.out) if args.out else None, quiet=args.json)
+    report = train.main_train(Path(args.out) if args.out else None, quiet=args.json,
+                              written_dir=Path(args.written) if args.written else None, use_pool=not args.no_pool)
     if args.json:
         _print_json(report)
     return 0
@@ -372,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("train", help="用仓库里的数据重新训练读懂消息的模型（resources/models/reader.npz）")
     s.add_argument("--out", help="权重写到这里（默认 resources/models/reader.npz）")
+    s.add_argument("--written", help="自写训练消息的目录（默认 data/written）")
+    s.add_argument("--no-pool", action="store_true", help="不用语料池里许可允许的标注（NTCIR）")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_train)
 

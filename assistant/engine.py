@@ -243,8 +243,18 @@ class Engine:
         rows = self._load_replies(sorted(ids))
         trig = self._triggers_of(list(rows))
         prior = self.usage_prior(list(rows), a.intent, conv.platform) if self.usage_prior else {}
+        has_order_no = bool(a.entities.get("order_no")) or any(
+            t.role != "agent" and self.ORDER_IN_TEXT.search(t.text) for t in conv.context)
+        upset = self.is_upset(a)
         scored = []
         for rid, row in rows.items():
+            fit = self._category_fit(a, row, trig.get(rid) or [])
+            if fit is None:  # written for another kind of goods: its facts are wrong for this one
+                continue
+            if has_order_no and self.ASKS_ORDER.search(VARIABLE_RE.sub("", row["text"])):
+                continue  # the customer already gave the order number
+            if upset and row["intent"] == "recommend":
+                continue  # no sales pitch to an upset customer
             p = probs.get(row["intent"], 0.0)
             lex = lexical.get(rid, 0.0)
             # a reply imported without phrasings is matched on its title and the start of its text
@@ -252,7 +262,7 @@ class Engine:
             sim = self._closeness(a.clean, phrases)
             stage_ok = 1.0 if row["stage"] in (a.stage, "any") else 0.0
             pr = prior.get(rid, 0.0)
-            score = 0.5 * p + 0.15 * lex + 0.3 * sim + 0.03 * stage_ok + 0.25 * pr + self._category_fit(a, row)
+            score = 0.5 * p + 0.15 * lex + 0.3 * sim + 0.03 * stage_ok + 0.25 * pr + fit
             why = []
             if p >= 0.3:
                 why.append(f"意图：{self.intent_names.get(row['intent'], row['intent'])}")
@@ -297,28 +307,43 @@ class Engine:
                         "score": round(score, 3), "why": "，".join(why)})
         return out
 
-    def _category_fit(self, a: Analysis, row) -> float:
-        """A reply written for one kind of goods (tagged 服装, 数码配件 …) fits a message about that
-        kind and does not fit one about another; untagged replies are neutral. Within a kind, a
-        reply that names other goods (被套、床单 in the bedding reply) fits a 杯子 question less."""
-        if not a.category or not row["tags"]:
+    # a reply that asks for the order number (its own words, not a {订单号} to fill)
+    ASKS_ORDER = re.compile(r"(发|提供|告诉|给|报|留|私信|复制).{0,6}(订单号|订单编号|单号)|(订单号|订单编号).{0,6}(发|给|告诉)(我|一下)")
+    ORDER_IN_TEXT = re.compile(r"\[订单x\]|\[ORDERID_\d+\]|订单(?:编)?号?\s*(?:是|为|[:：])?\s*\d{6,}|(?<!\d)\d{15,20}(?!\d)")
+
+    @staticmethod
+    def is_upset(a: Analysis) -> bool:
+        """Angry or let down, very anxious, or complaining: no cross-sell, no sales pitch."""
+        return (a.emotion in ("angry", "disappointed") or (a.emotion == "anxious" and a.intensity >= 0.6)
+                or a.intent == "complaint")
+
+    def _category_fit(self, a: Analysis, row, phrases: list[str] = ()) -> float | None:
+        """Does a reply fit the goods the customer asks about? None means: do not offer it.
+
+        A reply written for one kind of goods (tagged 服装, 数码配件 …) is not offered for a message
+        about another kind; untagged replies are neutral. Within a kind, a reply whose text, title
+        or trigger phrasings name particular goods (快充 for a 充电器, 被套、床单 for bedding) states
+        facts about those goods: it is not offered when the customer names different goods."""
+        if not a.category:
             return 0.0
-        cats = self._shop_categories.intersection(json.loads(row["tags"]))
-        if not cats:
-            return 0.0
-        if a.category not in cats:
-            return -self.CATEGORY_MISMATCH
+        cats = self._shop_categories.intersection(json.loads(row["tags"])) if row["tags"] else set()
+        if cats and a.category not in cats:
+            return None
         finder = self.analyzer.product_finder
-        named = finder.nouns_in(row["text"]) if finder is not None else set()
         mention = re.sub(r"\s+", "", a.entities.get("product") or "")
+        if finder is None or not mention:
+            return 0.0
+        named = finder.nouns_in(row["text"]) | finder.nouns_in(row["title"])
+        for p in phrases:
+            named |= finder.nouns_in(p)
         if named and not any(n in mention or mention in n for n in named):
-            return self.CATEGORY_MATCH - self.OTHER_GOODS
+            return None if cats else -self.OTHER_GOODS
         return self.CATEGORY_MATCH
 
     # A reply for other goods states facts that are wrong for this one (a 耳机's battery life to a
     # 保温杯 question): it drops below the replies that fit. A match earns nothing extra, so the
     # intent and the wording still decide among fitting replies (a bonus flipped a dev answer).
-    CATEGORY_MATCH, CATEGORY_MISMATCH = 0.0, 0.35
+    CATEGORY_MATCH = 0.0
     OTHER_GOODS = 0.15
 
     def _closeness(self, clean: str, phrases: list[str]) -> float:
@@ -375,11 +400,15 @@ class Engine:
     def _empathy(self, a: Analysis, raw: str) -> list[dict]:
         level = "high" if a.intensity >= 0.6 else "low"
         lines = self.empathy_lines.get((a.emotion, level)) or self.empathy_lines.get((a.emotion, "low")) or []
+        if a.emotion in ("calm", "satisfied", "confused"):  # nothing went wrong: no apology
+            lines = [t for t in lines if not self.APOLOGY.search(t)]
         if not lines:
             return []
         start = int(hashlib.md5(raw.encode("utf-8", "replace")).hexdigest(), 16) % len(lines)
         picked = [lines[(start + i) % len(lines)] for i in range(min(2, len(lines)))]
         return [{"emotion": a.emotion, "level": level, "text": t} for t in picked]
+
+    APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意|添麻烦")
 
     def _playbook(self, a: Analysis, conv: Conversation) -> dict | None:
         best, best_score = None, 0.0
@@ -431,7 +460,7 @@ class Engine:
         return hits
 
     def _cross_sell(self, a: Analysis, conv: Conversation) -> list[dict]:
-        if a.stage == "aftersale" or a.emotion in ("angry", "disappointed"):
+        if a.stage == "aftersale" or self.is_upset(a):
             return []
         mentioned = self.find_products(a.clean + " " + " ".join(t.text for t in conv.context[-3:]))
         if not mentioned:

@@ -161,3 +161,27 @@ class Reader:
                     vocab={f: i for i, f in enumerate(spec["features"])},
                     W=z[name + "_W"].astype(np.float32), b=z[name + "_b"].astype(np.float32))
         return cls(models, header.get("meta"))
+
+
+NEUTRAL_TOPICS = ("greeting", "thanks_bye", "other")  # say nothing about what a follow-up is about
+
+
+def with_topic(p_msg: dict[str, float], p_ctx: dict[str, float] | None, weight: float) -> dict[str, float]:
+    """Mix the message's own reading with the conversation's topic (the same model read over the
+    earlier turns): log p = log p_msg + weight * log p_ctx. Openings, closings and 'other' in the
+    context carry no topic, so they are flattened first."""
+    if not p_ctx or weight <= 0:
+        return p_msg
+    flat = sum(p_ctx.get(k, 0.0) for k in NEUTRAL_TOPICS) / len(NEUTRAL_TOPICS)
+    logits = {}
+    for k, p in p_msg.items():
+        q = flat if k in NEUTRAL_TOPICS else p_ctx.get(k, 0.0)
+        logits[k] = float(np.log(max(p, 1e-9)) + weight * np.log(max(q, 1e-4)))
+    top = max(logits.values())
+    exps = {k: float(np.exp(v - top)) for k, v in logits.items()}
+    total = sum(exps.values())
+    return {k: v / total for k, v in exps.items()}
+
+
+def topic_weight(n_chars: int, short: float, long: float) -> float:
+    return short if n_chars <= SHORT_CHARS else long

@@ -374,12 +374,16 @@ def cross_validate(examples: list[Example], k: int = 5, p: Params | None = None,
     return {"k": k, "folds": folds, "mean": mean, "sd": sd}
 
 
-def main_train(out: Path | None = None, *, quiet: bool = False) -> dict:
-    """Train on everything that may ship, write the weights and a metrics file beside them."""
-    pool = load_pool() if POOL_FILE.exists() else None
-    ex = training_examples(pool=pool)
+def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Path | None = None,
+               use_pool: bool = True, kb_dir: Path | None = None) -> dict:
+    """Train on everything that may ship and write the weights; report train and validation
+    figures of the reader alone (the engine's figures come from `kefu eval`)."""
+    pool = load_pool() if use_pool and POOL_FILE.exists() else None
+    ex = written_examples(written_dir or WRITTEN_DIR) + trigger_examples(kb_dir)
+    if pool is not None:
+        ex += pool_examples("train", LICENSED_POOL_SOURCES, pool=pool)
     counts = Counter(e.source for e in ex)
-    reader = train_reader(ex, meta={"seed": SEED, "examples": dict(sorted(counts.items()))})
+    reader = train_reader(ex, kb_dir=kb_dir, meta={"seed": SEED, "examples": dict(sorted(counts.items()))})
     out = Path(out) if out else paths.resources_dir() / "models" / "reader.npz"
     reader.save(out)
     report = {"examples": dict(sorted(counts.items())),

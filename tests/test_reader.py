@@ -1,0 +1,69 @@
+"""The learned reader: training is reproducible, the weights load, the Analyzer uses them."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import train
+from assistant.reader import Reader
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests" / "data" / "written"
+
+
+def _train_cli(out: Path) -> dict:
+    res = subprocess.run([sys.executable, "-m", "assistant", "train", "--written", str(FIXTURE), "--no-pool",
+                          "--out", str(out), "--json"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def test_training_command_rebuilds_the_same_weights_from_a_small_fixture(tmp_path):
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    report = _train_cli(a)
+    assert report["examples"]["written"] == 31 and report["examples"]["trigger"] > 500
+    _train_cli(b)
+    ra, rb = Reader.load(a), Reader.load(b)
+    for name in ("intent", "emotion", "urgent"):
+        assert ra.models[name].vocab == rb.models[name].vocab
+        assert np.array_equal(ra.models[name].W, rb.models[name].W)
+    # what it learned: the fixture's own labels come back, and the urgency model says yes to a threat
+    ex = {e.text: e for e in train.written_examples(FIXTURE)}
+    cues = train.Cues()
+    emo = ra.emotion.proba(train.example_features(ex["什么破服务 我要投诉"], cues))
+    assert max(emo, key=emo.get) == "angry"
+    assert ra.urgent.proba(train.example_features(ex["什么破服务 我要投诉"], cues))["yes"] > 0.5
+    assert ra.urgent.proba(train.example_features(ex["能开发票吗"], cues))["yes"] < 0.5
+
+
+def test_context_features_carry_a_short_follow_up(tmp_path):
+    reader = train.train_reader(train.written_examples(FIXTURE) + train.trigger_examples())
+    cues = train.Cues()
+    follow = train.Example("还没到", context=[("customer", "我的快递到哪了"), ("agent", "亲 在路上了哦")])
+    p = reader.intent.proba(train.example_features(follow, cues))
+    assert max(p, key=p.get) == "logistics"
+
+
+def test_engine_reads_with_given_weights(tmp_path, db_file):
+    from assistant.engine import Conversation, Engine
+
+    reader = train.train_reader(train.written_examples(FIXTURE) + train.trigger_examples())
+    eng = Engine(db_file, reader=reader)
+    s = eng.suggest(Conversation.of("什么破服务 我要投诉你们"))
+    assert s.analysis.emotion == "angry" and s.analysis.urgent
+    assert s.analysis.intent == "complaint"
+    cues_only = Engine(db_file, reader=None)
+    assert cues_only.analyzer.reader is None and cues_only.suggest("能开发票吗").analysis.intent == "invoice"
+
+
+def test_the_shipped_weights_load_and_name_every_intent():
+    from assistant.kb import load_spec_intents
+    from assistant.paths import kb_resources_dir
+
+    r = Reader.load()
+    assert set(r.intent.classes) == {i["id"] for i in load_spec_intents(kb_resources_dir())}
+    assert r.emotion.classes == train.EMOTIONS and r.urgent.classes == ["no", "yes"]
+    assert r.meta["seed"] == train.SEED

@@ -1,0 +1,98 @@
+"""A reply fits the message: right goods, nothing asked twice, no pitch to an upset customer,
+no apology to a calm one, every question answered, short follow-ups read through context."""
+import json
+import re
+
+import pytest
+
+from assistant.engine import Conversation, Engine
+
+APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意")
+
+
+@pytest.fixture
+def cue_engine(db_file):
+    """The ranker's rules do not depend on which reader found the intent: the hand-cue reader
+    keeps these tests independent of retraining."""
+    eng = Engine(db_file, reader=None)
+    yield eng
+    eng.close()
+
+
+def _categories(eng, reply):
+    tags = eng.conn.execute("SELECT tags FROM replies WHERE id=?", (reply["id"],)).fetchone()[0]
+    return eng._shop_categories.intersection(json.loads(tags or "[]"))
+
+
+@pytest.mark.parametrize("message, category", [
+    ("手机壳是什么材质的", "数码配件"),
+    ("这个卫衣会不会起球", "服装"),
+    ("这款面霜保湿吗 我是干皮", "美妆"),
+])
+def test_replies_written_for_other_goods_are_not_offered(cue_engine, message, category):
+    s = cue_engine.suggest(message)
+    assert s.analysis.category == category
+    assert s.replies
+    for r in s.replies:
+        assert _categories(cue_engine, r) <= {category}, (r["code"], r["text"])
+
+
+def test_the_category_gate_excludes_what_the_old_penalty_only_lowered(cue_engine):
+    a = cue_engine.suggest("这款面霜保湿吗").analysis
+    row = cue_engine.conn.execute(
+        "SELECT * FROM replies WHERE tags LIKE '%服装%' AND intent='product_info' LIMIT 1").fetchone()
+    assert cue_engine._category_fit(a, row) is None
+    same = cue_engine.conn.execute(
+        "SELECT * FROM replies WHERE tags LIKE '%美妆%' AND intent='product_info' LIMIT 1").fetchone()
+    assert cue_engine._category_fit(a, same) is not None
+
+
+def test_a_reply_asking_for_the_order_number_is_not_offered_when_the_customer_gave_it(cue_engine):
+    asks = lambda s: [r["code"] for r in s.replies  # noqa: E731
+                      if cue_engine.ASKS_ORDER.search(re.sub(r"\{[^{}]*\}", "", r["text"]))]
+    without = cue_engine.suggest("你们太慢了 我要投诉")
+    assert asks(without), "the complaint replies ask for the order number when it is missing"
+    given = cue_engine.suggest("你们太慢了 我要投诉 订单号 3254857712345678")
+    assert given.analysis.entities["order_no"] == "3254857712345678"
+    assert given.replies and not asks(given)
+    earlier = cue_engine.suggest(Conversation.of("我要投诉", ["customer:订单号 3254857712345678 到现在没发货"]))
+    assert earlier.replies and not asks(earlier)
+
+
+def test_no_cross_sell_or_sales_pitch_to_an_upset_customer(cue_engine):
+    calm = cue_engine.suggest("这款面霜保湿吗 我是干皮")
+    assert calm.cross_sell, "a calm pre-sale question about the same goods gets ideas"
+    upset = cue_engine.suggest("面霜用了过敏了 你们什么破东西 气死我了")
+    assert upset.analysis.emotion in ("angry", "disappointed")
+    assert upset.cross_sell == []
+    assert all(r["intent"] != "recommend" for r in upset.replies)
+
+
+def test_no_apology_to_a_calm_question_and_one_for_an_angry_customer(cue_engine):
+    for msg in ("能开发票吗", "这个卫衣会不会起球", "什么时候发货"):
+        s = cue_engine.suggest(msg)
+        assert s.analysis.emotion == "calm" and s.empathy
+        assert not any(APOLOGY.search(e["text"]) for e in s.empathy), msg
+    angry = cue_engine.suggest("你们太慢了 我要投诉")
+    assert any(APOLOGY.search(e["text"]) for e in angry.empathy)
+
+
+def test_the_second_question_of_a_message_is_answered(engine):
+    s = engine.suggest("能开发票吗 还有今天能发货吗")
+    intents = [r["intent"] for r in s.replies[:3]]
+    assert "invoice" in intents and "shipping_time" in intents, intents
+
+
+def test_thanks_then_a_question_answers_the_question(engine):
+    s = engine.suggest("谢谢 那什么时候发货")
+    assert s.analysis.intent == "shipping_time"
+    assert s.replies[0]["intent"] == "shipping_time"
+
+
+def test_short_follow_ups_are_read_through_the_conversation(engine):
+    ctx = ["customer:我买的耳机到哪了", "agent:亲 已经在路上了哦"]
+    s = engine.suggest(Conversation.of("还没到", ctx))
+    assert s.analysis.intent == "logistics" and s.analysis.used_context
+    assert s.analysis.category == "数码配件"  # the goods named earlier still count
+    wait = engine.suggest(Conversation.of("好的 那我再等等", ["customer:快递怎么还没到", "agent:亲 物流显示明天派送哦"]))
+    assert wait.analysis.intent == "logistics"
