@@ -21,12 +21,13 @@ from assistant.reader import Reader, content_len, featurize, topic_weight, with_
 
 # JD/Taobao client boilerplate that says nothing about the need itself.
 _BOILERPLATE = re.compile(
-    r"(咨询)?订单(编)?号[:：]?\s*\[订单x\]|订单金额[:：]?\s*\[金额x\]|下单时间[:：]?\s*\[日期x\]\s*(\[时间x\])?"
+    r"(咨询)?订单(编)?号[:：]?\s*(\[订单x\]|\[orderid_\d+\])|订单金额[:：]?\s*\[金额x\]|下单时间[:：]?\s*\[日期x\]\s*(\[时间x\])?"
     r"|商品id[:：]?\s*\[?[\w*]+\]?|顾客通过点击.{0,20}信息发送[:：]?|\[链接x\]|https?://\S+"
     r"|#e-s\d+|用户发起转人工"
 )
 _LEADING_GREETING = re.compile(
     r"^(?:(?:你好|您好|亲爱的|亲亲|亲|在吗|在嘛|在么|在不在|请问|哈喽|hello|hi|客服|老板|掌柜)[\s。,!?~、]*)+")
+_ORDERID = re.compile(r"\[orderid_\d+\]")
 _MASK = re.compile(r"\[(订单|数字|金额|电话|地址|姓名|链接|日期|时间|站点)x\]")
 
 EMOTIONS = ("calm", "anxious", "angry", "disappointed", "confused", "satisfied")
@@ -70,6 +71,7 @@ class Analysis:
 def clean_for_intent(message: str) -> str:
     norm = text.normalize(message)
     norm = _BOILERPLATE.sub(" ", norm)
+    norm = _ORDERID.sub("[订单x]", norm)
     norm = _MASK.sub(lambda m: "#" + m.group(1), norm)
     return re.sub(r"\s+", " ", norm).strip()
 
@@ -258,7 +260,8 @@ class Analyzer:
     URGENT_THRESHOLD = 0.5
     ALSO_PROB = 0.6
     TOPIC_SHORT, TOPIC_LONG = 1.0, 0.5
-    CUES_GAMMA = 0.0  # weight of the hand-cue reading mixed into the model's (ablation)  # weight of the conversation's topic for short / long messages
+    CUES_GAMMA = 1.0  # weight of the hand-cue reading mixed into the model's (ablation)
+    EMOTION_CUES = False  # clear hand cues of emotion and urgency may override the model (ablation)
 
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
         ctx = [(t.role, clean_for_intent(t.text)) for t in context[-2:] if t.text]
@@ -302,6 +305,11 @@ class Analyzer:
             bangs = min(3, message.count("!") + message.count("！"))
             intensity = max(0.3, min(1.0, 0.3 + 0.6 * (pe[emotion] - 0.35) / 0.65 + 0.1 * bangs))
         urgent = self.reader.urgent.proba(feats)["yes"] >= self.URGENT_THRESHOLD
+        if self.EMOTION_CUES:  # a clear hand cue (投诉, 气死, ???) overrides a calm reading
+            cue_emotion, cue_intensity = self.emotion(message, clean_for_intent(message))
+            if cue_emotion != "calm" and (emotion == "calm" or cue_intensity >= 0.6):
+                emotion, intensity = cue_emotion, max(intensity, cue_intensity)
+            urgent = urgent or self.urgency(clean_for_intent(message), emotion, intensity)
         used_context = bool(context) and feats.get("ctx:short") == 1.0
         return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent
 
@@ -442,13 +450,13 @@ def _normalise(scores: dict[str, float]) -> dict[str, float]:
 # --- entities -------------------------------------------------------------------------------
 
 _ORDER_RX = [
-    re.compile(r"\[订单x\]"),
+    re.compile(r"\[订单x\]|\[ORDERID_\d+\]"),
     re.compile(r"订单(?:编)?号?\s*(?:是|为|[:：])?\s*([0-9*]{4,}[0-9*]*)"),
     re.compile(r"(?<![\d*])(\d{15,20})(?!\d)"),
 ]
 _PHONE_RX = [re.compile(r"\[电话x\]"), re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")]
 _AMOUNT_RX = [
-    re.compile(r"\[金额x\]"),
+    re.compile(r"[¥￥]?\s?\[金额x\]"),
     re.compile(r"[¥￥]\s?(?:\[数字x\]|\d+(?:\.\d+)?)"),
     re.compile(r"(?:\[数字x\]|\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s?(?:元|块钱|块)"),
     # a bare price after words that only precede money: 满199 / 超过 199 / 只需 299 / 付了 58.5

@@ -253,7 +253,7 @@ def fit_softmax(X: Design, y: np.ndarray, n_classes: int, weights: np.ndarray, *
 
 @dataclass
 class Params:
-    l2: float = 1e-4
+    l2: float = 1e-3
     epochs: int = 25
     lr: float = 0.05
     min_count: int = 2
