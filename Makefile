@@ -10,7 +10,7 @@ SYS_PKGS := xvfb openbox xdotool xclip x11-utils imagemagick fonts-wqy-microhei 
             libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
             libegl1 libgl1 libfontconfig1 libdbus-1-3
 
-.PHONY: run test venv kb sysdeps e2e clean bench
+.PHONY: run test venv kb sysdeps e2e clean bench train
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PY)）"; exit 1; }
@@ -51,6 +51,10 @@ bench: sysdeps $(TEST_STAMP)
 	$(BIN)/kefu bench --out docs/bench/latest.json --readme README.md
 	$(BIN)/python -m ui.bench_chart docs/bench/latest.json docs/bench/latest.png
 	$(BIN)/python tests/e2e/bench_ui.py --out docs/bench/ui_latency.json --readme README.md
+
+# Rebuild the reader's weights (resources/models/reader.npz) from data/ and resources/ (fixed seed).
+train: $(STAMP)
+	$(BIN)/kefu train
 
 clean:
 	rm -rf $(VENV) knowledge.db knowledge.db-* cache backups

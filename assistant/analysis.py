@@ -222,7 +222,7 @@ class Analyzer:
         entities = extract_entities(message, self.product_finder)
         if self.reader is not None:
             intent, intent_scores, hits, used_context, also, emotion, intensity, urgent = \
-                self._read_learned(message, scoring, context)
+                self._read_learned(message, scoring, context, entities)
         else:
             intent, intent_scores, hits, used_context = self._read_cues(scoring, clean, context, entities)
             also = self.other_questions(scoring, intent)
@@ -256,12 +256,16 @@ class Analyzer:
     # chosen on the train split (docs/reader.md): how much the nearest trigger phrasing adds to
     # the model's log-probability, the urgency threshold, and how sure a clause must be to count
     # as a second question
-    RETRIEVAL_BETA = 1.0
-    URGENT_THRESHOLD = 0.5
-    ALSO_PROB = 0.6
+    RETRIEVAL_BETA = 0.0
+    URGENT_THRESHOLD = 0.3
+    ALSO_PROB = 0.5
     TOPIC_SHORT, TOPIC_LONG = 1.0, 0.5
-    CUES_GAMMA = 1.0  # weight of the hand-cue reading mixed into the model's (ablation)
-    EMOTION_CUES = False  # clear hand cues of emotion and urgency may override the model (ablation)
+    CUES_GAMMA = 0.5  # weight of the hand-cue reading mixed into the model's (ablation)
+    STRONG_CUE, CUES_GAMMA_STRONG = 3.0, 1.5  # a nearly decisive hand cue may weigh more
+    CALM_PRIOR = 3.0  # multiplies the model's probability of calm before the emotion is picked
+    URGENT_CUES = True  # the lexicon's urgency cues may make a message urgent (ablation)
+    ANGRY_IS_URGENT = True
+    EMOTION_CUES = True  # clear hand cues of emotion and urgency may override the model (ablation)
 
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
         ctx = [(t.role, clean_for_intent(t.text)) for t in context[-2:] if t.text]
@@ -276,15 +280,17 @@ class Analyzer:
         blob = blob[-300:]
         return self.reader.intent.proba(featurize(blob, None, cue_hits({"intent": self.intent_lex}, blob)))
 
-    def _read_learned(self, message: str, scoring: str, context: list[Turn]):
+    def _read_learned(self, message: str, scoring: str, context: list[Turn], entities: dict):
         feats = self.features(scoring, context, message)
         probs = self.reader.intent.proba(feats)
         if context:
             probs = with_topic(probs, self.topic(context),
                                topic_weight(content_len(scoring), self.TOPIC_SHORT, self.TOPIC_LONG))
         if self.CUES_GAMMA:
-            _, cue_scores, _, _ = self._read_cues(scoring, clean_for_intent(message), context, {})
-            probs = {k: v * max(cue_scores.get(k, 0.0), 0.02) ** self.CUES_GAMMA for k, v in probs.items()}
+            _, cue_scores, _, _ = self._read_cues(scoring, clean_for_intent(message), context, entities)
+            strong = max(self.intent_lex.score(scoring)[0].values(), default=0.0) >= self.STRONG_CUE
+            gamma = self.CUES_GAMMA_STRONG if strong else self.CUES_GAMMA
+            probs = {k: v * max(cue_scores.get(k, 0.0), 0.02) ** gamma for k, v in probs.items()}
             total = sum(probs.values())
             probs = {k: v / total for k, v in probs.items()}
         ret = self._retrieval(scoring) if scoring else {}
@@ -299,7 +305,9 @@ class Analyzer:
         _, hits = self.intent_lex.score(scoring)
         also = self._also_learned(scoring, intent)
         pe = self.reader.emotion.proba(feats)
+        pe["calm"] *= self.CALM_PRIOR  # most messages show no feeling: only a clear reading counts
         emotion = max(pe, key=pe.get)
+        pe[emotion] /= sum(pe.values())
         intensity = 0.0
         if emotion != "calm":
             bangs = min(3, message.count("!") + message.count("！"))
@@ -309,14 +317,18 @@ class Analyzer:
             cue_emotion, cue_intensity = self.emotion(message, clean_for_intent(message))
             if cue_emotion != "calm" and (emotion == "calm" or cue_intensity >= 0.6):
                 emotion, intensity = cue_emotion, max(intensity, cue_intensity)
+        if self.URGENT_CUES:  # deadline and refusal cues of the lexicon, with the emotion read
             urgent = urgent or self.urgency(clean_for_intent(message), emotion, intensity)
+        if self.ANGRY_IS_URGENT and emotion == "angry":  # the labelling convention: anger needs speed
+            urgent = True
         used_context = bool(context) and feats.get("ctx:short") == 1.0
         return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent
 
     def _also_learned(self, scoring: str, intent: str) -> list[str]:
         """Intents of the other clauses of a message that asks several things at once: each
         clause read on its own by the same model; only clear readings count. At most two."""
-        clauses = [c for c in self._CLAUSES.split(scoring) if len(re.sub(r"[\d#a-z*]+", "", c)) >= 3][:5]
+        clauses = [self._CONNECTIVE.sub("", c) for c in self._CLAUSES.split(scoring)]
+        clauses = [c for c in clauses if len(re.sub(r"[\d#a-z*]+", "", c)) >= 3][:5]
         if len(clauses) < 2:
             return []
         out: list[str] = []
@@ -372,6 +384,8 @@ class Analyzer:
     PRODUCT_QUESTION = 1.0
     _YES_NO = re.compile(r"(吗|么|嘛|没有|不)[?!。~\s]*$|[?]\s*$")
     _CLAUSES = re.compile(r"[?!。；;，,~\s]+")
+    # words that join a second question to the first: they say nothing about the question itself
+    _CONNECTIVE = re.compile(r"^(?:还有|另外|顺便问下?|顺便|对了|那么?|然后|再问下?|还想问下?)+")
 
     def other_questions(self, clean: str, intent: str) -> list[str]:
         """Intents of the other clauses of a message that asks several things at once

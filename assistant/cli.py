@@ -362,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("eval", help="在标注数据上评测（JSONL）")
     s.add_argument("file", nargs="?")
-    s.add_argument("--pool", choices=["train", "val"], help="评测 data/pool 的标注（文本取自 ../shared/corpus）")
+    s.add_argument("--pool", choices=["train", "tune", "val"],
+                   help="评测 data/pool 的标注（文本取自 ../shared/corpus）：train 训练、tune 调参、val 冻结的验证集")
     s.add_argument("--source", help="只评测这些来源（逗号分隔，如 jddc_chat,jddc_pairs）")
     s.add_argument("--reader", help="shipped（默认）| cues（只用人工线索）| 权重文件路径")
     s.add_argument("--report", action="store_true", help="分来源、分意图的指标和混淆矩阵")

@@ -114,8 +114,13 @@ def read_labels(labels_file: Path = LABELS_FILE) -> dict[str, dict]:
 
 
 def read_split(split_file: Path = SPLIT_FILE) -> dict[str, str]:
-    return {r["id"]: r["split"] for r in map(json.loads, Path(split_file).read_text(encoding="utf-8").splitlines())
-            if r}
+    """Pool id -> split: ``train`` and the frozen ``val`` (split.jsonl), plus ``tune``
+    (split_tune.jsonl: messages from other sessions, never paraphrased, for choosing settings)."""
+    out = {}
+    for f in (Path(split_file), Path(split_file).with_name("split_tune.jsonl")):
+        if f.exists():
+            out.update({r["id"]: r["split"] for r in map(json.loads, f.read_text(encoding="utf-8").splitlines()) if r})
+    return out
 
 
 def pool_examples(split: str, sources: tuple[str, ...] | None = None, *, pool: dict | None = None,

@@ -67,3 +67,28 @@ def test_the_shipped_weights_load_and_name_every_intent():
     assert set(r.intent.classes) == {i["id"] for i in load_spec_intents(kb_resources_dir())}
     assert r.emotion.classes == train.EMOTIONS and r.urgent.classes == ["no", "yes"]
     assert r.meta["seed"] == train.SEED
+
+
+def test_cross_validation_keeps_groups_apart_and_scores_every_fold():
+    examples = train.written_examples(FIXTURE)
+    res = train.cross_validate(examples, k=3)
+    assert res["k"] == 3 and len(res["folds"]) == 3
+    assert sum(f["n"] for f in res["folds"]) == len(examples)  # every written example scored once
+    for key in ("intent_acc", "emotion_macro_f1", "urgent_f1"):
+        assert 0.0 <= res["mean"][key] <= 1.0
+
+
+def test_eval_reads_pool_labels_by_id_and_reports_per_source(tmp_path, db_file):
+    """Labels are stored by pool id; `kefu eval --pool` joins them with the pool's text."""
+    if not train.POOL_FILE.exists():
+        pytest.skip("../shared/corpus/pool.jsonl is not beside the checkout")
+    from assistant.engine import Engine
+    from assistant.evaluate import evaluate, pool_items
+
+    labels = train.read_labels()
+    assert all("message" not in r for r in labels.values())  # no message text in the repo
+    items = pool_items("val")
+    assert len(items) >= 800 and all(i["message"] for i in items)
+    res = evaluate(Engine(db_file), items[:120], report=True)
+    assert set(res["per_source"]) <= {"jddc_chat", "jddc_pairs", "ntcir_dch"} and res["per_intent"]
+    assert sum(r["n"] for r in res["per_intent"].values()) == 120
