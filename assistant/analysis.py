@@ -223,6 +223,7 @@ class Analyzer:
         if self.reader is not None:
             intent, intent_scores, hits, used_context, also, emotion, intensity, urgent = \
                 self._read_learned(message, scoring, context, entities)
+            also = self._also_learned(message, intent)
         else:
             intent, intent_scores, hits, used_context = self._read_cues(scoring, clean, context, entities)
             also = self.other_questions(scoring, intent)
@@ -257,7 +258,7 @@ class Analyzer:
     # the model's log-probability, the urgency threshold, and how sure a clause must be to count
     # as a second question
     RETRIEVAL_BETA = 0.0
-    URGENT_THRESHOLD = 0.3
+    URGENT_THRESHOLD = 0.4
     ALSO_PROB = 0.5
     TOPIC_SHORT, TOPIC_LONG = 1.0, 0.5
     CUES_GAMMA = 0.5  # weight of the hand-cue reading mixed into the model's (ablation)
@@ -303,7 +304,7 @@ class Analyzer:
         intent = max(probs, key=probs.get)
         intent_scores = {k: round(v, 3) for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:5]}
         _, hits = self.intent_lex.score(scoring)
-        also = self._also_learned(scoring, intent)
+        also: list[str] = []
         pe = self.reader.emotion.proba(feats)
         pe["calm"] *= self.CALM_PRIOR  # most messages show no feeling: only a clear reading counts
         emotion = max(pe, key=pe.get)
@@ -324,10 +325,12 @@ class Analyzer:
         used_context = bool(context) and feats.get("ctx:short") == 1.0
         return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent
 
-    def _also_learned(self, scoring: str, intent: str) -> list[str]:
+    def _also_learned(self, message: str, intent: str) -> list[str]:
         """Intents of the other clauses of a message that asks several things at once: each
-        clause read on its own by the same model; only clear readings count. At most two."""
-        clauses = [self._CONNECTIVE.sub("", c) for c in self._CLAUSES.split(scoring)]
+        clause read on its own by the same model; only clear readings count. At most two.
+        Clauses are split on the message as typed (cleaning joins Chinese across spaces)."""
+        raw = _BOILERPLATE.sub(" ", text.normalize_keep_spaces(message))
+        clauses = [self._CONNECTIVE.sub("", scoring_text(clean_for_intent(c))) for c in self._CLAUSES.split(raw)]
         clauses = [c for c in clauses if len(re.sub(r"[\d#a-z*]+", "", c)) >= 3][:5]
         if len(clauses) < 2:
             return []
@@ -517,9 +520,13 @@ class ProductFinder:
         self.not_rx = re.compile(_alternation(not_words)) if not_words else None
 
     def search(self, raw: str):
+        span = self.search_span(raw)
+        return raw[span[0]:span[1]].strip() if span else None
+
+    def search_span(self, raw: str) -> tuple[int, int] | None:
         masked = self.not_rx.sub(lambda m: "\u25a1" * len(m.group(0)), raw) if self.not_rx else raw
         m = self.rx.search(masked)
-        return raw[m.start():m.end()].strip() if m else None
+        return (m.start(), m.end()) if m else None
 
     def nouns_in(self, text_: str) -> set[str]:
         """The product nouns a text names (its {变量} left out), e.g. a reply's 被套、床单. Cached:

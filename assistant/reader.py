@@ -65,12 +65,12 @@ def featurize(clean: str, context: list[tuple[str, str]] | None = None,
     feats: dict[str, float] = {}
     n = content_len(clean)
     _grams(clean[:200], "m", 1.0, feats)
-    # a repeated n-gram (啊啊啊啊…) counts sublinearly, and long messages have many n-grams:
+    # a repeated n-gram (啊啊啊啊…) counts at most twice, and long messages have many n-grams:
     # scale so that length alone does not decide
     if feats:
         scale = 1.0 / max(1.0, (len(feats) / 40.0) ** 0.5)
         for k, v in feats.items():
-            feats[k] = (1.0 + math.log(v) if v > 1.0 else v) * scale
+            feats[k] = (min(2.0, 1.0 + math.log(v)) if v > 1.0 else v) * scale
     feats["len:" + ("0" if n == 0 else "1" if n <= 2 else "2" if n <= SHORT_CHARS else "3" if n <= 15 else "4")] = 1.0
     src = raw or clean
     if "!!" in src or "！！" in src:

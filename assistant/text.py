@@ -46,6 +46,15 @@ def normalize(text: str) -> str:
     return text
 
 
+def normalize_keep_spaces(text: str) -> str:
+    """NFKC and lower-case like normalize(), but the spaces a customer typed stay: they may
+    separate two questions (能开发票吗 还有今天能发货吗)."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text[:MAX_MESSAGE_CHARS])
+    return _SEPARATORS.sub("。", _CTRL.sub(" ", text)).lower()
+
+
 def has_content(text: str) -> bool:
     """True if the text has at least one letter, digit or CJK character."""
     return any(ch.isalnum() for ch in text)
