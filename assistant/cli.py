@@ -307,9 +307,15 @@ def cmd_bench(args) -> int:
     return 0
 
 
+_FRONTEND = None  # set by a launcher that bundles the window (the frozen build: packaging/launcher.py)
+
+
 def cmd_app(args) -> int:
     """Start the sidebar. The engine does not import the UI: the window registers itself as the
-    `kefu.frontends` entry point (pyproject.toml), which keeps assistant/ free of Qt."""
+    `kefu.frontends` entry point (pyproject.toml), which keeps assistant/ free of Qt. The frozen
+    build has no package metadata; its launcher hands the window's main() to ``main`` instead."""
+    if _FRONTEND is not None:
+        return _FRONTEND(sys.argv[:1])
     from importlib.metadata import entry_points
 
     eps = list(entry_points(group="kefu.frontends"))
@@ -396,7 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, frontend=None) -> int:
+    """``frontend``: the window's main(argv), for a launcher that bundles it (see cmd_app)."""
+    global _FRONTEND
+    if frontend is not None:
+        _FRONTEND = frontend
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
