@@ -41,7 +41,7 @@ sysdeps:
 	fi
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/pip install -q -e '.[test,bench,build]'
 	@touch $@
 
 test: sysdeps $(TEST_STAMP)

@@ -745,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     main_app = App(adapters=adapters, settings=settings)
     main_app._startup_problem = problem
     single.show_requested.connect(main_app.bring_to_front)
+    single.quit_requested.connect(main_app.quit)
     main_app.start()
     code = app.exec()
     main_app.stop()
