@@ -33,6 +33,8 @@ from assistant.kbedit import KBEditor, ReplyDraft, split_list
 log = logging.getLogger(__name__)
 
 # what the preview fills {变量} with when the message does not say (the shop's own come from settings)
+EMOTIONS = {"calm": "平静", "anxious": "焦急", "angry": "愤怒", "disappointed": "失望", "confused": "困惑",
+            "satisfied": "满意"}
 SAMPLE = {"order_no": "3254857712345678", "phone": "13800001234", "amount": "59", "size": "M", "product": "保温杯"}
 
 
@@ -149,6 +151,8 @@ class KBWindow(QWidget):
         self.text_edit = QPlainTextEdit()
         self.text_edit.setPlaceholderText("话术内容，可以用变量：{顾客称呼} {订单号} {商品} {店铺名} …")
         self.text_edit.setTabChangesFocus(True)
+        self.text_edit.setMinimumHeight(70)
+        self.text_edit.setMaximumHeight(140)
         self.preview = QLabel("")
         self.preview.setWordWrap(True)
         self.preview.setTextFormat(Qt.RichText)
@@ -202,7 +206,7 @@ class KBWindow(QWidget):
         self.try_btn.clicked.connect(self.try_message)
         self.try_results = QListWidget()
         self.try_results.setWordWrap(True)
-        self.try_results.setMaximumHeight(170)
+        self.try_results.setMinimumHeight(160)
         self.try_results.itemDoubleClicked.connect(self._open_tried)
         self.try_info = QLabel("")
         tr = QHBoxLayout()
@@ -215,13 +219,13 @@ class KBWindow(QWidget):
         self.editing_label = QLabel("")
         self.editing_label.setStyleSheet("font-weight:bold")
         rl.addWidget(self.editing_label)
-        rl.addLayout(form, 1)
+        rl.addLayout(form)
         rl.addLayout(btns)
         rl.addSpacing(6)
         rl.addWidget(QLabel("试一条消息"))
         rl.addLayout(tr)
         rl.addWidget(self.try_info)
-        rl.addWidget(self.try_results)
+        rl.addWidget(self.try_results, 1)
 
         split = QSplitter(Qt.Horizontal)
         split.addWidget(left)
@@ -422,7 +426,7 @@ class KBWindow(QWidget):
         s = self.engine.suggest(msg)
         a = s.analysis
         self.try_info.setText(
-            (f"意图：{self.names.get(a.intent, a.intent)}　情绪：{a.emotion}" + ("　紧急" if a.urgent else "")
+            (f"意图：{self.names.get(a.intent, a.intent)}　情绪：{EMOTIONS.get(a.emotion, a.emotion)}" + ("　紧急" if a.urgent else "")
              if a else "") + ("　" + "；".join(s.warnings) if s.warnings else ""))
         for i, r in enumerate(s.replies, 1):
             mark = "★ " if r["id"] == self.current_id else ""
