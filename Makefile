@@ -10,7 +10,7 @@ SYS_PKGS := xvfb openbox xdotool xclip x11-utils imagemagick fonts-wqy-microhei 
             libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
             libegl1 libgl1 libfontconfig1 libdbus-1-3
 
-.PHONY: run test venv kb sysdeps e2e clean bench train
+.PHONY: run test venv kb sysdeps e2e clean bench train build
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PY)）"; exit 1; }
@@ -41,7 +41,7 @@ sysdeps:
 	fi
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/pip install -q -e '.[test,bench,build]'
 	@touch $@
 
 test: sysdeps $(TEST_STAMP)
@@ -58,3 +58,13 @@ train: $(STAMP)
 
 clean:
 	rm -rf $(VENV) knowledge.db knowledge.db-* cache backups
+
+# One-folder PyInstaller build under build/kefu/ (spec: packaging/kefu.spec, notes: docs/packaging.md)
+BUILD_STAMP := $(VENV)/.build-installed
+$(BUILD_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[build]'
+	@touch $@
+
+build: $(BUILD_STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath build --workpath build/.work packaging/kefu.spec
+	@du -sh build/kefu | awk '{print "build/kefu: " $$1}'

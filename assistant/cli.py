@@ -131,6 +131,8 @@ def cmd_kb(args) -> int:
     db_file = Path(args.db) if args.db else paths.db_path()
     if args.action in ("import", "undo-import"):
         return _kb_import(args, db_file)
+    if args.action in ("export", "lint"):
+        return _kb_export_lint(args, db_file)
     if args.action == "build":
         if not args.force and args.if_stale and not kb.is_stale(db_file):
             if not args.json:
@@ -216,6 +218,52 @@ def _kb_import(args, db_file: Path) -> int:
     elif rep.batch:
         print(f"导入前已备份到 {rep.backup}。撤销这次导入：kefu kb undo-import {rep.batch}")
     return 0
+
+
+def _kb_export_lint(args, db_file: Path) -> int:
+    from assistant.db import connect
+
+    kb.ensure_built(db_file)
+    conn = connect(db_file)
+    try:
+        if args.action == "export":
+            if not args.target:
+                raise ValueError("请给出导出文件，例如 kefu kb export 话术库.xlsx（或 .csv）")
+            from assistant import kbio
+
+            res = kbio.export(conn, args.target, only_own=args.own)
+            if args.json:
+                _print_json(res)
+            else:
+                extra = "（另有“商品”“搭配推荐”两张表）" if res["file"].lower().endswith(".xlsx") and not args.own else ""
+                print(f"已导出 {res['replies']} 条话术到 {res['file']}{extra}。改好后可以用 kefu kb import 导回。")
+            return 0
+        from assistant import lint
+
+        res = lint.summary(lint.lint(conn))
+    finally:
+        conn.close()
+    if args.json:
+        _print_json(res)
+    elif not res["count"]:
+        print("没有发现问题。")
+    else:
+        for p in res["problems"]:
+            ref = f"/{p['code']} " if p.get("code") else (f"#{p['reply_id']} " if p.get("reply_id") else "")
+            print(f"[{lint.KINDS[p['kind']]}] {ref}{p['message']}")
+        print(f"\n共 {res['count']} 个问题：" + "，".join(f"{lint.KINDS[k]} {n}" for k, n in res["by_kind"].items()))
+    return 1 if res["count"] else 0
+
+
+def cmd_doctor(args) -> int:
+    from assistant import doctor
+
+    report = doctor.run(Path(args.db) if args.db else None, adapters=not args.no_adapters)
+    if args.json:
+        _print_json(report)
+    else:
+        print(doctor.format_report(report))
+    return 0 if report["ok"] else 1
 
 
 def kb_intent_names(db_file: Path) -> dict[str, str]:
@@ -307,9 +355,15 @@ def cmd_bench(args) -> int:
     return 0
 
 
+_FRONTEND = None  # set by a launcher that bundles the window (the frozen build: packaging/launcher.py)
+
+
 def cmd_app(args) -> int:
     """Start the sidebar. The engine does not import the UI: the window registers itself as the
-    `kefu.frontends` entry point (pyproject.toml), which keeps assistant/ free of Qt."""
+    `kefu.frontends` entry point (pyproject.toml), which keeps assistant/ free of Qt. The frozen
+    build has no package metadata; its launcher hands the window's main() to ``main`` instead."""
+    if _FRONTEND is not None:
+        return _FRONTEND(sys.argv[:1])
     from importlib.metadata import entry_points
 
     eps = list(entry_points(group="kefu.frontends"))
@@ -351,14 +405,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("kb", help="知识库：build 生成 / stats 统计 / import 导入话术表 / undo-import 撤销导入")
-    s.add_argument("action", choices=["build", "stats", "import", "undo-import"])
-    s.add_argument("target", nargs="?", help="import：CSV 或 XLSX 文件；undo-import：批次号（默认最近一次）")
+    s = sub.add_parser("kb", help="知识库：build 生成 / stats 统计 / import 导入话术表 / undo-import 撤销导入 / "
+                                  "export 导出 / lint 检查")
+    s.add_argument("action", choices=["build", "stats", "import", "undo-import", "export", "lint"])
+    s.add_argument("target", nargs="?", help="import：CSV 或 XLSX 文件；undo-import：批次号（默认最近一次）；"
+                                            "export：要写的 .xlsx 或 .csv")
+    s.add_argument("--own", action="store_true", help="export：只导出本店自己的话术")
     s.add_argument("--dry-run", action="store_true", help="import：只检查和预览，不写入")
     s.add_argument("--force", action="store_true", help="即使已是最新也重建")
     s.add_argument("--if-stale", action="store_true", help="只在缺失或比 resources/ 旧时重建")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_kb)
+
+    s = sub.add_parser("doctor", help="检查安装：路径、系统接口、显示、知识库、备份、版本")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--no-adapters", action="store_true", help="不加载系统接口（剪贴板、快捷键）")
+    s.set_defaults(func=cmd_doctor)
 
     s = sub.add_parser("eval", help="在标注数据上评测（JSONL）")
     s.add_argument("file", nargs="?")
@@ -396,7 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, frontend=None) -> int:
+    """``frontend``: the window's main(argv), for a launcher that bundles it (see cmd_app)."""
+    global _FRONTEND
+    if frontend is not None:
+        _FRONTEND = frontend
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -114,6 +114,17 @@ MIGRATIONS: list = [
         SELECT rowid, pinyin FROM reply_fts WHERE pinyin != ''
         AND rowid NOT IN (SELECT rowid FROM search_fts);
     """,
+    # 5: the shop manages its knowledge (assistant/kbedit.py). Products and cross-sell rules the
+    # shop adds or edits are its own (source='user') and survive a rebuild; kb_overrides names the
+    # default rows the shop edited, disabled or deleted, so a rebuild does not bring them back.
+    lambda conn: "".join(
+        f"ALTER TABLE {t} ADD COLUMN source TEXT NOT NULL DEFAULT 'default';"
+        for t in ("products", "cross_sell")
+        if "source" not in {r[1] for r in conn.execute(f"PRAGMA table_info({t})")}
+    ) + """
+    CREATE TABLE IF NOT EXISTS kb_overrides (
+        key TEXT PRIMARY KEY, action TEXT NOT NULL, ts REAL NOT NULL);
+    """,
 ]
 
 

@@ -36,7 +36,14 @@ COLUMNS = {
     "group": ["分组", "分类", "类别", "group", "category", "tag", "tags"],
     "intent": ["意图", "场景", "intent"],
     "triggers": ["问法", "问题", "触发", "触发问法", "顾客问题", "关键词", "question", "questions", "triggers", "keywords"],
+    "stage": ["阶段", "stage"],
+    "status": ["状态", "启用", "status", "enabled"],
 }
+STAGES = {"售前": "presale", "售中": "order", "订单": "order", "售后": "aftersale", "通用": "any",
+          "presale": "presale", "order": "order", "aftersale": "aftersale", "any": "any"}
+DISABLED = {"停用", "禁用", "否", "0", "false", "no", "disabled", "off"}
+_GROUP_SPLIT = re.compile(r"[，,、]+")
+_FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@])")  # what a formula-safe export put before = + - @
 _SPLIT = re.compile(r"[|｜;；\n]+")
 _CODE_OK = re.compile(r"[a-z0-9_\-]{1,20}")
 
@@ -55,6 +62,12 @@ class ImportRow:
     intent: str = ""
     triggers: list[str] = field(default_factory=list)
     guessed: bool = False  # the intent was found by the analysis, not given
+    stage: str = ""  # empty: the intent's
+    enabled: bool = True
+
+    @property
+    def groups(self) -> list[str]:
+        return [g.strip()[:20] for g in _GROUP_SPLIT.split(self.group) if g.strip()]
 
 
 @dataclass
@@ -111,10 +124,7 @@ def read_table(path: Path) -> list[list[str]]:
         if b"\x00" in raw[:4096]:
             raise ImportFileError("这不是文本格式的 CSV（像是二进制文件）：请导出为 CSV 或 .xlsx")
         body = _decode(raw)
-        try:
-            dialect = csv.Sniffer().sniff(body[:4096], delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel_tab if suffix == ".tsv" else csv.excel
+        dialect = _dialect(body, suffix)
         try:
             return [[c.strip() for c in row] for row in csv.reader(io.StringIO(body), dialect)]
         except csv.Error as exc:
@@ -122,6 +132,23 @@ def read_table(path: Path) -> list[list[str]]:
     if suffix == ".xls":
         raise ImportFileError("不支持旧版 .xls：请在 Excel 里另存为 .xlsx 或 CSV 再导入")
     raise ImportFileError(f"不支持的文件类型 {suffix or '（无扩展名）'}：请用 .xlsx 或 .csv")
+
+
+def _dialect(body: str, suffix: str):
+    """The delimiter whose first row has a reply column wins (the sniffer alone misreads a sheet
+    whose replies hold quotes and commas); otherwise the sniffer's guess."""
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    for delim in (",", "\t", ";"):
+        try:
+            header = next(csv.reader([first], delimiter=delim), [])
+        except csv.Error:
+            continue
+        if len(header) > 1 and "body" in _columns(header):
+            return csv.excel_tab if delim == "\t" else type("d", (csv.excel,), {"delimiter": delim})
+    try:
+        return csv.Sniffer().sniff(body[:4096], delimiters=",\t;")
+    except csv.Error:
+        return csv.excel_tab if suffix == ".tsv" else csv.excel
 
 
 def _read_xlsx(path: Path) -> list[list[str]]:
@@ -176,7 +203,7 @@ def parse(table: list[list[str]]) -> tuple[list[ImportRow], list[str]]:
 
     def cell(r, key):
         i = cols.get(key)
-        return r[i].strip() if i is not None and i < len(r) and r[i] else ""
+        return _FORMULA_ESCAPE.sub("", r[i].strip()) if i is not None and i < len(r) and r[i] else ""
 
     for n, r in enumerate(table[1:], start=2 + skipped):
         if not any(c.strip() for c in r):
@@ -196,8 +223,12 @@ def parse(table: list[list[str]]) -> tuple[list[ImportRow], list[str]]:
             problems.append(f"第 {n} 行：快捷码“{code}”只能用字母、数字、下划线，已去掉快捷码")
             code = ""
         triggers = [t.strip() for t in _SPLIT.split(cell(r, "triggers")) if t.strip()][:20]
-        rows.append(ImportRow(line=n, body=body, title=cell(r, "title")[:20], code=code, group=cell(r, "group")[:20],
-                              intent=cell(r, "intent"), triggers=triggers))
+        stage = cell(r, "stage")
+        if stage and stage.lower() not in STAGES:
+            problems.append(f"第 {n} 行：不认识的阶段“{stage}”，按意图的阶段")
+        rows.append(ImportRow(line=n, body=body, title=cell(r, "title")[:20], code=code, group=cell(r, "group")[:60],
+                              intent=cell(r, "intent"), triggers=triggers, stage=STAGES.get(stage.lower(), ""),
+                              enabled=cell(r, "status").lower() not in DISABLED))
     if not rows:
         raise ImportFileError("没有可导入的话术：" + ("；".join(problems[:3]) if problems else "所有行都是空的"))
     return rows, problems
@@ -278,10 +309,10 @@ def import_file(conn: sqlite3.Connection, path: Path | str, *, analyzer=None, db
     tag = f"导入:{report.batch}"
     with conn:  # all rows or none
         for row in kept:
-            tags = [t for t in ("导入", row.group, tag) if t]
+            tags = ["导入", *row.groups, tag]
             report.ids.append(usage.insert_user_reply(
                 conn, intent=row.intent, body=row.body, title=row.title or None, triggers=row.triggers,
-                code=row.code or None, tags=tags))
+                code=row.code or None, tags=tags, stage=row.stage or None, enabled=row.enabled))
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      (f"import:{report.batch}", json.dumps({"file": path.name, "ids": report.ids})))
     return report

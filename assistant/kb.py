@@ -110,7 +110,41 @@ def _has_user_data(conn: sqlite3.Connection) -> bool:
         return True
     if "usage_events" in tables and conn.execute("SELECT 1 FROM usage_events LIMIT 1").fetchone():
         return True
+    if "kb_overrides" in tables and conn.execute("SELECT 1 FROM kb_overrides LIMIT 1").fetchone():
+        return True
+    for table in ("products", "cross_sell"):
+        cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if "source" in cols and conn.execute(f"SELECT 1 FROM {table} WHERE source != 'default' LIMIT 1").fetchone():
+            return True
     return False
+
+
+# --- what the shop changed survives a rebuild ---------------------------------------------------
+
+def reply_origin_key(code: str | None, intent: str | None, body: str | None) -> str:
+    """The name of a default reply in kb_overrides: the usage log's reply key (shortcode, else a
+    hash of intent and text), so a new default version with the same shortcode stays replaced."""
+    from assistant.usage import reply_key
+
+    return reply_key(code, intent, body)
+
+
+def product_origin_key(sku: str) -> str:
+    return "p:" + str(sku)
+
+
+def rule_origin_key(when_product, when_category, customer, recommend) -> str:
+    import hashlib
+
+    raw = "\n".join(str(v or "") for v in (when_product, when_category, customer or "any", recommend))
+    return "x:" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def overrides(conn: sqlite3.Connection) -> set[str]:
+    try:
+        return {r[0] for r in conn.execute("SELECT key FROM kb_overrides")}
+    except sqlite3.OperationalError:
+        return set()
 
 
 def open_for_build(db_file: Path) -> sqlite3.Connection:
@@ -276,9 +310,12 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
             conn.execute("DELETE FROM trigger_fts WHERE rowid=?", (tid,))
         conn.execute("DELETE FROM triggers WHERE source='default'")
         conn.execute("DELETE FROM replies WHERE source='default'")
-        for table in ("intents", "lexicon", "subtext", "empathy", "playbooks", "products",
-                      "cross_sell", "banned", "variables"):
+        for table in ("intents", "lexicon", "subtext", "empathy", "playbooks", "banned", "variables"):
             conn.execute(f"DELETE FROM {table}")
+        # the shop's own products and rules stay; so do its edits of default ones (kb_overrides)
+        conn.execute("DELETE FROM products WHERE source='default'")
+        conn.execute("DELETE FROM cross_sell WHERE source='default'")
+        replaced = overrides(conn)
 
         for iid, row in data["intents"].items():
             conn.execute("INSERT INTO intents VALUES (?,?,?)", (iid, row["name_zh"], row["stage"]))
@@ -295,6 +332,8 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
                 next_trigger += 1
             for item in doc.get("replies") or []:
                 code = str(item.get("code") or "").strip().lower() or None
+                if replaced and reply_origin_key(code, intent, str(item["text"]).strip()) in replaced:
+                    continue  # the shop edited, disabled or deleted this one: its version stands
                 if code in codes:
                     rep.problems.append(f"重复的快捷码 {code}（{intent}）已忽略")
                     code = None
@@ -370,16 +409,23 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
                           j(pb.get("steps")), j(pb.get("options")), str(pb.get("limit", "")),
                           pb.get("escalate")))
             rep.playbooks += 1
-        skus = set()
+        skus = {r[0] for r in conn.execute("SELECT sku FROM products")}  # the shop's own
         for p in data["products"]:
+            if p["sku"] in skus or product_origin_key(p["sku"]) in replaced:
+                skus.add(p["sku"])
+                continue
             skus.add(p["sku"])
-            conn.execute("INSERT INTO products VALUES (?,?,?,?,?,?,?)",
+            conn.execute("INSERT INTO products (sku, name, category, price, tags, keywords, descr) "
+                         "VALUES (?,?,?,?,?,?,?)",
                          (p["sku"], p["name"], p["category"], p.get("price"), j(p.get("tags")),
                           j(p.get("keywords")), p.get("desc")))
             rep.products += 1
         for rule in data["cross_sell"]:
             if rule.get("recommend") not in skus:
                 rep.problems.append(f"搭配规则推荐了不存在的商品 {rule.get('recommend')}")
+                continue
+            if rule_origin_key(rule.get("when_product"), rule.get("when_category"), rule.get("customer", "any"),
+                               rule.get("recommend")) in replaced:
                 continue
             conn.execute(
                 "INSERT INTO cross_sell (when_product, when_category, customer, recommend, reason)"

@@ -2,8 +2,14 @@
 
 Order of precedence for the data directory:
 1. ``KEFU_HOME`` environment variable;
-2. portable mode: a file named ``portable`` (or folder ``kefu-data``) next to the app;
+2. portable mode: a file named ``portable`` next to the app (the folder holding the executable)
+   keeps knowledge.db, settings, logs and backups in ``data/`` beside it, so copying the folder
+   moves the whole shop set-up. Older portable set-ups kept them in ``kefu-data/``: a folder of
+   that name is still found and used (with or without the marker) so nothing is lost on update;
 3. the per-user data dir from platformdirs.
+
+In a source checkout the app folder is the repository, whose ``data/`` holds training data: a
+portable checkout keeps its data in ``kefu-data/`` instead.
 """
 from __future__ import annotations
 
@@ -38,9 +44,34 @@ def kb_resources_dir() -> Path:
     return resources_dir() / "kb"
 
 
+PORTABLE_MARKER = "portable"
+LEGACY_PORTABLE_DIR = "kefu-data"
+
+
+def portable_marker() -> Path:
+    return app_dir() / PORTABLE_MARKER
+
+
 def is_portable() -> bool:
     base = app_dir()
-    return (base / "portable").exists() or (base / "kefu-data").is_dir()
+    return (base / PORTABLE_MARKER).exists() or (base / LEGACY_PORTABLE_DIR).is_dir()
+
+
+def portable_data_dir() -> Path:
+    """Where portable mode keeps the data: ``data/`` beside the executable, or the ``kefu-data/``
+    an older version created (kept while it exists, so an update does not lose the shop's data)."""
+    base = app_dir()
+    legacy = base / LEGACY_PORTABLE_DIR
+    if legacy.is_dir() or not getattr(sys, "frozen", False):
+        return legacy
+    return base / "data"
+
+
+def data_dir_source() -> str:
+    """Why data_dir() is where it is: 'KEFU_HOME', 'portable' or 'user'."""
+    if os.environ.get("KEFU_HOME"):
+        return "KEFU_HOME"
+    return "portable" if is_portable() else "user"
 
 
 def data_dir() -> Path:
@@ -48,7 +79,7 @@ def data_dir() -> Path:
     if env:
         path = Path(env)
     elif is_portable():
-        path = app_dir() / "kefu-data"
+        path = portable_data_dir()
     else:
         from platformdirs import user_data_dir
 

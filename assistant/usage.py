@@ -885,7 +885,7 @@ def default_title(body: str) -> str:
 
 def insert_user_reply(conn: sqlite3.Connection, *, intent: str, body: str, title: str | None = None,
                       triggers: Iterable[str] = (), stage: str | None = None, code: str | None = None,
-                      tags: Iterable[str] = ("自建",)) -> int:
+                      tags: Iterable[str] = ("自建",), enabled: bool = True) -> int:
     """``add_user_reply`` inside the caller's transaction (an import writes all rows or none)."""
     from assistant import kb
 
@@ -907,9 +907,9 @@ def insert_user_reply(conn: sqlite3.Connection, *, intent: str, body: str, title
     if code and conn.execute("SELECT 1 FROM replies WHERE code=?", (code,)).fetchone():
         raise ValueError(f"快捷码 /{code} 已被占用")
     cur = conn.execute(
-        "INSERT INTO replies (code, intent, stage, title, text, tags, source, title_py) VALUES (?,?,?,?,?,?,?,?)",
+        "INSERT INTO replies (code, intent, stage, title, text, tags, source, title_py, enabled) VALUES (?,?,?,?,?,?,?,?,?)",
         (code, intent, stage, title, body, json.dumps(list(tags), ensure_ascii=False), "user",
-         " ".join(text.title_pinyin(title))))
+         " ".join(text.title_pinyin(title)), int(enabled)))
     rid = cur.lastrowid
     for phrase in phrases:
         tcur = conn.execute(

@@ -90,6 +90,7 @@ class App(QObject):
         self._usage_empathy = ""
         self.stats_view = None
         self.import_dialog = None
+        self.kb_window = None
         self.timing: dict[str, float] = {}
         self._startup_problem = problem
         self.ready = False
@@ -123,6 +124,7 @@ class App(QObject):
         self.tray.settings_requested.connect(self.open_settings)
         self.tray.stats_requested.connect(self.open_stats)
         self.tray.import_requested.connect(self.open_import)
+        self.tray.kb_requested.connect(self.open_kb)
         self.reply_pasted.connect(self._log_pasted)
         self.variant_found.connect(self.window.variant.offer)
         self.window.variant.save.connect(self._save_variant)
@@ -178,6 +180,9 @@ class App(QObject):
             self.stats_view.close()
         if self.import_dialog is not None:
             self.import_dialog.close()
+        if self.kb_window is not None:
+            self.kb_window.close()
+            self.kb_window.close_db()
         self._save()
 
     def quit(self) -> None:
@@ -634,6 +639,19 @@ class App(QObject):
         d.activateWindow()
         return d
 
+    def open_kb(self):
+        """话术库: every change there reaches the sidebar's engine at once."""
+        from ui.kb_window import KBWindow
+
+        if self.kb_window is None:
+            self.kb_window = KBWindow(self.db_file, profile=self.settings.profile())
+            self.kb_window.changed.connect(self.engine.reload)
+        w = self.kb_window
+        w.show()
+        w.raise_()
+        w.activateWindow()
+        return w
+
     def open_settings(self) -> SettingsDialog:
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
@@ -727,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     main_app = App(adapters=adapters, settings=settings)
     main_app._startup_problem = problem
     single.show_requested.connect(main_app.bring_to_front)
+    single.quit_requested.connect(main_app.quit)
     main_app.start()
     code = app.exec()
     main_app.stop()

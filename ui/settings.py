@@ -109,13 +109,14 @@ class Settings:
 
 
 def portable_marker() -> Path:
-    return paths.app_dir() / "portable"
+    return paths.portable_marker()
 
 
 def set_portable(on: bool) -> None:
-    """Portable mode takes effect at the next start (data dir = kefu-data/ next to the app)."""
+    """Portable mode takes effect at the next start (data dir = data/ next to the app)."""
     marker = portable_marker()
     if on:
-        marker.write_text("客服助手便携模式：数据保存在旁边的 kefu-data 文件夹\n", encoding="utf-8")
+        marker.write_text(f"客服助手便携模式：数据保存在旁边的 {paths.portable_data_dir().name} 文件夹\n",
+                          encoding="utf-8")
     elif marker.exists():
         marker.unlink()

@@ -140,7 +140,8 @@ class SettingsDialog(QDialog):
         f4.addRow("客服名", self.agent_name)
         f4.addRow("默认快递", self.courier)
 
-        self.portable = QCheckBox("便携模式：数据放在程序旁的 kefu-data 文件夹（重启后生效）")
+        self.portable = QCheckBox(
+            f"便携模式：数据放在程序旁的 {paths.portable_data_dir().name} 文件夹（重启后生效）")
         self.portable.setChecked(paths.is_portable() if portable is None else portable)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)

@@ -2,7 +2,8 @@
 launch connects, asks the first to come to the front, and exits.
 
 Commands are one line each: ``show`` (bring to front), and ``state`` (JSON of what the window
-shows; only when KEFU_TEST_IPC=1, for the end-to-end tests)."""
+shows) and ``quit`` (as the tray's 退出), the last two only when KEFU_TEST_IPC=1, for the
+end-to-end tests."""
 from __future__ import annotations
 
 import getpass
@@ -49,6 +50,7 @@ def send(name: str, command: str, timeout_ms: int = 1000) -> bytes | None:
 
 class SingleInstance(QObject):
     show_requested = Signal()
+    quit_requested = Signal()
 
     def __init__(self, name: str | None = None, state: Callable[[], dict] | None = None, parent=None):
         super().__init__(parent)
@@ -101,6 +103,9 @@ class SingleInstance(QObject):
                 sock.write(b"ok\n")
             elif cmd == "state" and self.state and os.environ.get("KEFU_TEST_IPC") == "1":
                 sock.write(json.dumps(self.state(), ensure_ascii=False).encode("utf-8") + b"\n")
+            elif cmd == "quit" and os.environ.get("KEFU_TEST_IPC") == "1":  # as the tray's 退出
+                sock.write(b"ok\n")
+                self.quit_requested.emit()
             else:
                 sock.write(b"?\n")
             sock.flush()

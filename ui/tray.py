@@ -1,4 +1,4 @@
-"""Tray icon: show/hide, pause watching, usage statistics, settings, quit. The same menu is reachable from the
+"""Tray icon: show/hide, pause watching, 话术库, usage statistics, import, settings, quit. The same menu is reachable from the
 sidebar (right-click the title bar) when the desktop has no tray."""
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class Tray(QObject):
     settings_requested = Signal()
     stats_requested = Signal()
     import_requested = Signal()
+    kb_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, parent=None):
@@ -42,8 +43,10 @@ class Tray(QObject):
         self.settings_action = QAction("设置…", self)
         self.stats_action = QAction("统计", self)
         self.import_action = QAction("导入话术表…", self)
+        self.kb_action = QAction("话术库", self)
         self.quit_action = QAction("退出", self)
-        for a in (self.show_action, self.pause_action, self.stats_action, self.import_action, self.settings_action):
+        for a in (self.show_action, self.pause_action, self.kb_action, self.stats_action, self.import_action,
+                  self.settings_action):
             self.menu.addAction(a)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
@@ -52,6 +55,7 @@ class Tray(QObject):
         self.settings_action.triggered.connect(self.settings_requested)
         self.stats_action.triggered.connect(self.stats_requested)
         self.import_action.triggered.connect(self.import_requested)
+        self.kb_action.triggered.connect(self.kb_requested)
         self.quit_action.triggered.connect(self.quit_requested)
         self.icon = QSystemTrayIcon(app_icon(), self)
         self.icon.setToolTip("客服助手")

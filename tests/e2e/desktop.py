@@ -185,13 +185,16 @@ class Chat:
 class SidebarProc:
     """The real app (`python -m ui.app`) with KEFU_TEST_IPC=1 so the test can read its state."""
 
-    def __init__(self, desk: XDesktop, home: Path, settings: dict | None = None, wait: bool = True):
+    def __init__(self, desk: XDesktop, home: Path, settings: dict | None = None, wait: bool = True,
+                 cmd: list[str] | None = None, env: dict | None = None):
+        """``cmd``: another way to start the app (the frozen build's executable)."""
         self.desk = desk
         self.home = home
         if settings is not None:
             (home / "settings.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
         self.log = open(home / "stderr.log", "wb")
-        self.proc = desk.spawn([sys.executable, "-m", "ui.app"], env={"KEFU_HOME": str(home), "KEFU_TEST_IPC": "1"},
+        self.proc = desk.spawn(cmd or [sys.executable, "-m", "ui.app"],
+                               env={"KEFU_HOME": str(home), "KEFU_TEST_IPC": "1", **(env or {})},
                                stdout=self.log, stderr=self.log)
         self.name = server_name_for(home)
         if wait:
@@ -238,11 +241,19 @@ class SidebarProc:
             log = (self.home / "kefu.log").read_text(encoding="utf-8", errors="replace")[-3000:]
             raise TimeoutError(f"{what}: last state {seen.get('state')!r}\n--- kefu.log ---\n{log}") from None
 
+    def quit(self, timeout: float = 10.0) -> int:
+        """Quit as the tray's 退出 does; the process's exit code."""
+        unix_line(self.sock_path(), b"quit")
+        code = self.proc.wait(timeout)
+        self.log.close()
+        return code
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
 
 
 def server_name_for(home: Path) -> str:

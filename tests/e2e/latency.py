@@ -55,13 +55,13 @@ def hotkey_to_popup(desk: XDesktop, chat, sidebar: SidebarProc, n: int = 20) -> 
     return out
 
 
-def launch(desk: XDesktop, home: Path, n: int = 5) -> dict[str, list[float]]:
-    """``n`` cold launches of `python -m ui.app` (knowledge.db already built): until the sidebar
+def launch(desk: XDesktop, home: Path, n: int = 5, cmd: list[str] | None = None) -> dict[str, list[float]]:
+    """``n`` cold launches of `python -m ui.app` (or ``cmd``; knowledge.db already built): until the sidebar
     window is mapped, and until it answers with the knowledge base open (usable)."""
     visible, usable = [], []
     for _ in range(n):
         t0 = time.monotonic()
-        app = SidebarProc(desk, home, wait=False)
+        app = SidebarProc(desk, home, wait=False, cmd=cmd)
         try:
             wait_for(lambda: desk.run(["xdotool", "search", "--onlyvisible", "--name", "^客服助手$"],
                                       check=False).strip(), timeout=30, interval=0.01, what="window visible")
