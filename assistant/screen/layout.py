@@ -1,0 +1,154 @@
+"""From OCR lines to chat bubbles: who said what.
+
+A chat area is a column of bubbles: the customer's on one side (left in every client we target),
+the agent's on the other, each bubble on a coloured background, with nick/time headers and system
+notices on the plain background between them. We decide per line:
+  - header: the text is a nick/time stamp (headers.is_header_line), or — in a client that draws
+    bubbles — a short line on the plain background;
+  - side: which margin the line is nearer to; a line that spans the area (long bubble) takes the
+    side whose bubble colour its background matches;
+and group consecutive lines of one side and one background into a bubble.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.screen.headers import is_header_line, strip_line
+
+
+@dataclass
+class Line:
+    text: str
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the area image
+    score: float = 1.0
+    bg: tuple[int, int, int] | None = None  # background colour around the text (RGB)
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+@dataclass
+class Bubble:
+    role: str  # "customer" | "agent"
+    text: str
+    box: tuple[int, int, int, int]
+    lines: list[Line] = field(default_factory=list)
+
+    def as_turn(self) -> dict:
+        return {"role": self.role, "text": self.text}
+
+
+def background(img: np.ndarray) -> tuple[int, int, int]:
+    """The area's plain background: the most common colour (quantised to 8 levels a channel)."""
+    q = (img[::4, ::4, :3] // 8).reshape(-1, 3).astype(np.int32)
+    keys = q[:, 0] * 1024 + q[:, 1] * 32 + q[:, 2]
+    k = int(np.bincount(keys).argmax())
+    return (k // 1024 * 8 + 4, (k // 32) % 32 * 8 + 4, k % 32 * 8 + 4)
+
+
+def line_background(img: np.ndarray, box: tuple[int, int, int, int], pad: int = 3) -> tuple[int, int, int]:
+    """The colour just around a line of text: the median of a thin frame outside its box (text
+    pixels are inside, so the frame is the bubble, or the plain background)."""
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = box
+    x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+    x1, y1 = min(w, x1 + pad), min(h, y1 + pad)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return (255, 255, 255)
+    top, bottom = img[y0, x0:x1, :3], img[y1 - 1, x0:x1, :3]
+    left, right = img[y0:y1, x0, :3], img[y0:y1, x1 - 1, :3]
+    frame = np.concatenate([top, bottom, left, right]).astype(np.int32)
+    return tuple(int(v) for v in np.median(frame, axis=0))
+
+
+def _dist(a, b) -> float:
+    return float(sum((int(x) - int(y)) ** 2 for x, y in zip(a, b)) ** 0.5)
+
+
+SAME_COLOUR = 24.0  # RGB distance under which two backgrounds are the same fill
+
+
+def side_of(line: Line, width: int) -> str | None:
+    """"left" / "right" by the nearer margin; None when the line spans the area (too close to call)."""
+    x0, _, x1, _ = line.box
+    left_gap, right_gap = x0, width - x1
+    if abs(left_gap - right_gap) < width * 0.06:
+        return None
+    return "left" if left_gap < right_gap else "right"
+
+
+def group_bubbles(lines: list[Line], img: np.ndarray, customer_side: str = "left") -> list[Bubble]:
+    """Bubbles top to bottom. ``img`` is the area (H×W×3 RGB); ``lines`` as OCR found them."""
+    if not lines:
+        return []
+    h, w = img.shape[:2]
+    bg = background(img)
+    lines = sorted(lines, key=lambda ln: (ln.box[1], ln.box[0]))
+    for ln in lines:
+        if ln.bg is None:
+            ln.bg = line_background(img, ln.box)
+    on_fill = [ln for ln in lines if _dist(ln.bg, bg) > SAME_COLOUR]
+    bubbles_drawn = len(on_fill) >= 1 and len(on_fill) >= 0.3 * len(lines)
+    # the fill colour of each side, learnt from lines whose side is clear
+    colours: dict[str, list] = {"left": [], "right": []}
+    for ln in lines:
+        s = side_of(ln, w)
+        if s and (not bubbles_drawn or _dist(ln.bg, bg) > SAME_COLOUR):
+            colours[s].append(ln.bg)
+    mean = {s: tuple(np.mean(c, axis=0)) if c else None for s, c in colours.items()}
+
+    def side(ln: Line) -> str:
+        s = side_of(ln, w)
+        if s is not None:
+            return s
+        cands = [(k, _dist(ln.bg, m)) for k, m in mean.items() if m is not None]
+        if cands:
+            return min(cands, key=lambda kv: kv[1])[0]
+        return customer_side
+
+    out: list[Bubble] = []
+    cur: Bubble | None = None
+    cur_side = cur_bg = None
+    last_y1 = -10**9
+    for ln in lines:
+        text = ln.text.strip()
+        if not text:
+            continue
+        header = is_header_line(text) or (bubbles_drawn and _dist(ln.bg, bg) <= SAME_COLOUR)
+        if header:
+            cur = None  # a header always starts a new message
+            continue
+        s = side(ln)
+        gap = ln.box[1] - last_y1
+        same = (cur is not None and s == cur_side and _dist(ln.bg, cur_bg) <= SAME_COLOUR
+                and gap < max(6, 0.9 * ln.height))
+        text = strip_line(text)
+        if same:
+            cur.lines.append(ln)
+            cur.text += _sep(cur.text, text) + text
+            x0, y0, x1, y1 = cur.box
+            cur.box = (min(x0, ln.box[0]), y0, max(x1, ln.box[2]), ln.box[3])
+        else:
+            role = "customer" if s == customer_side else "agent"
+            cur = Bubble(role, text, ln.box, [ln])
+            cur_side, cur_bg = s, ln.bg
+            out.append(cur)
+        last_y1 = ln.box[3]
+    return out
+
+
+def _sep(prev: str, nxt: str) -> str:
+    """A wrapped line continues the sentence. A line break the customer typed cannot be told from
+    a wrap on screen, so CJK lines are joined as they are and Latin words get a space."""
+    return " " if prev[-1:].isascii() and prev[-1:].isalnum() and nxt[:1].isascii() and nxt[:1].isalnum() else ""
+
+
+def newest_customer(bubbles: list[Bubble], context: int = 6) -> tuple[Bubble | None, list[Bubble]]:
+    """The last customer bubble and up to ``context`` bubbles above it (oldest first)."""
+    for i in range(len(bubbles) - 1, -1, -1):
+        if bubbles[i].role == "customer":
+            return bubbles[i], bubbles[max(0, i - context):i]
+    return None, []
