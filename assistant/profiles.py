@@ -164,3 +164,20 @@ def pick(win: WindowInfo | None, profiles: list[Profile]) -> Profile | None:
         if n > best_len:
             best, best_len = p, n
     return best
+
+
+def check(draft: str, profile: Profile | None, base: dict) -> dict:
+    """Add the platform's own 违禁词 to the knowledge base's check (engine.check's shape)."""
+    if profile is None or not profile.banned or base is None:
+        return base
+    found = list(base["found"])
+    seen = {f["word"].lower() for f in found}
+    rewritten = base["rewritten"]
+    low = (draft or "").lower()
+    for w in profile.banned:
+        if w.lower() in low and w.lower() not in seen:
+            seen.add(w.lower())
+            found.append({"word": w, "category": f"{profile.name}平台规则", "replacement": "",
+                          "suggest": f"{profile.name}上不要提到「{w}」"})
+            rewritten = rewritten.replace(w, "")
+    return {"ok": not found, "found": found, "rewritten": rewritten}
