@@ -244,6 +244,7 @@ class App(QObject):
             self.window.show_suggestions(None)
             return
         self._message = message
+        self._context = list(context or [])
         self._source = source
         self._latest = self.engine.suggest(Conversation.of(message, context, platform=self.platform.id,
                                                            profile=self.settings.profile(self.chat_profile)))
@@ -518,8 +519,8 @@ class App(QObject):
         self._show_watch(self.settings.watch_screen)
         self._save()
         if on and ok and self.chat_profile is not None and self.chat_profile.area is None \
-                and self.last_external is not None:
-            self.window.show_toast(f"先框选「{self.chat_profile.name}」的聊天区域：托盘菜单 → 框选聊天区域")
+                and self.last_external is not None and self.adapters.name != "fake":
+            self.mark_area()  # first time for this client: mark its message area now
 
     def _show_watch(self, on: bool) -> None:
         self.window.set_watching(on, self.watch.state)
@@ -861,7 +862,9 @@ class App(QObject):
             "last_result": None if self.last_result is None else
             {"ok": self.last_result.ok, "message": self.last_result.message, "steps": self.last_result.steps},
             "timing": dict(self.timing),
-            "context": [],
+            "context": list(getattr(self, "_context", [])),
+            "watch_btn_at": [w.title.watch_btn.mapToGlobal(w.title.watch_btn.rect().center()).x(),
+                             w.title.watch_btn.mapToGlobal(w.title.watch_btn.rect().center()).y()],
             "watch": {"on": self.watch.enabled, "state": self.watch.state, "busy": self.watch.busy,
                       "profile": self.watch.profile.id if self.watch.profile else None,
                       "area": list(self.watch.profile.area) if self.watch.profile and self.watch.profile.area else None,

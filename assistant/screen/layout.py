@@ -92,52 +92,55 @@ def group_bubbles(lines: list[Line], img: np.ndarray, customer_side: str = "left
             ln.bg = line_background(img, ln.box)
     on_fill = [ln for ln in lines if _dist(ln.bg, bg) > SAME_COLOUR]
     bubbles_drawn = len(on_fill) >= 1 and len(on_fill) >= 0.3 * len(lines)
-    # the fill colour of each side, learnt from lines whose side is clear
-    colours: dict[str, list] = {"left": [], "right": []}
-    for ln in lines:
-        s = side_of(ln, w)
-        if s and (not bubbles_drawn or _dist(ln.bg, bg) > SAME_COLOUR):
-            colours[s].append(ln.bg)
-    mean = {s: tuple(np.mean(c, axis=0)) if c else None for s, c in colours.items()}
-
-    def side(ln: Line) -> str:
-        s = side_of(ln, w)
-        if s is not None:
-            return s
-        cands = [(k, _dist(ln.bg, m)) for k, m in mean.items() if m is not None]
-        if cands:
-            return min(cands, key=lambda kv: kv[1])[0]
-        return customer_side
-
-    out: list[Bubble] = []
-    cur: Bubble | None = None
-    cur_side = cur_bg = None
+    # 1. lines into bubbles: consecutive lines on the same fill, close together, no header between
+    groups: list[list[Line]] = []
+    cur: list[Line] | None = None
     last_y1 = -10**9
     for ln in lines:
         text = ln.text.strip()
         if not text:
             continue
-        header = is_header_line(text) or (bubbles_drawn and _dist(ln.bg, bg) <= SAME_COLOUR)
-        if header:
-            cur = None  # a header always starts a new message
+        if is_header_line(text) or (bubbles_drawn and _dist(ln.bg, bg) <= SAME_COLOUR):
+            cur = None  # a header or notice always ends a message
             continue
-        s = side(ln)
         gap = ln.box[1] - last_y1
-        same = (cur is not None and s == cur_side and _dist(ln.bg, cur_bg) <= SAME_COLOUR
-                and gap < max(6, 0.9 * ln.height))
-        text = strip_line(text)
-        if same:
-            cur.lines.append(ln)
-            cur.text += _sep(cur.text, text) + text
-            x0, y0, x1, y1 = cur.box
-            cur.box = (min(x0, ln.box[0]), y0, max(x1, ln.box[2]), ln.box[3])
+        if cur is not None and _dist(ln.bg, cur[-1].bg) <= SAME_COLOUR and gap < max(6, 0.9 * ln.height) \
+                and _overlap(ln.box, _union(cur)) > 0:
+            cur.append(ln)
         else:
-            role = "customer" if s == customer_side else "agent"
-            cur = Bubble(role, text, ln.box, [ln])
-            cur_side, cur_bg = s, ln.bg
-            out.append(cur)
+            cur = [ln]
+            groups.append(cur)
         last_y1 = ln.box[3]
+    # 2. the side of each bubble, from its widest extent (a wrapped bubble's short last line sits
+    # on the bubble's left edge even on the right side); bubbles too wide to tell take the side
+    # whose fill colour they share
+    sides = [side_of(Line("", _union(g)), w) for g in groups]
+    colours: dict[str, list] = {"left": [], "right": []}
+    for g, sd in zip(groups, sides):
+        if sd:
+            colours[sd].append(g[0].bg)
+    mean = {k: tuple(np.mean(c, axis=0)) if c else None for k, c in colours.items()}
+    out: list[Bubble] = []
+    for g, sd in zip(groups, sides):
+        if sd is None:
+            cands = [(k, _dist(g[0].bg, m)) for k, m in mean.items() if m is not None]
+            sd = min(cands, key=lambda kv: kv[1])[0] if cands else customer_side
+        text = ""
+        for ln in g:
+            t = strip_line(ln.text.strip())
+            text = text + _sep(text, t) + t if text else t
+        out.append(Bubble("customer" if sd == customer_side else "agent", text, _union(g), list(g)))
     return out
+
+
+def _union(lines: list[Line]) -> tuple[int, int, int, int]:
+    return (min(ln.box[0] for ln in lines), min(ln.box[1] for ln in lines),
+            max(ln.box[2] for ln in lines), max(ln.box[3] for ln in lines))
+
+
+def _overlap(a, b) -> int:
+    """Horizontal overlap of two boxes, in pixels (negative: apart)."""
+    return min(a[2], b[2]) - max(a[0], b[0])
 
 
 def _sep(prev: str, nxt: str) -> str:
