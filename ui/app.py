@@ -872,6 +872,10 @@ class App(QObject):
                       "stats": dict(self.watch.stats), "timing": dict(self.watch.timing),
                       "indicator": w.title.watch_btn.text(), "picker": self.picker is not None},
             "chat_profile": self.chat_profile.id if self.chat_profile else None,
+            "menu_visible": self.tray.menu.isVisible(),
+            "last_external_wid": self.last_external.handle if self.last_external else None,
+            "title_at": [w.title.platform.mapToGlobal(w.title.platform.rect().center()).x(),
+                         w.title.platform.mapToGlobal(w.title.platform.rect().center()).y()],
             "source": self._source,
         }
 

@@ -86,9 +86,17 @@ def watch_on_and_mark(desk: XDesktop, chat, sidebar: SidebarProc) -> dict:
     st = sidebar.state()
     if not st["watch"]["on"]:
         desk.click(*st["watch_btn_at"])
-    st = sidebar.wait(lambda s: s["watch"]["on"], "watch on")
-    if st["watch"]["picker"] or sidebar.wait(lambda s: s["watch"]["picker"] or s["watch"]["area"], "picker or area")["watch"]["picker"]:
-        mark(desk, chat, sidebar)
+        st = sidebar.wait(lambda s: s["watch"]["on"], "watch on")
+        if sidebar.wait(lambda s: s["watch"]["picker"] or s["watch"]["area"], "picker or area")["watch"]["picker"]:
+            mark(desk, chat, sidebar)
+    else:  # watch already on: a new client's area is marked from the menu (title bar right click)
+        sidebar.wait(lambda s: s["watch"]["profile"] and s["last_external_wid"] == chat.wid, "chat seen")
+        if not sidebar.state()["watch"]["area"]:
+            desk.run(["xdotool", "mousemove", *map(str, st["title_at"]), "click", "3"])
+            sidebar.wait(lambda s: s["menu_visible"], "menu open")
+            desk.key("Down", "Down", "Down", "Down", "Return")
+            sidebar.wait(lambda s: s["watch"]["picker"], "area picker")
+            mark(desk, chat, sidebar)
     wait_for(lambda: desk.active_window() == chat.wid, what="chat back in front")
     return sidebar.wait(lambda s: s["watch"]["area"] and s["watch"]["profile"], "area kept")
 
