@@ -72,8 +72,15 @@ class FakeWindow:
     info: WindowInfo
     input: str = ""
     selection: str = ""  # what Ctrl+C would copy
+
+    def select(self, text: str, clipboard: "FakeClipboard | None" = None) -> None:
+        """The agent selects text; an auto-copy client puts it on the clipboard at once."""
+        self.selection = text
+        if self.auto_copy and clipboard is not None:
+            clipboard.copy_from_elsewhere(text)
     sent: list[str] = field(default_factory=list)  # messages sent with the send key
     refuses_focus: bool = False
+    auto_copy: bool = False  # copies a selection itself (X11 clients): Ctrl+C then changes nothing
 
 
 class FakeDesktop:
@@ -134,6 +141,8 @@ class FakeTextInjector:
         self.keys.append("ctrl+c")
         w = self.desktop.front()
         if w is not None and w.selection:
+            if w.auto_copy and self.clipboard.text() == w.selection:
+                return  # the client owns the clipboard with this text already: no change event
             self.clipboard.copy_from_elsewhere(w.selection)
 
     def press(self, keys: str) -> None:

@@ -145,8 +145,9 @@ def _overlap(a, b) -> int:
 
 def _sep(prev: str, nxt: str) -> str:
     """A wrapped line continues the sentence. A line break the customer typed cannot be told from
-    a wrap on screen, so CJK lines are joined as they are and Latin words get a space."""
-    return " " if prev[-1:].isascii() and prev[-1:].isalnum() and nxt[:1].isascii() and nxt[:1].isalnum() else ""
+    a wrap on screen, so lines are joined as they are (a number wrapped mid-way stays one number)
+    and only Latin words get a space."""
+    return " " if prev[-1:].isascii() and prev[-1:].isalpha() and nxt[:1].isascii() and nxt[:1].isalpha() else ""
 
 
 def newest_customer(bubbles: list[Bubble], context: int = 6) -> tuple[Bubble | None, list[Bubble]]:
