@@ -103,7 +103,7 @@ class App(QObject):
         self._pasted: list[str] = []  # replies pasted lately (a copy of one is not a customer message)
         self._clip_at: tuple[float, int] | None = None  # last clipboard change: when, front window
         self.picker = None
-        self.watch = ScreenWatch(self._screen_port(), self.adapters.active_window, self.is_own, self)
+        self.watch = ScreenWatch(self._screen_port(), self.adapters.active_window, self.is_own, self, driven=True)
         self.watch.set_profiles(self.profiles)
         self.watch.message.connect(self._on_screen_message)
         self.watch.state_changed.connect(self._on_watch_state)
@@ -396,6 +396,7 @@ class App(QObject):
             return None
         if win is None or self.is_own(win):
             return None
+        self.watch.sample(win, lookup=True)  # screen watch looks at the same window (when on)
         switched = self.last_external is None or win.handle != self.last_external.handle
         self.keep_on_top(force=switched)
         moved = switched or win.rect != self.last_external.rect

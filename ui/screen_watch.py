@@ -19,13 +19,16 @@ from PySide6.QtGui import QGuiApplication, QImage
 from assistant import profiles as prof
 from assistant.platform.ports import WindowInfo
 from assistant.screen.ocr import ocr_status
-from assistant.screen.watch import ChatReader, differs, ocr_bubbles, thumb
+from assistant.screen.watch import AreaReader, ChatReader, differs, thumb
 
 log = logging.getLogger(__name__)
 
 
-def grab(rect: tuple[int, int, int, int]) -> np.ndarray | None:
-    """The screen's pixels in ``rect`` (x, y, w, h, global coordinates) as an H×W×3 RGB array."""
+def grab_bgra(rect: tuple[int, int, int, int]):
+    """The screen's pixels in ``rect`` (x, y, w, h, global coordinates) as an H×W×4 array in
+    memory order B, G, R, A (Qt's 32-bit formats on little-endian machines), without a copy
+    beyond the grab itself. Returns (array, image): the array is a view into the image's
+    memory, valid only while the caller holds the image."""
     x, y, w, h = rect
     screen = QGuiApplication.screenAt(QPoint(x + w // 2, y + h // 2)) or QGuiApplication.primaryScreen()
     if screen is None or w <= 0 or h <= 0:
@@ -34,10 +37,32 @@ def grab(rect: tuple[int, int, int, int]) -> np.ndarray | None:
     pm = screen.grabWindow(0, x - g.x(), y - g.y(), w, h)
     if pm.isNull():
         return None
-    img = pm.toImage().convertToFormat(QImage.Format_RGB888)
-    ptr = img.constBits()
-    arr = np.frombuffer(ptr, dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
-    return arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
+    img = pm.toImage()
+    if img.format() not in (QImage.Format_RGB32, QImage.Format_ARGB32, QImage.Format_ARGB32_Premultiplied):
+        img = img.convertToFormat(QImage.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
+    arr = arr[:, : img.width() * 4].reshape(img.height(), img.width(), 4)
+    arr.flags.writeable = False
+    return arr, img
+
+
+def to_rgb(bgra: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(bgra[:, :, 2::-1])
+
+
+def grab(rect: tuple[int, int, int, int]) -> np.ndarray | None:
+    """The screen's pixels in ``rect`` as an H×W×3 RGB array."""
+    got = grab_bgra(rect)
+    if got is None:
+        return None
+    arr, _img = got  # _img keeps the memory alive while we copy out of it
+    return to_rgb(arr)
+
+
+def quick_thumb(bgra: np.ndarray) -> np.ndarray:
+    """A thumbnail from every other pixel of every other row (a quarter of the reads), pooled
+    to one value per 8×8 screen pixels: enough to see a new line of text, cheap at 4 Hz."""
+    return thumb(bgra[::2, ::2], 4)
 
 
 def area_on_screen(win: WindowInfo, area) -> tuple[int, int, int, int] | None:
@@ -52,12 +77,24 @@ def area_on_screen(win: WindowInfo, area) -> tuple[int, int, int, int] | None:
     return (wx + ax, wy + ay, aw, ah)
 
 
+class Frame:
+    __slots__ = ("handle", "img")
+
+    def __init__(self, handle: int, img: np.ndarray):
+        self.handle, self.img = handle, img
+
+
 class QtOcrScreenText:
     """ScreenText port: grab the marked area with Qt, OCR it (rapidocr-onnxruntime, off the GUI
-    thread). ``frame`` is cheap; ``bubbles`` and ``read`` are not."""
+    thread). ``frame`` is cheap: it grabs the bottom third of the area (where a chat adds its
+    messages; a scroll or another conversation changes it too) and compares a thumbnail; only
+    on a change does it grab the whole area. ``bubbles`` and ``read`` are not cheap."""
+
+    WATCH_PART = 3  # watch the bottom 1/3 of the area for changes
 
     def __init__(self):
         self._thumbs: dict[int, np.ndarray] = {}
+        self._areas: dict[int, AreaReader] = {}  # per window, used on the OCR thread only
         self._ocr = None
         self.last_grab_ms = 0.0
 
@@ -76,15 +113,23 @@ class QtOcrScreenText:
         if rect is None:
             return None
         t = time.perf_counter()
-        img = grab(rect)
-        if img is None:
+        x, y, w, h = rect
+        part = h // self.WATCH_PART
+        got = grab_bgra((x, y + h - part, w, part))
+        if got is None:
             return None
-        th = thumb(img)
+        raw, _img = got
+        th = quick_thumb(raw)
+        del raw, _img
         self.last_grab_ms = (time.perf_counter() - t) * 1000
-        if not differs(self._thumbs.get(win.handle), th):
+        old = self._thumbs.get(win.handle)
+        if not differs(old, th):
             return None
+        if old is not None and old.shape == th.shape:
+            log.debug("area changed: max thumb diff %.1f", float(np.abs(old - th).max()))
         self._thumbs[win.handle] = th
-        return img
+        img = grab(rect)
+        return None if img is None else Frame(win.handle, img)
 
     def forget(self, handle: int | None = None) -> None:
         """Make the next ``frame`` count as changed (after a read that came too late)."""
@@ -94,12 +139,17 @@ class QtOcrScreenText:
             self._thumbs.pop(handle, None)
 
     def bubbles(self, frame, customer_side: str = "left") -> list:
-        return ocr_bubbles(self.ocr(), frame, customer_side)
+        if isinstance(frame, np.ndarray):
+            frame = Frame(0, frame)
+        reader = self._areas.get(frame.handle)
+        if reader is None:
+            reader = self._areas[frame.handle] = AreaReader(self.ocr())
+        return reader.bubbles(frame.img, customer_side)
 
     def read(self, win: WindowInfo | None = None, area=None) -> str:
         rect = area_on_screen(win, area) if win is not None else None
         img = grab(rect) if rect else None
-        return "\n".join(b.text for b in self.bubbles(img)) if img is not None else ""
+        return "\n".join(b.text for b in AreaReader(self.ocr()).bubbles(img)) if img is not None else ""
 
 
 class PreferText:
@@ -153,7 +203,10 @@ class _Reader(QObject):
     def warm(self) -> None:
         """Load the models and run them once (the first run is ~1 s slower than the next)."""
         try:
-            self.port.bubbles(np.full((64, 320, 3), 255, np.uint8)) if hasattr(self.port, "ocr") else None
+            if hasattr(self.port, "ocr"):
+                from assistant.screen.ocr import warm_up
+
+                warm_up(self.port.ocr())
             self.warmed.emit(True, "")
         except Exception as exc:
             log.exception("OCR warm-up failed")
@@ -170,8 +223,11 @@ class ScreenWatch(QObject):
     _to_reader = Signal(int, object, str)
     _warm = Signal()
 
-    def __init__(self, port, active_window, is_own=lambda w: False, parent=None):
+    def __init__(self, port, active_window, is_own=lambda w: False, parent=None, driven: bool = False):
+        """``driven``: the owner calls ``sample(win)`` with the window in front on its own poll
+        (the sidebar does: one window query per poll for both), instead of our timer."""
         super().__init__(parent)
+        self.driven = driven
         self.port = port
         self.active_window = active_window
         self.is_own = is_own
@@ -225,9 +281,10 @@ class ScreenWatch(QObject):
                 self._warm.emit()
             self.enabled = True
             self.port_forget()
-            self.timer.start()
+            if not self.driven:
+                self.timer.start()
+                self.tick()
             self._set_state("看屏已打开")
-            self.tick()
         else:
             self.enabled = False
             self.timer.stop()
@@ -261,8 +318,16 @@ class ScreenWatch(QObject):
     def tick(self) -> None:
         if not self.enabled:
             return
-        self.stats["ticks"] += 1
         win, p = self.front()
+        self.sample(win, p)
+
+    def sample(self, win: WindowInfo | None, p: prof.Profile | None = None, lookup: bool = False) -> None:
+        """One look at the window in front (``lookup``: find its profile here)."""
+        if not self.enabled:
+            return
+        self.stats["ticks"] += 1
+        if lookup and win is not None:
+            p = prof.pick(win, self.profiles)
         if win is None:
             return  # our own window or nothing in front: keep the last state, read nothing
         self.window, self.profile = win, p
@@ -310,8 +375,9 @@ class ScreenWatch(QObject):
                 self.stats["messages"] += 1
                 self.message.emit(got.message.text, got.turns, p.id)
         if self._pending_win is not None:  # it changed again while we read: look again now
+            w, pp = self._pending_win, self._pending_profile
             self._pending_win = None
-            QTimer.singleShot(0, self, self.tick)
+            QTimer.singleShot(0, self, lambda: self.sample(w, pp))
 
     @Slot(bool, str)
     def _on_warmed(self, ok: bool, why: str) -> None:

@@ -24,6 +24,7 @@ class Line:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the area image
     score: float = 1.0
     bg: tuple[int, int, int] | None = None  # background colour around the text (RGB)
+    skipped: bool = False  # not recognised (a header on the plain background): only a separator
 
     @property
     def height(self) -> int:
@@ -90,7 +91,7 @@ def group_bubbles(lines: list[Line], img: np.ndarray, customer_side: str = "left
     for ln in lines:
         if ln.bg is None:
             ln.bg = line_background(img, ln.box)
-    on_fill = [ln for ln in lines if _dist(ln.bg, bg) > SAME_COLOUR]
+    on_fill = [ln for ln in lines if ln.skipped or _dist(ln.bg, bg) > SAME_COLOUR]
     bubbles_drawn = len(on_fill) >= 1 and len(on_fill) >= 0.3 * len(lines)
     # 1. lines into bubbles: consecutive lines on the same fill, close together, no header between
     groups: list[list[Line]] = []
@@ -98,6 +99,9 @@ def group_bubbles(lines: list[Line], img: np.ndarray, customer_side: str = "left
     last_y1 = -10**9
     for ln in lines:
         text = ln.text.strip()
+        if ln.skipped:
+            cur = None
+            continue
         if not text:
             continue
         if is_header_line(text) or (bubbles_drawn and _dist(ln.bg, bg) <= SAME_COLOUR):
@@ -148,6 +152,17 @@ def _sep(prev: str, nxt: str) -> str:
     a wrap on screen, so lines are joined as they are (a number wrapped mid-way stays one number)
     and only Latin words get a space."""
     return " " if prev[-1:].isascii() and prev[-1:].isalpha() and nxt[:1].isascii() and nxt[:1].isalpha() else ""
+
+
+def plain_lines(img: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[bool]:
+    """Before recognition: which detected lines sit on the plain background of a client that draws
+    bubbles (headers, times, notices — dropped anyway, so not worth recognising)."""
+    if not boxes:
+        return []
+    bg = background(img)
+    plain = [_dist(line_background(img, b), bg) <= SAME_COLOUR for b in boxes]
+    on_fill = len(plain) - sum(plain)
+    return plain if on_fill >= 1 and on_fill >= 0.3 * len(plain) else [False] * len(plain)
 
 
 def newest_customer(bubbles: list[Bubble], context: int = 6) -> tuple[Bubble | None, list[Bubble]]:

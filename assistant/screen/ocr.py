@@ -39,6 +39,13 @@ def ocr_status() -> tuple[bool, str]:
     return True, ""
 
 
+def warm_up(ocr: "RapidOcr") -> None:
+    """Load and run the models once on a small rendered-like line (the first run is ~1 s slower)."""
+    img = np.full((40, 200, 3), 255, np.uint8)
+    img[15:25, 20:180] = 0
+    ocr.lines(img)
+
+
 def _ink_key(crop: np.ndarray) -> bytes:
     """Hash of a line's pixels trimmed to where they differ from the crop's corner colour, so the
     same text a few pixels further up (the chat scrolled) or with a slightly different box hashes
@@ -56,9 +63,11 @@ class RapidOcr:
 
     CACHE = 512
 
-    def __init__(self, threads: int = 2):
+    def __init__(self, threads: int = 1):
         from rapidocr_onnxruntime import RapidOCR  # optional extra
 
+        # one thread: on a 2-core machine that is also running the chat client and the browser,
+        # two threads fighting for the cores were twice as slow as one (measured, docs/screen-watch.md).
         # limit_type "max": never upscale a chat area (the default scales the short side up to
         # 736 px, four times the work for screen text that is already sharp)
         self.engine = RapidOCR(det_limit_side_len=960, det_limit_type="max", use_cls=False,
@@ -67,11 +76,13 @@ class RapidOcr:
         self._lock = threading.Lock()
         self.stats = {"detected": 0, "recognised": 0}
 
-    def lines(self, img: np.ndarray) -> list[Line]:
+    def lines(self, img: np.ndarray, skip=None) -> list[Line]:
+        """Lines of text, top to bottom. ``skip(img, boxes) -> [bool]`` may spare the recogniser
+        lines that will be dropped anyway; they come back with ``skipped=True`` and no text."""
         with self._lock:
-            return self._lines(img)
+            return self._lines(img, skip)
 
-    def _lines(self, img: np.ndarray) -> list[Line]:
+    def _lines(self, img: np.ndarray, skip=None) -> list[Line]:
         e = self.engine
         bgr = np.ascontiguousarray(img[:, :, 2::-1])  # RGB → BGR, as the models were trained
         h, w = bgr.shape[:2]
@@ -80,9 +91,14 @@ class RapidOcr:
         if boxes is None or len(boxes) == 0:
             return []
         boxes = e.sorted_boxes(boxes)
+        rects = []
+        for b in boxes:
+            xs, ys = b[:, 0] * rw, b[:, 1] * rh
+            rects.append((int(max(0, xs.min())), int(max(0, ys.min())), int(min(w, xs.max())), int(min(h, ys.max()))))
+        skipped = skip(img, rects) if skip is not None else [False] * len(rects)
         crops = e.get_crop_img_list(pre, boxes)
         keys = [_ink_key(c) for c in crops]
-        todo = [i for i, k in enumerate(keys) if k not in self._cache]
+        todo = [i for i, k in enumerate(keys) if k not in self._cache and not skipped[i]]
         if todo:
             res, _ = e.text_rec([crops[i] for i in todo])
             for i, r in zip(todo, res):
@@ -92,12 +108,13 @@ class RapidOcr:
         self.stats["detected"] += len(keys)
         self.stats["recognised"] += len(todo)
         out = []
-        for b, k in zip(boxes, keys):
+        for box, k, sk in zip(rects, keys, skipped):
+            if sk:
+                out.append(Line("", box, 0.0, skipped=True))
+                continue
             text, score = self._cache[k]
             self._cache.move_to_end(k)
             if score < e.text_score or not text.strip():
                 continue
-            xs, ys = b[:, 0] * rw, b[:, 1] * rh
-            box = (int(max(0, xs.min())), int(max(0, ys.min())), int(min(w, xs.max())), int(min(h, ys.max())))
             out.append(Line(text, box, score))
         return out

@@ -121,8 +121,11 @@ def screen_to_painted(desk: XDesktop, chat, sidebar: SidebarProc, n: int = 20) -
                           and s["timing"].get("screen_at", 0) > t0 and s["message"].endswith(f"{i + 1}次问了"),
                           "painted from the screen", timeout=15)
         out.append((st["timing"]["painted_at"] - t0) * 1000)
+        before = sidebar.state()["watch"]["stats"]["reads"]
         chat.bubble("agent", f"好的亲，这就帮您看（{i + 1}）", "客服小美", f"2026-12-01 11:{i:02d}:20")
-        time.sleep(0.6)
+        # the customer reads the reply before writing again: the agent's bubble has been read
+        sidebar.wait(lambda s: s["watch"]["stats"]["reads"] > before and not s["watch"]["busy"], "reply read", timeout=15)
+        time.sleep(0.3)
     return out
 
 
