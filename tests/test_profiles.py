@@ -89,3 +89,31 @@ def test_paste_uses_the_profiles_send_key_and_banned_words(qtbot, db_file, desk)
         assert "ctrl+enter" in adapters.injector.keys and chat.sent == ["亲，今天就发货"]
     finally:
         a.stop()
+
+
+def test_profiles_are_edited_in_the_settings_dialog(qtbot):
+    from ui.settings import Settings
+    from ui.settings_dialog import SettingsDialog
+
+    s = Settings(profiles={"qianniu": {"area": [10, 60, 500, 400]}, "wechat": {"area": [0, 0, 300, 300]}})
+    d = SettingsDialog(s, portable=False)
+    qtbot.addWidget(d)
+    pe = d.profile_box
+    assert "已框选" in pe.area.text()  # 千牛工作台 first, its area shown
+    pe.which.setCurrentIndex(pe.which.findData("pdd"))
+    assert "未框选" in pe.area.text()
+    pe.banned.setText("淘宝，小绿书")
+    pe.variables.setText("店铺名=拼多多小店，坏的变量")
+    pe.send_key.setCurrentIndex(pe.send_key.findData("ctrl+enter"))
+    pe.titles.setText("多多商家")
+    pe.which.setCurrentIndex(pe.which.findData("wechat"))
+    assert "坏的变量" in pe.problem.text()  # one clear message; the good part is kept
+    pe.clear_area.click()
+    d.accept()
+    out = d.result_settings.profiles
+    assert out["pdd"] == {"send_key": "ctrl+enter", "banned": ["淘宝", "小绿书"],
+                          "variables": {"店铺名": "拼多多小店"}, "titles": ["多多商家"]}
+    assert out["qianniu"] == {"area": [10, 60, 500, 400]}
+    assert out["wechat"].get("area") is None
+    ps = profiles.load(out)
+    assert profiles.pick(W("多多商家 后台", "x"), ps).id == "pdd"
