@@ -396,7 +396,8 @@ class App(QObject):
             return None
         if win is None or self.is_own(win):
             return None
-        self.watch.sample(win, lookup=True)  # screen watch looks at the same window (when on)
+        if not self.settings.paused:
+            self.watch.sample(win, lookup=True)  # screen watch looks at the same window (when on)
         switched = self.last_external is None or win.handle != self.last_external.handle
         self.keep_on_top(force=switched)
         moved = switched or win.rect != self.last_external.rect

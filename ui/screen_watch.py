@@ -157,12 +157,15 @@ class PreferText:
 
     def __init__(self, uia, ocr: QtOcrScreenText):
         self.uia, self.ocr_port = uia, ocr
+        self._reads: dict[int, bool] = {}  # per window: does UI Automation give its messages?
 
     def available(self) -> tuple[bool, str]:
         return self.ocr_port.available()
 
     def frame(self, win, area):
-        if self.uia.reads(win):
+        if win.handle not in self._reads:  # asked once per window (UIA calls are not free)
+            self._reads[win.handle] = self.uia.reads(win)
+        if self._reads[win.handle]:
             f = self.uia.frame(win, area)
             return None if f is None else ("uia", f)
         f = self.ocr_port.frame(win, area)
