@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 export KEFU_HOME ?= $(CURDIR)
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.test-installed
+OCR_STAMP := $(VENV)/.ocr-installed
+RAPIDOCR := rapidocr-onnxruntime==1.4.4
 SYS_PKGS := xvfb openbox xdotool xclip x11-utils imagemagick fonts-wqy-microhei \
             libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
             libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
             libegl1 libgl1 libfontconfig1 libdbus-1-3
 
-.PHONY: run test venv kb sysdeps e2e clean bench train build
+.PHONY: run test venv kb sysdeps e2e clean bench train build ocr
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PY)）"; exit 1; }
@@ -44,10 +46,19 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install -q -e '.[test,bench,build]'
 	@touch $@
 
-test: sysdeps $(TEST_STAMP)
+# Optional screen watch (OCR). --no-deps: rapidocr would pull opencv-python (with its own Qt);
+# the extra brings opencv-python-headless and the other dependencies instead.
+$(OCR_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[ocr]'
+	$(BIN)/pip install -q --no-deps $(RAPIDOCR)
+	@touch $@
+
+ocr: $(OCR_STAMP)
+
+test: sysdeps $(TEST_STAMP) $(OCR_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-bench: sysdeps $(TEST_STAMP)
+bench: sysdeps $(TEST_STAMP) $(OCR_STAMP)
 	$(BIN)/kefu bench --out docs/bench/latest.json --readme README.md
 	$(BIN)/python -m ui.bench_chart docs/bench/latest.json docs/bench/latest.png
 	$(BIN)/python tests/e2e/bench_ui.py --out docs/bench/ui_latency.json --readme README.md

@@ -368,6 +368,8 @@ class Engine:
             "顾客称呼": profile.get("customer_name"), "店铺名": profile.get("shop_name"),
             "客服名": profile.get("agent_name"), "快递公司": profile.get("courier"),
         }
+        # the chat client's own variables (assistant/profiles.py): more specific than the settings
+        given.update({k: v for k, v in (profile.get("variables") or {}).items() if v})
         for var, key in ENTITY_VARS.items():
             if entities.get(key):
                 given[var] = re.sub(r"\s+(?=\S)", "", entities[key]) if var == "商品" else entities[key]

@@ -12,13 +12,15 @@ import os
 import sys
 import threading
 import time
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QRect, QTimer, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from assistant import paths
+from assistant import copyfilter, paths
 from assistant import platform as osplatform
+from assistant import profiles as chat_profiles
 from assistant.engine import Conversation
 from assistant.platform.detect import UNKNOWN, ChatPlatform, classify, profile_for
 from assistant.platform.paste import GrabJob, JobResult, PasteJob
@@ -30,6 +32,7 @@ from ui.settings import Settings, set_portable
 from ui.settings_dialog import SettingsDialog
 from ui.sidebar import Sidebar
 from ui.tray import Tray, app_icon
+from ui.screen_watch import PreferText, QtOcrScreenText, ScreenWatch
 from ui.worker import EngineThread
 
 log = logging.getLogger(__name__)
@@ -94,6 +97,17 @@ class App(QObject):
         self.timing: dict[str, float] = {}
         self._startup_problem = problem
         self.ready = False
+        self.profiles = settings.chat_profiles()
+        self.chat_profile: chat_profiles.Profile | None = None  # the client in front (or last)
+        self._source = "copy"  # where the message on screen came from: copy | screen | typed
+        self._pending_usage = None  # a screen-read message is logged only once the agent uses it
+        self._pasted: list[str] = []  # replies pasted lately (a copy of one is not a customer message)
+        self._clip_at: tuple[float, int] | None = None  # last clipboard change: when, front window
+        self.picker = None
+        self.watch = ScreenWatch(self._screen_port(), self.adapters.active_window, self.is_own, self, driven=True)
+        self.watch.set_profiles(self.profiles)
+        self.watch.message.connect(self._on_screen_message)
+        self.watch.state_changed.connect(self._on_watch_state)
 
         worker = self.engine.worker
         worker.ready.connect(self._on_ready)
@@ -125,6 +139,9 @@ class App(QObject):
         self.tray.stats_requested.connect(self.open_stats)
         self.tray.import_requested.connect(self.open_import)
         self.tray.kb_requested.connect(self.open_kb)
+        self.tray.watch_toggled.connect(self.set_watch)
+        self.tray.mark_requested.connect(self.mark_area)
+        w.title.watch_btn.toggled.connect(self.set_watch)
         self.reply_pasted.connect(self._log_pasted)
         self.variant_found.connect(self.window.variant.offer)
         self.window.variant.save.connect(self._save_variant)
@@ -162,6 +179,20 @@ class App(QObject):
                 self.window.show_toast("；".join(notes), error=True)
         self.poll_active()
         self._poll.start()
+        if self.settings.watch_screen:
+            self.set_watch(True)
+        else:
+            self._show_watch(False)
+
+    def _screen_port(self):
+        """OCR of the marked area (Qt grab); on Windows UI Automation first where it reads."""
+        st = self.adapters.screen_text
+        if self.adapters.name == "fake":
+            return st
+        from assistant.platform.uia import UiaScreenText
+
+        ocr = QtOcrScreenText()
+        return PreferText(st, ocr) if isinstance(st, UiaScreenText) else ocr
 
     def stop(self) -> None:
         self.scheduler.cancel_all()
@@ -170,6 +201,7 @@ class App(QObject):
             job.on_done = None
             job._restore_if_ours()  # quitting mid-paste: still give the agent's clipboard back
         self._poll.stop()
+        self.watch.stop()
         self.hotkeys.stop()
         self.engine.stop()
         self.tray.close()
@@ -211,21 +243,27 @@ class App(QObject):
         self.window.set_status(message)
 
     @Slot(str)
-    def analyse(self, message: str) -> None:
+    def analyse(self, message: str, context: list | None = None, source: str = "typed") -> None:
         if not message.strip():
             self._latest = 0
             self.window.show_suggestions(None)
             return
         self._message = message
-        self._latest = self.engine.suggest(Conversation(message, platform=self.platform.id,
-                                                        profile=self.settings.profile()))
+        self._context = list(context or [])
+        self._source = source
+        self._latest = self.engine.suggest(Conversation.of(message, context, platform=self.platform.id,
+                                                           profile=self.settings.profile(self.chat_profile)))
 
     @Slot(int, object)
     def _on_suggested(self, request_id: int, s) -> None:
         if request_id == self._latest:  # drop answers to messages that were replaced meanwhile
             self._entities = dict(s.analysis.entities) if s.analysis else {}
             self.window.show_suggestions(s)
-            self._log_suggested(self._message, s)
+            if self._source == "screen":  # read off the screen: kept only if the agent acts on it
+                self._pending_usage = (self._message, s)
+            else:
+                self._pending_usage = None
+                self._log_suggested(self._message, s)
 
     # --- learning log (queued in memory: the writer thread does the SQL) -------------------------
 
@@ -259,6 +297,10 @@ class App(QObject):
         learning = self.engine.learning
         if learning is None:
             return
+        if self._pending_usage is not None:  # the agent used a reply to a message read off the screen
+            message, s = self._pending_usage
+            self._pending_usage = None
+            self._log_suggested(message, s)
         rid = meta.get("reply_id")
         reply = next((r for r in self._usage_replies if r.get("id") == rid), None)
         if reply is None and meta.get("source") == "search" and (self.popup.chosen_hit or {}).get("id") == rid:
@@ -359,10 +401,13 @@ class App(QObject):
             return None
         if win is None or self.is_own(win):
             return None
+        if not self.settings.paused:
+            self.watch.sample(win, lookup=True)  # screen watch looks at the same window (when on)
         switched = self.last_external is None or win.handle != self.last_external.handle
         self.keep_on_top(force=switched)
         moved = switched or win.rect != self.last_external.rect
         self.last_external = win
+        self.chat_profile = chat_profiles.pick(win, self.profiles) or self.chat_profile
         p = classify(win)
         if moved and self.window.timer_label is not None:
             self.window.timer_label.set_conversation(self.conversation())
@@ -419,6 +464,8 @@ class App(QObject):
     # --- clipboard watch ----------------------------------------------------------------------
 
     def _on_clipboard(self) -> None:
+        front = self.last_external.handle if self.last_external is not None else 0
+        self._clip_at = (time.monotonic(), front)
         if self.settings.paused or not self.settings.watch_clipboard or self.job is not None:
             return  # our own paste/grab changes the clipboard: never analyse those
         own = getattr(self.clipboard, "is_own_change", None)
@@ -440,14 +487,109 @@ class App(QObject):
             return
         self.timing["clip_at"] = t
         self.poll_active()  # the window the agent copied from is the chat to answer
+        if self._clip_at is not None and self.last_external is not None:
+            self._clip_at = (self._clip_at[0], self.last_external.handle)
+        self.take_message(text, "copy")
+
+    def take_message(self, text: str, source: str) -> bool:
+        """A copied or grabbed text: without the chat client's headers, and only when it looks
+        like a customer message (else the suggestions on screen stay). True when analysed."""
+        text = copyfilter.clean_copy(text)
+        own = [self.window.final_text(i) for i in range(self.window.replies.count())]
+        why = copyfilter.not_a_message(text, own=own, pasted=self._pasted)
+        if why:
+            self.window.set_status(why)
+            return False
         self.window.set_message(text)
-        self.analyse(text)
+        self.analyse(text, source=source)
+        return True
+
+    @Slot(str, list, str)
+    def _on_screen_message(self, text: str, turns: list, profile_id: str) -> None:
+        """A new customer bubble read off the screen, with the turns above it."""
+        if self.settings.paused or self.job is not None:
+            return
+        self.timing["screen_at"] = self.watch.timing.get("changed_at", time.monotonic())
+        self.chat_profile = next((p for p in self.profiles if p.id == profile_id), self.chat_profile)
+        if self.watch.window is not None:
+            self.last_external = self.watch.window
+        self.window.set_message(text)
+        self.analyse(text, context=turns, source="screen")
+
+    # --- screen watch -------------------------------------------------------------------------
+
+    def set_watch(self, on: bool) -> None:
+        ok, why = self.watch.set_enabled(on)
+        if on and not ok:
+            self.window.show_toast(why, error=True)
+        self.settings.watch_screen = bool(on and ok)
+        self._show_watch(self.settings.watch_screen)
+        self._save()
+        if on and ok and self.chat_profile is not None and self.chat_profile.area is None \
+                and self.last_external is not None and self.adapters.name != "fake":
+            self.mark_area()  # first time for this client: mark its message area now
+
+    def _show_watch(self, on: bool) -> None:
+        self.window.set_watching(on, self.watch.state)
+        self.tray.set_watching(on)
+
+    @Slot(str)
+    def _on_watch_state(self, state: str) -> None:
+        self.window.set_watching(self.watch.enabled, state)
+        if "框选" in state or "失败" in state or "未安装" in state:
+            self.window.set_status(state)
+
+    def mark_area(self):
+        """Drag a rectangle over the chat's message area; kept for the profile of that window."""
+        from PySide6.QtCore import QRect
+
+        from ui.area_picker import AreaPicker
+
+        target = self.last_external
+        p = chat_profiles.pick(target, self.profiles) if target is not None else None
+        if target is None or target.rect is None:
+            self.window.show_toast("先点一下聊天窗口，再框选聊天区域", error=True)
+            return None
+        if p is None:
+            self.window.show_toast(f"「{target.title[:20]}」不是已知的聊天软件：在设置里给它的平台加一个标题关键词",
+                                   error=True)
+            return None
+        self.picker = AreaPicker(f"框选「{p.name}」的消息区域：按住鼠标拖动，Esc 取消", QRect(*target.rect))
+        self.picker.picked.connect(lambda r, t=target, p=p: self._area_picked(t, p, r))
+        self.picker.cancelled.connect(lambda t=target: self._picker_done(t))
+        self.picker.start()
+        return self.picker
+
+    def _area_picked(self, target: WindowInfo, p, r) -> None:
+        wx, wy, ww, wh = target.rect
+        x, y = max(0, r.x() - wx), max(0, r.y() - wy)
+        area = [x, y, min(r.width(), ww - x), min(r.height(), wh - y)]
+        self.settings.profiles.setdefault(p.id, {})["area"] = area
+        self.apply_profiles()
+        self.window.show_toast(f"已记住「{p.name}」的聊天区域")
+        self._picker_done(target)
+
+    def _picker_done(self, target: WindowInfo) -> None:
+        self.picker = None
+        try:
+            self.adapters.active_window.activate(target)
+        except Exception:
+            log.exception("re-activate after marking")
+
+    def apply_profiles(self) -> None:
+        self.profiles = self.settings.chat_profiles()
+        self.watch.set_profiles(self.profiles)
+        if self.chat_profile is not None:
+            self.chat_profile = next((p for p in self.profiles if p.id == self.chat_profile.id), None)
+        self._save()
 
     # --- picking and pasting ------------------------------------------------------------------
 
     def request_paste(self, text: str, target: WindowInfo | None = None, meta: dict | None = None) -> None:
         """Check for 违禁词 first; paste straight away only when the reply is clean."""
         check = self.engine.check(text)
+        prof = chat_profiles.pick(target or self.last_external, self.profiles) if (target or self.last_external) else None
+        check = chat_profiles.check(text, prof, check)
         self._pending_target = target
         self._pending_meta = meta
         if check is None:
@@ -468,9 +610,13 @@ class App(QObject):
         p = classify(target) if target else UNKNOWN
         name = p.name if p.id not in ("unknown",) else "聊天窗口"
         self.adapters.hotkeys.pause(True)
+        timings = profile_for(p.id, self.settings.send_keys)
+        chat = chat_profiles.pick(target, self.profiles) if target else None
+        if chat is not None:
+            timings = replace(timings, send_key=chat.send_key)
         self.job = PasteJob(text, target, clipboard=self.clipboard, injector=self.adapters.injector,
                             windows=self.adapters.active_window, scheduler=self.scheduler,
-                            profile=profile_for(p.id, self.settings.send_keys),
+                            profile=timings,
                             auto_send=self.settings.auto_send, platform_name=name, on_done=self._job_done)
         self.job.meta = {**(meta or {}), "text": text, "platform": p.id, "auto_send": self.settings.auto_send}
         return self.job.start()
@@ -484,8 +630,7 @@ class App(QObject):
             if result.ok and result.text:
                 self.last_external = job.target
                 self.timing["clip_at"] = time.monotonic()
-                self.window.set_message(result.text)
-                self.analyse(result.text)
+                self.take_message(result.text, "copy")
             else:
                 self.window.show_toast(result.message, error=True)
             return
@@ -493,6 +638,7 @@ class App(QObject):
         if not result.ok:
             self.window.set_status(result.message)
         else:
+            self._pasted = ([job.text] + self._pasted)[:20]
             self.reply_pasted.emit(dict(getattr(job, "meta", {}) or {}))
 
     @Slot()
@@ -504,8 +650,25 @@ class App(QObject):
         self.adapters.hotkeys.pause(True)
         self.job = GrabJob(target, clipboard=self.clipboard, injector=self.adapters.injector,
                            windows=self.adapters.active_window, scheduler=self.scheduler,
-                           on_done=self._job_done)
+                           on_done=self._job_done, fallback=lambda t=target: self._selection_already_copied(t))
         self.job.start()
+
+    SELECTION_FRESH_S = 120.0
+
+    def _selection_already_copied(self, target: WindowInfo | None) -> str | None:
+        """Alt+W when Ctrl+C changed nothing: the chat client had already put the selection on
+        the clipboard (auto-copy). X11 keeps the selection itself in PRIMARY; elsewhere use the
+        clipboard if it last changed while this chat window was in front, and lately."""
+        primary = getattr(self.clipboard, "selection_text", None)
+        text = primary() if primary is not None else None
+        if text and text.strip():
+            return text
+        if target is None or self._clip_at is None:
+            return None
+        at, front = self._clip_at
+        if front == target.handle and time.monotonic() - at < self.SELECTION_FRESH_S:
+            return self.clipboard.text()
+        return None
 
     # --- search popup -------------------------------------------------------------------------
 
@@ -684,6 +847,7 @@ class App(QObject):
         self.settings = s
         self._apply_look()
         self._bind_hotkeys(start=False)  # a running listener restarts itself with the new combos
+        self.apply_profiles()
         self.adapters.hotkeys.pause(s.paused)
         self.tray.set_paused(s.paused)
         self._save()
@@ -718,6 +882,21 @@ class App(QObject):
             "last_result": None if self.last_result is None else
             {"ok": self.last_result.ok, "message": self.last_result.message, "steps": self.last_result.steps},
             "timing": dict(self.timing),
+            "context": list(getattr(self, "_context", [])),
+            "watch_btn_at": [w.title.watch_btn.mapToGlobal(w.title.watch_btn.rect().center()).x(),
+                             w.title.watch_btn.mapToGlobal(w.title.watch_btn.rect().center()).y()],
+            "watch": {"on": self.watch.enabled, "state": self.watch.state, "busy": self.watch.busy,
+                      "profile": self.watch.profile.id if self.watch.profile else None,
+                      "area": list(self.watch.profile.area) if self.watch.profile and self.watch.profile.area else None,
+                      "bubbles": [b.as_turn() for b in self.watch.last_bubbles],
+                      "stats": dict(self.watch.stats), "timing": dict(self.watch.timing),
+                      "indicator": w.title.watch_btn.text(), "picker": self.picker is not None},
+            "chat_profile": self.chat_profile.id if self.chat_profile else None,
+            "menu_visible": self.tray.menu.isVisible(),
+            "last_external_wid": self.last_external.handle if self.last_external else None,
+            "title_at": [w.title.platform.mapToGlobal(w.title.platform.rect().center()).x(),
+                         w.title.platform.mapToGlobal(w.title.platform.rect().center()).y()],
+            "source": self._source,
         }
 
 

@@ -43,6 +43,14 @@ class QtClipboard(QObject):
             return None
         return md.text()
 
+    def selection_text(self) -> str | None:
+        """X11's PRIMARY selection (the text selected anywhere, copied or not), unless it is ours;
+        None where the platform has no such selection."""
+        if not self.cb.supportsSelection() or self.cb.ownsSelection():
+            return None
+        md = self.cb.mimeData(QClipboard.Selection)
+        return md.text() if md is not None and md.hasText() else None
+
     def has_text(self) -> bool:
         md = self.cb.mimeData()
         return md is not None and md.hasText()

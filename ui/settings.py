@@ -37,12 +37,23 @@ class Settings:
     shop_name: str = ""
     agent_name: str = ""
     courier: str = ""
+    watch_screen: bool = False  # read new customer messages off the screen (issue 13)
+    profiles: dict = field(default_factory=dict)  # profile id → overrides (assistant/profiles.py)
     extra: dict = field(default_factory=dict)  # keys this version does not know
 
-    def profile(self) -> dict:
-        """What the engine fills template variables from (engine.Conversation.profile)."""
-        return {k: v for k, v in (("shop_name", self.shop_name), ("agent_name", self.agent_name),
-                                  ("courier", self.courier)) if v}
+    def profile(self, chat_profile=None) -> dict:
+        """What the engine fills template variables from (engine.Conversation.profile); a chat
+        client's profile adds its own variables ({店铺名} per platform)."""
+        out = {k: v for k, v in (("shop_name", self.shop_name), ("agent_name", self.agent_name),
+                                 ("courier", self.courier)) if v}
+        if chat_profile is not None and chat_profile.variables:
+            out["variables"] = dict(chat_profile.variables)
+        return out
+
+    def chat_profiles(self):
+        from assistant import profiles
+
+        return profiles.load(self.profiles, self.send_keys)
 
     @classmethod
     def load(cls, path: Path | None = None) -> tuple["Settings", str | None]:
@@ -93,7 +104,9 @@ class Settings:
         self.hotkeys = hk
         if not isinstance(self.send_keys, dict):
             self.send_keys = {}
-        for name in ("compact", "auto_send", "watch_clipboard", "paused"):
+        if not isinstance(self.profiles, dict):
+            self.profiles = {}
+        for name in ("compact", "auto_send", "watch_clipboard", "paused", "watch_screen"):
             setattr(self, name, bool(getattr(self, name)))
         if not isinstance(self.max_clip_chars, int) or self.max_clip_chars < 50:
             self.max_clip_chars = d.max_clip_chars

@@ -1,5 +1,6 @@
 """Settings dialog: hotkeys (with a live conflict check), dock side, opacity, auto-send and the
-send key per platform, portable mode, font size."""
+send key per platform, portable mode, font size, and the chat-client profiles (screen-watch area,
+send key, 违禁词, variables, title words)."""
 from __future__ import annotations
 
 import copy
@@ -11,7 +12,10 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
+import re
+
 from assistant import paths
+from assistant import profiles as chat_profiles
 from assistant.platform.detect import PLATFORM_CHOICES
 from assistant.platform.hotkeys import check_conflicts, parse_combo
 from ui.settings import DOCK_CHOICES, HOTKEY_NAMES, Settings
@@ -140,6 +144,8 @@ class SettingsDialog(QDialog):
         f4.addRow("客服名", self.agent_name)
         f4.addRow("默认快递", self.courier)
 
+        self.profile_box = ProfileEditor(settings)
+
         self.portable = QCheckBox(
             f"便携模式：数据放在程序旁的 {paths.portable_data_dir().name} 文件夹（重启后生效）")
         self.portable.setChecked(paths.is_portable() if portable is None else portable)
@@ -153,7 +159,7 @@ class SettingsDialog(QDialog):
         left, right = QVBoxLayout(), QVBoxLayout()
         for w in (hk, look, shop):
             left.addWidget(w)
-        for w in (paste, self.portable):
+        for w in (paste, self.profile_box, self.portable):
             right.addWidget(w)
         left.addStretch(1)
         right.addStretch(1)
@@ -190,5 +196,111 @@ class SettingsDialog(QDialog):
         s.shop_name = self.shop_name.text().strip()
         s.agent_name = self.agent_name.text().strip()
         s.courier = self.courier.text().strip()
+        s.profiles = self.profile_box.overrides()
         self.portable_choice = self.portable.isChecked()
         super().accept()
+
+
+class ProfileEditor(QGroupBox):
+    """One chat client's profile at a time: pick it, edit it; what differs from the built-in
+    profile is kept as that profile's overrides."""
+
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__("聊天平台（按前台窗口自动选择）", parent)
+        self.work = copy.deepcopy(settings.profiles) if isinstance(settings.profiles, dict) else {}
+        self.send_keys = dict(settings.send_keys)
+        self.which = QComboBox()
+        for p in chat_profiles.builtin():
+            self.which.addItem(p.name, p.id)
+        self.titles = QLineEdit()
+        self.titles.setPlaceholderText("窗口标题里还会出现的词，逗号分隔")
+        self.send_key = QComboBox()
+        for key, label in SEND_KEYS:
+            self.send_key.addItem(label, key)
+        self.side = QComboBox()
+        self.side.addItem("左边", "left")
+        self.side.addItem("右边", "right")
+        self.banned = QLineEdit()
+        self.banned.setPlaceholderText("这个平台另外不许说的词，逗号分隔")
+        self.variables = QLineEdit()
+        self.variables.setPlaceholderText("店铺名=某某旗舰店，客服名=小美")
+        self.area = QLabel()
+        self.clear_area = QPushButton("清除区域")
+        self.clear_area.clicked.connect(self._clear_area)
+        area_row = QHBoxLayout()
+        area_row.addWidget(self.area, 1)
+        area_row.addWidget(self.clear_area)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color:#c62828;")
+        self.problem.hide()
+        f = QFormLayout(self)
+        f.addRow("平台", self.which)
+        f.addRow("看屏区域", area_row)
+        f.addRow("顾客消息在", self.side)
+        f.addRow("发送键", self.send_key)
+        f.addRow("平台违禁词", self.banned)
+        f.addRow("话术变量", self.variables)
+        f.addRow("标题关键词", self.titles)
+        f.addRow(self.problem)
+        self._current = None
+        self.which.currentIndexChanged.connect(self._switch)
+        self._switch()
+
+    def _profile(self, pid: str) -> chat_profiles.Profile:
+        return next(p for p in chat_profiles.load(self.work, self.send_keys) if p.id == pid)
+
+    def _switch(self, *_) -> None:
+        if self._current is not None:
+            self._store(self._current)
+        pid = self.which.currentData()
+        self._current = pid
+        p = self._profile(pid)
+        base = next(b for b in chat_profiles.builtin() if b.id == pid)
+        self.titles.setText("，".join(t for t in p.titles if t not in base.titles))
+        self.send_key.setCurrentIndex(max(0, self.send_key.findData(p.send_key)))
+        self.side.setCurrentIndex(max(0, self.side.findData(p.customer_side)))
+        self.banned.setText("，".join(p.banned))
+        self.variables.setText("，".join(f"{k}={v}" for k, v in p.variables.items()))
+        self._show_area(p.area)
+
+    def _show_area(self, area) -> None:
+        self.area.setText(f"已框选：距窗口左上角 {area[0]},{area[1]}，{area[2]}×{area[3]}" if area else
+                          "未框选（打开看屏时框选，或托盘菜单 → 框选聊天区域）")
+        self.clear_area.setEnabled(bool(area))
+
+    def _clear_area(self) -> None:
+        self.work.setdefault(self._current, {})["area"] = None
+        self._show_area(None)
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        return [w.strip() for w in re.split(r"[，,、;；\s]+", text) if w.strip()]
+
+    def _store(self, pid: str) -> None:
+        p = self._profile(pid)
+        variables, bad = {}, []
+        for item in self._words(self.variables.text()):
+            k, sep, v = item.partition("=")
+            if not sep:
+                k, sep, v = item.partition("＝")
+            if sep and k.strip().strip("{}") and v.strip():
+                variables[k.strip().strip("{}")] = v.strip()
+            else:
+                bad.append(item)
+        self.problem.setText(f"没看懂的变量（写成 名=值）：{'、'.join(bad)}" if bad else "")
+        self.problem.setVisible(bool(bad))
+        base = next(b for b in chat_profiles.builtin() if b.id == pid)
+        edited = chat_profiles.replace(p, titles=base.titles + tuple(self._words(self.titles.text())),
+                                       send_key=self.send_key.currentData(), customer_side=self.side.currentData(),
+                                       banned=tuple(self._words(self.banned.text())), variables=variables)
+        o = chat_profiles.to_override(edited, base)
+        if (self.work.get(pid) or {}).get("area", "unset") is None:
+            o["area"] = None
+        if o:
+            self.work[pid] = o
+        else:
+            self.work.pop(pid, None)
+
+    def overrides(self) -> dict:
+        self._store(self._current)
+        return {pid: o for pid, o in self.work.items() if o}

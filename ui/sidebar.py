@@ -35,6 +35,7 @@ QWidget#titlebar { background: #1e88e5; }
 QWidget#titlebar QLabel { color: white; font-weight: bold; }
 QWidget#titlebar QPushButton { color: white; background: transparent; border: none; padding: 2px 6px; }
 QWidget#titlebar QPushButton:hover { background: #42a5f5; border-radius: 3px; }
+QWidget#titlebar QPushButton#watch:checked { background: #2e7d32; border-radius: 3px; }
 QLabel.section { color: #455a64; font-weight: bold; margin-top: 6px; }
 QListWidget { background: white; border: 1px solid #dde1e6; border-radius: 6px; padding: 0 4px; }
 /* no horizontal item padding: the word-wrap height calculation ignores it and clips a line */
@@ -122,6 +123,10 @@ class TitleBar(QWidget):
         self.compact_btn = QPushButton("精简")
         self.compact_btn.setCheckable(True)
         self.compact_btn.setToolTip("精简模式：只看标签和话术")
+        self.watch_btn = QPushButton("看屏")
+        self.watch_btn.setObjectName("watch")
+        self.watch_btn.setCheckable(True)
+        self.watch_btn.setToolTip("看屏：聊天窗口在前台时读取新的顾客消息（不用复制）")
         self.settings_btn = QPushButton("设置")
         self.hide_btn = QPushButton("隐藏")
         self.hide_btn.setToolTip("隐藏到托盘（托盘图标可再打开）")
@@ -129,7 +134,7 @@ class TitleBar(QWidget):
         row.setContentsMargins(8, 3, 4, 3)
         row.setSpacing(2)
         row.addWidget(self.platform, 1)
-        for b in (self.dock_btn, self.compact_btn, self.settings_btn, self.hide_btn):
+        for b in (self.watch_btn, self.dock_btn, self.compact_btn, self.settings_btn, self.hide_btn):
             b.setFocusPolicy(Qt.NoFocus)
             b.setCursor(Qt.PointingHandCursor)
             row.addWidget(b)
@@ -543,6 +548,15 @@ class Sidebar(QWidget):
         return self.timer_label
 
     # --- rendering --------------------------------------------------------------------------
+
+    def set_watching(self, on: bool, state: str = "") -> None:
+        """The screen-watch switch and its indicator: a green "● 看屏中" while watching."""
+        b = self.title.watch_btn
+        b.blockSignals(True)
+        b.setChecked(on)
+        b.blockSignals(False)
+        b.setText("● 看屏中" if on else "看屏")
+        b.setToolTip((state + "\n") if state else "" + "看屏：聊天窗口在前台时读取新的顾客消息（不用复制）")
 
     def set_status(self, message: str) -> None:
         self.status.setText(message)

@@ -32,6 +32,8 @@ class Tray(QObject):
     stats_requested = Signal()
     import_requested = Signal()
     kb_requested = Signal()
+    watch_toggled = Signal(bool)
+    mark_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, parent=None):
@@ -40,19 +42,24 @@ class Tray(QObject):
         self.show_action = QAction("显示/隐藏侧栏", self)
         self.pause_action = QAction("暂停监听（剪贴板和快捷键）", self)
         self.pause_action.setCheckable(True)
+        self.watch_action = QAction("看屏读消息（不用复制）", self)
+        self.watch_action.setCheckable(True)
+        self.mark_action = QAction("框选聊天区域…", self)
         self.settings_action = QAction("设置…", self)
         self.stats_action = QAction("统计", self)
         self.import_action = QAction("导入话术表…", self)
         self.kb_action = QAction("话术库", self)
         self.quit_action = QAction("退出", self)
-        for a in (self.show_action, self.pause_action, self.kb_action, self.stats_action, self.import_action,
-                  self.settings_action):
+        for a in (self.show_action, self.pause_action, self.watch_action, self.mark_action, self.kb_action,
+                  self.stats_action, self.import_action, self.settings_action):
             self.menu.addAction(a)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
         self.show_action.triggered.connect(self.toggle_window)
         self.pause_action.toggled.connect(self._paused)
         self.settings_action.triggered.connect(self.settings_requested)
+        self.watch_action.toggled.connect(self.watch_toggled)
+        self.mark_action.triggered.connect(self.mark_requested)
         self.stats_action.triggered.connect(self.stats_requested)
         self.import_action.triggered.connect(self.import_requested)
         self.kb_action.triggered.connect(self.kb_requested)
@@ -86,6 +93,12 @@ class Tray(QObject):
         self.pause_action.setChecked(paused)
         self.pause_action.blockSignals(False)
         self._update(paused)
+
+    def set_watching(self, on: bool) -> None:
+        self.watch_action.blockSignals(True)
+        self.watch_action.setChecked(on)
+        self.watch_action.blockSignals(False)
+        self.icon.setToolTip("客服助手（看屏中）" if on else "客服助手")
 
     def _paused(self, paused: bool) -> None:
         self._update(paused)

@@ -17,15 +17,25 @@ log = logging.getLogger(__name__)
 
 
 class NullScreenText:
-    """No OCR engine ships with the app yet; the port is there so one can be added."""
+    """No way to read the screen here (no desktop, or the OCR extra is not installed)."""
 
     reason = "未安装文字识别（OCR）组件：请复制顾客消息或用取词快捷键"
+
+    def __init__(self, reason: str | None = None):
+        if reason:
+            self.reason = reason
 
     def available(self) -> tuple[bool, str]:
         return False, self.reason
 
-    def read(self, win: WindowInfo | None = None) -> str:
+    def read(self, win: WindowInfo | None = None, area=None) -> str:
         raise PlatformError(self.reason)
+
+    def frame(self, win: WindowInfo, area=None):
+        return None
+
+    def bubbles(self, frame, customer_side: str = "left") -> list:
+        return []
 
 
 class NullActiveWindow:
@@ -145,9 +155,12 @@ def _windows() -> Adapters:
 
     api = w.CtypesWin32()
     hot = w.WinHotkeys(api) if os.environ.get("KEFU_HOTKEYS", "") != "pynput" else PynputHotkeys(vk_letters=win_vk_letter)
+    from assistant.platform.uia import com_screen_text
+
+    uia = com_screen_text()  # the sidebar adds OCR behind it for clients that expose nothing
     return Adapters(name="windows", clipboard=w.WinClipboard(api), hotkeys=hot,
                     active_window=w.WinActiveWindow(api), injector=w.WinTextInjector(api),
-                    screen_text=NullScreenText(), poll_ms=250)
+                    screen_text=uia or NullScreenText(), poll_ms=250)
 
 
 def _macos() -> Adapters:

@@ -72,8 +72,15 @@ class FakeWindow:
     info: WindowInfo
     input: str = ""
     selection: str = ""  # what Ctrl+C would copy
+
+    def select(self, text: str, clipboard: "FakeClipboard | None" = None) -> None:
+        """The agent selects text; an auto-copy client puts it on the clipboard at once."""
+        self.selection = text
+        if self.auto_copy and clipboard is not None:
+            clipboard.copy_from_elsewhere(text)
     sent: list[str] = field(default_factory=list)  # messages sent with the send key
     refuses_focus: bool = False
+    auto_copy: bool = False  # copies a selection itself (X11 clients): Ctrl+C then changes nothing
 
 
 class FakeDesktop:
@@ -134,6 +141,8 @@ class FakeTextInjector:
         self.keys.append("ctrl+c")
         w = self.desktop.front()
         if w is not None and w.selection:
+            if w.auto_copy and self.clipboard.text() == w.selection:
+                return  # the client owns the clipboard with this text already: no change event
             self.clipboard.copy_from_elsewhere(w.selection)
 
     def press(self, keys: str) -> None:
@@ -191,14 +200,38 @@ class FakeHotkeys:
 
 
 class FakeScreenText:
-    def __init__(self, text: str = ""):
-        self.text = text
+    """The chat as bubbles per window: ``show(handle, [("customer", "在吗"), ...])``; ``frame``
+    returns them once after each change, as the real adapters do."""
+
+    def __init__(self):
+        self.chats: dict[int, list[tuple[str, str]]] = {}
+        self._seen: dict[int, list] = {}
+        self.frames = 0
+
+    def show(self, handle: int, turns: list[tuple[str, str]]) -> None:
+        self.chats[handle] = list(turns)
 
     def available(self) -> tuple[bool, str]:
         return True, ""
 
-    def read(self, win: WindowInfo | None = None) -> str:
-        return self.text
+    def frame(self, win: WindowInfo, area=None):
+        cur = self.chats.get(win.handle)
+        if cur is None or self._seen.get(win.handle) == cur:
+            return None
+        self._seen[win.handle] = list(cur)
+        self.frames += 1
+        return list(cur)
+
+    def bubbles(self, frame, customer_side: str = "left") -> list:
+        from assistant.screen.layout import Bubble
+
+        return [Bubble(role, text, (0, 0, 0, 0)) for role, text in frame or []]
+
+    def forget(self, handle=None) -> None:
+        self._seen.clear() if handle is None else self._seen.pop(handle, None)
+
+    def read(self, win: WindowInfo | None = None, area=None) -> str:
+        return "\n".join(t for _, t in self.chats.get(win.handle, [])) if win else ""
 
 
 def fake_adapters() -> tuple[Adapters, FakeDesktop]:

@@ -333,11 +333,14 @@ class GrabJob(_Job):
 
     COPY_TIMEOUT_MS = 600
 
-    def __init__(self, target: WindowInfo | None, **kw):
+    def __init__(self, target: WindowInfo | None, fallback: Callable[[], str | None] | None = None, **kw):
         super().__init__(**kw)
         self.target = target
         self.snapshot: ClipSnapshot | None = None
         self._seq0 = 0
+        # when Ctrl+C changes nothing: the selection the chat client had already copied itself
+        # (auto-copy on select) or X11's PRIMARY selection; None when there is none
+        self.fallback = fallback
 
     def start(self) -> "GrabJob":
         if self.target is None:
@@ -361,8 +364,22 @@ class GrabJob(_Job):
         def changed() -> bool:
             return self.clipboard.sequence() != self._seq0
 
-        self._poll(changed, self.COPY_TIMEOUT_MS, self._read,
-                   lambda: self._finish(False, "没有取到文字：请先在聊天窗口里选中顾客的消息"))
+        self._poll(changed, self.COPY_TIMEOUT_MS, self._read, self._unchanged)
+
+    def _unchanged(self) -> None:
+        """Ctrl+C left the clipboard as it was: a client that copies on select already put the
+        selection there (same text, same owner: no change to see)."""
+        text = None
+        if self.fallback is not None:
+            try:
+                text = self.fallback()
+            except Exception:
+                log.exception("grab fallback failed")
+        if text and text.strip():
+            self._step("selection already copied")
+            self._finish(True, "已取到选中的消息", text=text)
+            return
+        self._finish(False, "没有取到文字：请先在聊天窗口里选中顾客的消息")
 
     def _read(self) -> None:
         self._step("clipboard changed")

@@ -25,6 +25,7 @@ class WindowInfo:
     process: str = ""  # executable name, lower case, without directory ("aliworkbench.exe")
     pid: int = 0
     rect: tuple[int, int, int, int] | None = None  # x, y, width, height on the virtual desktop
+    wm_class: str = ""  # X11 WM_CLASS class, Windows class name ("WeChatMainWndForPC"); "" if unknown
 
     def same_window(self, other: "WindowInfo | None") -> bool:
         return other is not None and other.handle == self.handle
@@ -123,12 +124,25 @@ class TextInjector(Protocol):
 
 @runtime_checkable
 class ScreenText(Protocol):
-    """Text read off the screen (OCR of the chat area) for clients that block copying."""
+    """The chat read off the screen: OCR of the marked message area (ui/screen_watch.py), or the
+    client's own text through UI Automation on Windows (platform/uia.py).
+
+    Two steps, so the cheap one can run often on the GUI thread and the slow one off it:
+    ``frame`` returns what the area shows when it changed since the last call for that window
+    (None when unchanged), ``bubbles`` turns a frame into the chat's bubbles
+    (assistant.screen.layout.Bubble: role "customer"/"agent", text without headers)."""
 
     def available(self) -> tuple[bool, str]:
         """(usable, reason in Chinese when not)."""
 
-    def read(self, win: WindowInfo | None = None) -> str: ...
+    def read(self, win: WindowInfo | None = None, area: tuple[int, int, int, int] | None = None) -> str:
+        """Everything the area shows now, one bubble a line (slow: not on the GUI thread)."""
+
+    def frame(self, win: WindowInfo, area: tuple[int, int, int, int] | None) -> Any | None:
+        """Cheap: the area's content if it changed since the last call, else None. ``area`` is
+        x, y, w, h relative to the window (None: the adapter finds the message list itself)."""
+
+    def bubbles(self, frame: Any, customer_side: str = "left") -> list: ...
 
 
 @dataclass

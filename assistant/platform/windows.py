@@ -200,6 +200,11 @@ class CtypesWin32:
         self.u.GetWindowTextW(hwnd, buf, n + 1)
         return buf.value
 
+    def GetClassName(self, hwnd: int) -> str:
+        buf = ctypes.create_unicode_buffer(256)
+        n = self.u.GetClassNameW(hwnd, buf, 256)
+        return buf.value if n > 0 else ""
+
     def GetWindowThreadProcessId(self, hwnd: int) -> tuple[int, int]:
         from ctypes import wintypes as w
 
@@ -370,7 +375,9 @@ class WinActiveWindow:
         r = api.GetWindowRect(hwnd)
         rect = (r[0], r[1], r[2] - r[0], r[3] - r[1]) if r else None
         name = exe.replace("\\", "/").rsplit("/", 1)[-1].lower()
-        return WindowInfo(hwnd, api.GetWindowText(hwnd), name, pid, rect)
+        get_class = getattr(api, "GetClassName", None)
+        cls = get_class(hwnd) if get_class is not None else ""
+        return WindowInfo(hwnd, api.GetWindowText(hwnd), name, pid, rect, wm_class=cls or "")
 
     def current(self) -> WindowInfo | None:
         return self.info(self.api.GetForegroundWindow())

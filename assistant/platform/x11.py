@@ -112,9 +112,10 @@ class X11ActiveWindow:
             g = w.get_geometry()
             t = self.root.translate_coords(w, 0, 0)
             rect = (int(t.x), int(t.y), int(g.width), int(g.height))
+            cls = w.get_wm_class()
         except XError:
             return None  # the window went away between two calls
-        return WindowInfo(wid, title, process_name(pid), pid, rect)
+        return WindowInfo(wid, title, process_name(pid), pid, rect, wm_class=cls[1] if cls else "")
 
     def current(self) -> WindowInfo | None:
         from Xlib.error import XError

@@ -6,6 +6,12 @@ The test drives it through a Unix socket (one JSON command per line):
   {"cmd": "show", "messages": [...]}   → {"ok": true}
   {"cmd": "state"}                     → {"input": ..., "wid": ..., "history_at": [x, y], "input_at": [x, y], "active": bool}
   {"cmd": "clear"}                     → {"ok": true}
+  {"cmd": "bubble", "role": "customer"|"agent", "text": ..., "nick": ..., "time": ...}
+                                       → {"ok": true}  a chat bubble (left: customer, right: agent)
+                                         under a grey "nick time" header, as 千牛/微信 draw them
+  {"cmd": "bubbles_clear"}             → {"ok": true}
+  state also has "bubbles_rect": [x, y, w, h] of the bubble view on the screen.
+argv: SOCK X Y W H [TITLE]
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Qt
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtNetwork import QLocalServer
 from PySide6.QtWidgets import (
-    QApplication, QLabel, QMainWindow, QPlainTextEdit, QPushButton, QHBoxLayout, QVBoxLayout, QWidget,
+    QApplication, QFrame, QLabel, QMainWindow, QPlainTextEdit, QPushButton, QHBoxLayout, QScrollArea,
+    QVBoxLayout, QWidget,
 )
 
 TITLE = "千牛接待中心 - 顾客 小王（测试聊天窗口）"
@@ -37,10 +44,67 @@ class CopyRefocus(QObject):
         return False
 
 
-class ChatWindow(QMainWindow):
+class BubbleView(QScrollArea):
+    """The chat as bubbles: customer left on white, agent right on green, each under a grey
+    "nick  2026-12-01 10:02:11" header; scrolled to the newest, as chat clients do."""
+
     def __init__(self):
         super().__init__()
-        self.setWindowTitle(TITLE)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setStyleSheet("QScrollArea{background:#ededed;border:none;} #inner{background:#ededed;}")
+        inner = QWidget()
+        inner.setObjectName("inner")
+        self.col = QVBoxLayout(inner)
+        self.col.setContentsMargins(14, 10, 14, 10)
+        self.col.setSpacing(4)
+        self.col.addStretch(1)
+        self.setWidget(inner)
+        self.verticalScrollBar().rangeChanged.connect(lambda _a, b: self.verticalScrollBar().setValue(b))
+
+    def add(self, role: str, text: str, nick: str, time: str) -> None:
+        left = role == "customer"
+        head = QLabel(f"{nick}  {time}")
+        head.setStyleSheet("color:#8a8a8a;")
+        hf = head.font()
+        hf.setPointSize(9)
+        head.setFont(hf)
+        bubble = QLabel(text)
+        bubble.setWordWrap(True)
+        bubble.setStyleSheet("QLabel{background:%s;color:#111;border-radius:6px;padding:8px 10px;}"
+                             % ("#ffffff" if left else "#95ec69"))
+        bf = bubble.font()
+        bf.setPointSize(12)
+        bubble.setFont(bf)
+        from PySide6.QtGui import QFontMetrics
+
+        widest = int(max(300, self.viewport().width()) * 0.66)
+        bubble.setFixedWidth(min(widest, QFontMetrics(bf).horizontalAdvance(text) + 24))
+        for w in (head, bubble):
+            row = QHBoxLayout()
+            if not left:
+                row.addStretch(1)
+            row.addWidget(w)
+            if left:
+                row.addStretch(1)
+            self.col.insertLayout(self.col.count(), row)
+        self.col.addSpacing(8)
+
+    def clear(self) -> None:
+        while self.col.count() > 1:
+            item = self.col.takeAt(1)
+            lay = item.layout()
+            if lay is not None:
+                while lay.count():
+                    w = lay.takeAt(0).widget()
+                    if w is not None:
+                        w.deleteLater()
+
+
+class ChatWindow(QMainWindow):
+    def __init__(self, title: str = TITLE):
+        super().__init__()
+        self.setWindowTitle(title)
         head = QLabel("顾客：小王　　订单来自 淘宝 · 天猫旗舰店")
         head.setStyleSheet("background:#ff6a00;color:white;padding:8px;font-weight:bold;")
         self.history = QPlainTextEdit()
@@ -64,7 +128,11 @@ class ChatWindow(QMainWindow):
         lay = QVBoxLayout(body)
         lay.setContentsMargins(0, 0, 0, 8)
         lay.addWidget(head)
-        lay.addWidget(self.history, 1)
+        self.bubbles = BubbleView()
+        split = QHBoxLayout()
+        split.addWidget(self.bubbles, 3)
+        split.addWidget(self.history, 2)
+        lay.addLayout(split, 1)
         lay.addWidget(self.input)
         lay.addLayout(row)
         self.setCentralWidget(body)
@@ -82,16 +150,23 @@ class ChatWindow(QMainWindow):
         return {"input": self.input.toPlainText(), "wid": int(self.winId()), "history_at": [h.x(), h.y()],
                 "input_at": [i.x(), i.y()], "active": self.isActiveWindow(),
                 "focus": type(QApplication.focusWidget()).__name__ if QApplication.focusWidget() else None,
-                "input_focused": self.input.hasFocus()}
+                "input_focused": self.input.hasFocus(), "bubbles_rect": self._bubbles_rect(),
+                "title": self.windowTitle()}
+
+    def _bubbles_rect(self) -> list[int]:
+        vp = self.bubbles.viewport()
+        tl = vp.mapToGlobal(vp.rect().topLeft())
+        return [tl.x(), tl.y(), vp.width(), vp.height()]
 
 
 def main() -> int:
     sock_path, x, y, w, h = sys.argv[1], *map(int, sys.argv[2:6])
+    title = sys.argv[6] if len(sys.argv) > 6 else TITLE
     app = QApplication(sys.argv[:1])
     from ui.fonts import apply_cjk_font
 
     apply_cjk_font(app, 11)
-    win = ChatWindow()
+    win = ChatWindow(title)
     win.setGeometry(x, y, w, h)
     server = QLocalServer()
     QLocalServer.removeServer(sock_path)
@@ -111,6 +186,12 @@ def main() -> int:
                         out = {"ok": True}
                     elif req["cmd"] == "clear":
                         win.input.clear()
+                        out = {"ok": True}
+                    elif req["cmd"] == "bubble":
+                        win.bubbles.add(req["role"], req["text"], req.get("nick", ""), req.get("time", ""))
+                        out = {"ok": True}
+                    elif req["cmd"] == "bubbles_clear":
+                        win.bubbles.clear()
                         out = {"ok": True}
                     else:
                         out = win.state()

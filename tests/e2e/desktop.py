@@ -138,15 +138,33 @@ def unix_request(path: str, obj: dict, timeout=5.0) -> dict:
 class Chat:
     """The test chat window process."""
 
-    def __init__(self, desk: XDesktop, sock: Path, geometry=(60, 120, 900, 760)):
+    def __init__(self, desk: XDesktop, sock: Path, geometry=(60, 120, 900, 760), title: str | None = None):
         self.desk = desk
         self.sock = str(sock)
-        self.proc = desk.spawn([sys.executable, str(CHAT), self.sock, *map(str, geometry)],
+        self.proc = desk.spawn([sys.executable, str(CHAT), self.sock, *map(str, geometry), *([title] if title else [])],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert self.proc.stdout.readline().strip() == b"ready"
         self.wid = wait_for(lambda: self._try_state().get("wid"), what="chat window")
-        wait_for(lambda: self.desk.run(["xdotool", "search", "--name", "测试聊天窗口"], check=False).strip(),
+        self.title = self.state()["title"]
+        wait_for(lambda: str(self.wid) in self.desk.run(["xdotool", "search", "--name", "测试聊天窗口"], check=False)
+                 or self.desk.run(["xdotool", "search", "--name", "测试聊天窗口"], check=False).strip(),
                  what="chat window mapped")
+
+    def bubble(self, role: str, text: str, nick: str = "", time: str = "") -> None:
+        unix_request(self.sock, {"cmd": "bubble", "role": role, "text": text, "nick": nick, "time": time})
+
+    def clear_bubbles(self) -> None:
+        unix_request(self.sock, {"cmd": "bubbles_clear"})
+
+    def area(self) -> list[int]:
+        """The bubble view relative to the window (what the agent would mark)."""
+        st = self.state()
+        x, y, w, h = st["bubbles_rect"]
+        geo = self.desk.run(["xdotool", "getwindowgeometry", str(self.wid)])
+        import re as _re
+
+        px, py = map(int, _re.search(r"Position: (\d+),(\d+)", geo).groups())
+        return [x - px, y - py, w, h]
 
     def _try_state(self) -> dict:
         try:

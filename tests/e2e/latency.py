@@ -75,3 +75,71 @@ def launch(desk: XDesktop, home: Path, n: int = 5, cmd: list[str] | None = None)
 
 
 __all__ = ["ROOT", "MESSAGES", "summary", "copy_to_painted", "hotkey_to_popup", "launch"]
+
+
+# --- screen watch (issue 13) -------------------------------------------------------------------
+
+def watch_on_and_mark(desk: XDesktop, chat, sidebar: SidebarProc) -> dict:
+    """As the agent does it: chat in front, click 看屏 in the sidebar's title bar; the first time
+    for this client the area picker opens: drag over the chat's message list."""
+    desk.activate(chat.wid)
+    st = sidebar.state()
+    if not st["watch"]["on"]:
+        desk.click(*st["watch_btn_at"])
+        st = sidebar.wait(lambda s: s["watch"]["on"], "watch on")
+        if sidebar.wait(lambda s: s["watch"]["picker"] or s["watch"]["area"], "picker or area")["watch"]["picker"]:
+            mark(desk, chat, sidebar)
+    else:  # watch already on: a new client's area is marked from the menu (title bar right click)
+        sidebar.wait(lambda s: s["watch"]["profile"] and s["last_external_wid"] == chat.wid, "chat seen")
+        if not sidebar.state()["watch"]["area"]:
+            desk.run(["xdotool", "mousemove", *map(str, st["title_at"]), "click", "3"])
+            sidebar.wait(lambda s: s["menu_visible"], "menu open")
+            desk.key("Down", "Down", "Down", "Down", "Return")
+            sidebar.wait(lambda s: s["watch"]["picker"], "area picker")
+            mark(desk, chat, sidebar)
+    wait_for(lambda: desk.active_window() == chat.wid, what="chat back in front")
+    return sidebar.wait(lambda s: s["watch"]["area"] and s["watch"]["profile"], "area kept")
+
+
+def mark(desk: XDesktop, chat, sidebar: SidebarProc) -> None:
+    x, y, w, h = chat.state()["bubbles_rect"]
+    time.sleep(0.3)  # the picker's full-screen layer is mapped
+    desk.run(["xdotool", "mousemove", str(x + 2), str(y + 2), "mousedown", "1"])
+    desk.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2)])
+    desk.run(["xdotool", "mousemove", str(x + w - 2), str(y + h - 2), "mouseup", "1"])
+    sidebar.wait(lambda s: not s["watch"]["picker"], "picker closed")
+
+
+def screen_to_painted(desk: XDesktop, chat, sidebar: SidebarProc, n: int = 20) -> list[float]:
+    """A new customer bubble appears in the chat → the sidebar has painted its suggestions."""
+    out = []
+    for i in range(n):
+        msg = f"{MESSAGES[i % len(MESSAGES)]}，第{i + 1}次问了"
+        t0 = time.monotonic()
+        chat.bubble("customer", msg, "小王", f"2026-12-01 11:{i:02d}:05")
+        st = sidebar.wait(lambda s: s["source"] == "screen" and s["timing"].get("painted_at", 0) > t0
+                          and s["timing"].get("screen_at", 0) > t0 and s["message"].endswith(f"{i + 1}次问了"),
+                          "painted from the screen", timeout=15)
+        out.append((st["timing"]["painted_at"] - t0) * 1000)
+        before = sidebar.state()["watch"]["stats"]["reads"]
+        chat.bubble("agent", f"好的亲，这就帮您看（{i + 1}）", "客服小美", f"2026-12-01 11:{i:02d}:20")
+        # the customer reads the reply before writing again: the agent's bubble has been read
+        sidebar.wait(lambda s: s["watch"]["stats"]["reads"] > before and not s["watch"]["busy"], "reply read", timeout=15)
+        time.sleep(0.3)
+    return out
+
+
+def cpu_percent(pid: int, seconds: float = 20.0) -> float:
+    """CPU time the process used over ``seconds`` of wall time, in % of one core."""
+    import os
+
+    def ticks():
+        with open(f"/proc/{pid}/stat") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        return int(parts[11]) + int(parts[12])  # utime + stime
+
+    hz = os.sysconf("SC_CLK_TCK")
+    a, t0 = ticks(), time.monotonic()
+    time.sleep(seconds)
+    b, t1 = ticks(), time.monotonic()
+    return 100.0 * (b - a) / hz / (t1 - t0)

@@ -58,6 +58,7 @@ def main(out_dir: Path = ROOT / "docs" / "screenshots") -> None:
             path = out_dir / f"{name}.png"
             desk.screenshot(path)
             print("wrote", path)
+        screen_watch(desk, chat, sidebar, out_dir)
         sidebar.stop()
         sidebar = None
         chat.proc.terminate()
@@ -68,6 +69,44 @@ def main(out_dir: Path = ROOT / "docs" / "screenshots") -> None:
             sidebar.stop()
         desk.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+WATCHED = [("customer", "你好，在吗？", "小王", "2026-12-01 10:02:11"),
+           ("agent", "亲，在的，请问有什么可以帮您？", "客服小美", "2026-12-01 10:02:30"),
+           ("customer", "我买的杯子收到就碎了，订单号 3254857712345678，怎么处理？", "小王", "2026-12-01 10:03:05")]
+
+
+def screen_watch(desk: XDesktop, chat, sidebar, out_dir: Path) -> None:
+    """看屏: the area being marked (mid-drag), then the sidebar reading the chat without a copy."""
+    import time
+
+    chat.clear()
+    chat.show("")
+    chat.clear_bubbles()
+    for role, text, nick, when in WATCHED[:2]:
+        chat.bubble(role, text, nick, when)
+    desk.activate(chat.wid)
+    desk.click(*sidebar.state()["watch_btn_at"])
+    sidebar.wait(lambda s: s["watch"]["picker"], "area picker")
+    x, y, w, h = chat.state()["bubbles_rect"]
+    time.sleep(0.4)
+    desk.run(["xdotool", "mousemove", str(x + 2), str(y + 2), "mousedown", "1"])
+    desk.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2)])
+    desk.run(["xdotool", "mousemove", str(x + w - 2), str(y + h - 2)])
+    time.sleep(0.3)
+    path = out_dir / "screen-watch-mark.png"
+    desk.screenshot(path)
+    print("wrote", path)
+    desk.run(["xdotool", "mouseup", "1", "mousemove", "10", "1060"])
+    wait_for(lambda: desk.active_window() == chat.wid, what="chat back in front")
+    role, text, nick, when = WATCHED[2]
+    chat.bubble(role, text, nick, when)
+    sidebar.wait(lambda s: s["source"] == "screen" and s["message"].startswith("我买的杯子") and s["replies"],
+                 "read off the screen", timeout=20)
+    time.sleep(0.5)
+    path = out_dir / "screen-watch.png"
+    desk.screenshot(path)
+    print("wrote", path)
 
 
 def stats_window(desk: XDesktop, home: Path, path: Path) -> None:

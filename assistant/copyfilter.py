@@ -1,0 +1,43 @@
+"""Is a copy a customer message? The clipboard carries everything the agent copies: an order
+number from the back office, a reply they just pasted, a line from the sidebar. Those must not
+replace the suggestions for the customer the agent is answering."""
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from assistant.screen.headers import strip_headers
+
+_BARE_ID = re.compile(r"^[\s#:：\-_/A-Za-z0-9]{6,64}$")  # order / tracking / phone number alone
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", "", s or "")
+
+
+def not_a_message(text: str, *, own: list[str] = (), pasted: list[str] = ()) -> str | None:
+    """Why ``text`` (already without chat headers) does not look like a customer message, in
+    Chinese for the status line; None when it does.
+
+    ``own``: the replies the sidebar shows now; ``pasted``: replies the agent recently pasted into
+    the chat (copying one back from the chat history is the agent's own words)."""
+    t = text.strip()
+    if _BARE_ID.match(t) and sum(c.isdigit() for c in t) >= 6 and not re.search(r"[A-Za-z]{4,}\s+[A-Za-z]{4,}", t):
+        return "复制的是单号/编号，不是顾客消息：建议保持不变"
+    n = _norm(t)
+    if len(n) >= 4:
+        for r in pasted:
+            rn = _norm(r)
+            if rn and (n in rn or (len(n) >= 8 and fuzz.ratio(n, rn) >= 90)):
+                return "复制的是刚发出的回复，不是顾客消息：建议保持不变"
+        for r in own:
+            rn = _norm(r)
+            if rn and (n in rn or (len(n) >= 8 and fuzz.ratio(n, rn) >= 90)):
+                return "复制的是侧栏里的话术，不是顾客消息：建议保持不变"
+    return None
+
+
+def clean_copy(text: str) -> str:
+    """The copied text without the chat client's nick/time headers."""
+    return strip_headers(text)

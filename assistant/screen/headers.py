@@ -1,0 +1,70 @@
+"""Chat-client headers: the nick and time lines a client puts above (or in front of) each message,
+and which come along when the agent copies a message or when OCR reads the chat.
+
+Shapes seen in the clients we target (and in HexChat-style IRC clients):
+  小王 2026-12-01 10:02:11        千牛 / 咚咚 / 拼多多: nick, date, time on their own line
+  2026/12/01 10:02                date without a nick
+  昨天 10:02 · 星期一 10:02 · 10:02  WeChat: time alone, centred
+  <nick> message                  IRC-style: the nick in angle brackets in front of the text
+  [10:02] <nick> message          with a time stamp in front
+  小王(tb123456): message          nick, account, colon
+OCR drops the spaces ("小王2026-12-0110:02:11"), so every pattern allows none.
+"""
+from __future__ import annotations
+
+import re
+
+_DATE = r"(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+_TIME = r"\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?"
+_DAY = r"(?:今天|昨天|前天|星期[一二三四五六日天]|周[一二三四五六日天]|上午|下午|晚上|凌晨|中午)"
+_STAMP = rf"(?:{_DATE}\s*(?:{_DAY}\s*)?{_TIME}|(?:{_DAY}\s*)+{_TIME}|{_TIME}|{_DATE})"
+# a whole line that is a header: [nick] stamp, or stamp [nick]; nick = up to 24 chars without 。？！
+_NICK = r"[^\s。？！?!，,]{1,24}?(?:\s*[(（][^)）]{1,30}[)）])?"
+_STAMP_LINE = re.compile(rf"^\s*[\[(（]?(?P<stamp>{_STAMP})[\])）]?\s*$")
+_HEADER_LINE = re.compile(rf"^\s*(?:(?P<nick>{_NICK})\s*)?[\[(（]?(?P<stamp>{_STAMP})[\])）]?\s*[:：]?\s*$")
+# a header in front of the text on the same line
+_INLINE = re.compile(rf"^\s*(?:[\[(（]?{_STAMP}[\])）]?\s*)?(?:<[^<>\s]{{1,30}}>|＜[^＜＞\s]{{1,30}}＞)\s*")
+_STAMP_PREFIX = re.compile(rf"^\s*[\[(（]{_STAMP}[\])）]\s*")
+_NICK_COLON = re.compile(r"^\s*[^\s:：。？！?!，,]{1,16}\s*[(（][^)）]{1,30}[)）]\s*[:：]\s*")
+
+
+def is_header_line(line: str) -> bool:
+    """True for a line that is only a nick and/or a time stamp (no message text)."""
+    s = line.strip()
+    if not s:
+        return False
+    m = _STAMP_LINE.match(s) or _HEADER_LINE.match(s)
+    if not m:
+        return False
+    stamp = m.group("stamp").replace(" ", "")
+    if not re.search(r"[:：]\d{2}|\d[-/.年月]\d", stamp):
+        return False
+    if m.re is _STAMP_LINE:
+        return True  # a time or date alone (WeChat's centred time)
+    # after a nick, only a full stamp (a date, seconds or a day word): "明天 12:30" is a message
+    return bool(re.search(r"\d[-/.年月]\d|[:：]\d{2}[:：]\d{2}|" + _DAY, stamp))
+
+
+def strip_line(line: str) -> str:
+    """Remove a nick/time header in front of the text on one line ("<nick> 你好" → "你好")."""
+    out = _INLINE.sub("", line, count=1)
+    if out == line:
+        out = _STAMP_PREFIX.sub("", line, count=1)
+    if out == line:
+        out = _NICK_COLON.sub("", line, count=1)
+    return out
+
+
+def strip_headers(text: str) -> str:
+    """Chat text as the agent copied it (or OCR read it) without the client's headers: header
+    lines go, inline headers are cut, empty lines collapse. Text without headers is unchanged."""
+    if not text:
+        return text
+    lines = text.replace("\r\n", "\n").split("\n")
+    kept = []
+    for ln in lines:
+        if is_header_line(ln):
+            continue
+        kept.append(strip_line(ln))
+    out = "\n".join(x for x in kept if x.strip())
+    return out.strip() if out.strip() else text.strip()

@@ -1,0 +1,108 @@
+"""Header stripping, bubble grouping and side detection — on chat areas rendered with Qt in the
+CJK font (tests/screen_fixtures.py), first with the exact line boxes, then through real OCR."""
+import numpy as np
+import pytest
+
+from assistant.screen.headers import is_header_line, strip_headers
+from assistant.screen.layout import Line, background, group_bubbles, newest_customer, side_of
+from screen_fixtures import CONVERSATION, render_chat
+
+
+@pytest.mark.parametrize("line", [
+    "小王 2026-12-01 10:02:11", "小王2026-12-0110:02:11", "10:02", "昨天 10:02", "星期一 09:15",
+    "2026-12-01", "tb_小王 12-01 10:02:11", "客服小美 10:03:15", "小王(tb123456) 2026-12-01 10:02:11",
+    "jd_138123 2026/12/01 9:05:33", "[10:02:11]",
+])
+def test_header_lines_are_recognised(line):
+    assert is_header_line(line)
+
+
+@pytest.mark.parametrize("line", [
+    "明天 12:30", "12:30 发货吗", "我12:30到家", "3254857712345678", "订单号 3254857712345678",
+    "小王 10:02", "在吗", "能便宜点吗？", "",
+])
+def test_messages_are_not_headers(line):
+    assert not is_header_line(line)
+
+
+@pytest.mark.parametrize("copied, message", [
+    ("小王 2026-12-01 10:02:11\n我买的杯子碎了，怎么办", "我买的杯子碎了，怎么办"),
+    ("<xiaowang> 这个什么时候发货", "这个什么时候发货"),
+    ("[10:02] <小王> 在吗", "在吗"),
+    ("小王(tb123456): 能便宜点吗", "能便宜点吗"),
+    ("10:02\n小王 2026-12-01 10:02:11\n订单号 3254857712345678 还没到", "订单号 3254857712345678 还没到"),
+    ("明天 12:30 能送到吗", "明天 12:30 能送到吗"),
+    ("就一行消息", "就一行消息"),
+])
+def test_copied_text_loses_the_chat_clients_headers(copied, message):
+    assert strip_headers(copied) == message
+
+
+def _exact_lines(truth):
+    return [Line(text, box) for _, text, box in truth]
+
+
+def test_rendered_bubbles_are_grouped_and_sided(qapp):
+    img, truth = render_chat(CONVERSATION)
+    bubbles = group_bubbles(_exact_lines(truth), img)
+    assert [(b.role, b.text) for b in bubbles] == [(r, t) for r, t, _, _ in CONVERSATION]
+    newest, ctx = newest_customer(bubbles)
+    assert newest.text == "好的" and [b.role for b in ctx] == ["customer", "agent", "customer", "agent"]
+
+
+def test_a_wrapped_agent_bubble_stays_one_bubble_on_the_right(qapp):
+    """Its last, short line starts at the bubble's left edge, nearer the left margin than the
+    right: the side comes from the whole bubble, not the line."""
+    long = "非常抱歉给您添麻烦了，麻烦您拍一下破损的照片和快递面单发给我，我马上帮您登记补发"
+    img, truth = render_chat([("agent", long, "客服", "2026-12-01 10:00:00")], wrap=330)
+    lines = _exact_lines(truth)
+    assert len([t for t in truth if t[0] == "agent"]) >= 2
+    last = lines[-1]
+    assert side_of(last, img.shape[1]) == "left"  # the trap
+    bubbles = group_bubbles(lines, img)
+    assert [(b.role, b.text) for b in bubbles] == [("agent", long)]
+
+
+def test_side_by_colour_when_a_bubble_spans_the_area(qapp):
+    """A bubble as wide as the area cannot be placed by its margins: its fill decides."""
+    turns = [("customer", "左边的顾客消息", "小王", "10:00:01"), ("agent", "右边的客服回复", "客服", "10:00:05"),
+             ("agent", "这是一条非常非常长的客服回复，几乎和整个聊天区域一样宽了", "客服", "10:00:09")]
+    img, truth = render_chat(turns, width=520, wrap=470)
+    bubbles = group_bubbles(_exact_lines(truth), img)
+    assert [b.role for b in bubbles] == ["customer", "agent", "agent"]
+
+
+def test_without_drawn_bubbles_headers_still_separate_messages(qapp):
+    """Clients that print "nick time" over plain text (old 千牛 style): no fill, the header
+    pattern separates messages and the margin gives the side."""
+    img, truth = render_chat(CONVERSATION[:3], bubbles=False)
+    bubbles = group_bubbles(_exact_lines(truth), img)
+    assert [(b.role, b.text) for b in bubbles] == [(r, t) for r, t, _, _ in CONVERSATION[:3]]
+
+
+def test_customer_on_the_right_when_a_profile_says_so(qapp):
+    img, truth = render_chat(CONVERSATION[:2])
+    bubbles = group_bubbles(_exact_lines(truth), img, customer_side="right")
+    assert [b.role for b in bubbles] == ["agent", "customer"]
+
+
+def test_background_is_the_plain_area_colour(qapp):
+    img, _ = render_chat(CONVERSATION)
+    assert np.allclose(background(img), (0xED, 0xED, 0xED), atol=6)
+
+
+def test_rendered_chat_through_real_ocr(qapp):
+    pytest.importorskip("rapidocr_onnxruntime", reason="OCR extra not installed")
+    from assistant.screen.ocr import RapidOcr
+    from assistant.screen.watch import ocr_bubbles
+
+    img, _ = render_chat(CONVERSATION)
+    bubbles = ocr_bubbles(RapidOcr(), img)
+    from rapidfuzz.distance import Levenshtein
+
+    assert [b.role for b in bubbles] == [r for r, _, _, _ in CONVERSATION]
+    ref = [t.replace(" ", "") for _, t, _, _ in CONVERSATION]
+    got = [b.text.replace(" ", "") for b in bubbles]
+    errors = sum(Levenshtein.distance(a, b) for a, b in zip(ref, got))
+    assert 1 - errors / sum(map(len, ref)) >= 0.97, got
+    assert not any("2026" in g or "小王" in g for g in got)  # headers stripped
