@@ -299,6 +299,12 @@ class Engine:
             score, rid, row, why = pool.pop(best_i)
             per_intent[row["intent"]] = per_intent.get(row["intent"], 0) + 1
             chosen.append((score, rid, row, why))
+        if self.gives_asked_info(a, conv):  # the customer sent what a lookup needs: say so first
+            hold = self._holding_reply()
+            if hold is not None:
+                chosen = [t for t in chosen if t[1] != hold["id"]]
+                chosen.insert(0, (1.0, hold["id"], hold, ["顾客给了要查的信息：先回复在查"]))
+                chosen = chosen[:limit]
         out = []
         for score, rid, row, why in chosen:
             filled, missing = self.fill(row["text"], a.entities, conv.profile)
@@ -310,6 +316,24 @@ class Engine:
     # a reply that asks for the order number (its own words, not a {订单号} to fill)
     ASKS_ORDER = re.compile(r"(发|提供|告诉|给|报|留|私信|复制).{0,6}(订单号|订单编号|单号)|(订单号|订单编号).{0,6}(发|给|告诉)(我|一下)")
     ORDER_IN_TEXT = re.compile(r"\[订单x\]|\[ORDERID_\d+\]|订单(?:编)?号?\s*(?:是|为|[:：])?\s*\d{6,}|(?<!\d)\d{15,20}(?!\d)")
+
+    # the agent asked for something to look up (order number, phone, name, address …)
+    ASKED_INFO = re.compile(r"(提供|发一下|发下|发我|告诉我|报一下|给我).{0,12}(订单|单号|电话|手机|姓名|地址|号码|服务单|账号|截图|发票)")
+    _IDENTIFIER = re.compile(r"\[(订单|数字|电话|姓名|地址|orderid_\d+|身份证号)x?\]|#(订单|数字|电话|姓名|地址)|\d{5,}", re.I)
+
+    def gives_asked_info(self, a: Analysis, conv: Conversation) -> bool:
+        """Is the message the information the agent asked for, or only an identifier? Then the
+        honest first reply is "收到，我这就帮您查", not an answer that assumes what the lookup finds."""
+        rest = self._IDENTIFIER.sub("", a.clean)
+        only_ids = bool(self._IDENTIFIER.search(a.clean)) and text.content_chars(rest) <= 2
+        asked = bool(conv.context) and bool(self.ASKED_INFO.search(conv.context[-1].text or ""))
+        return only_ids or (asked and bool(self._IDENTIFIER.search(a.clean)) and text.content_chars(rest) <= 12)
+
+    def _holding_reply(self):
+        rows = self.conn.execute(
+            "SELECT id, code, intent, stage, title, text, title_py, tags FROM replies "
+            "WHERE enabled=1 AND tags LIKE '%先查%' ORDER BY id LIMIT 1").fetchall()
+        return rows[0] if rows else None
 
     @staticmethod
     def is_upset(a: Analysis) -> bool:

@@ -55,6 +55,11 @@ def normalize_keep_spaces(text: str) -> str:
     return _SEPARATORS.sub("。", _CTRL.sub(" ", text)).lower()
 
 
+def content_chars(text: str) -> int:
+    """How many letters, digits and CJK characters a text has."""
+    return sum(1 for ch in text if ch.isalnum())
+
+
 def has_content(text: str) -> bool:
     """True if the text has at least one letter, digit or CJK character."""
     return any(ch.isalnum() for ch in text)

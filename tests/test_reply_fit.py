@@ -96,3 +96,16 @@ def test_short_follow_ups_are_read_through_the_conversation(engine):
     assert s.analysis.category == "数码配件"  # the goods named earlier still count
     wait = engine.suggest(Conversation.of("好的 那我再等等", ["customer:快递怎么还没到", "agent:亲 物流显示明天派送哦"]))
     assert wait.analysis.intent == "logistics"
+
+
+def test_when_the_customer_sends_what_the_agent_asked_for_the_first_reply_says_it_is_being_checked(cue_engine):
+    hold = cue_engine._holding_reply()
+    assert hold is not None and "查" in hold["text"]
+    asked = ["customer:我的快递怎么还没到", "agent:麻烦您提供一下订单号，我帮您查询"]
+    s = cue_engine.suggest(Conversation.of("3254857712345678", asked))
+    assert s.replies[0]["id"] == hold["id"] and "先回复在查" in s.replies[0]["why"]
+    bare = cue_engine.suggest("[订单x]")
+    assert bare.replies[0]["id"] == hold["id"]
+    # a question is answered as a question, even right after the agent asked for the number
+    q = cue_engine.suggest(Conversation.of("什么时候能退款到账", asked))
+    assert q.replies[0]["id"] != hold["id"]

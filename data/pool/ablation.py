@@ -7,13 +7,17 @@ from assistant.engine import Engine
 from assistant.evaluate import evaluate, pool_items, read_jsonl
 from assistant.train import REPO
 
+OFF = dict(CUES_GAMMA=0.0, CUES_GAMMA_STRONG=0.0, TOPIC_SHORT=0.0, TOPIC_LONG=0.0, RETRIEVAL_BETA=0.0,
+           EMOTION_CUES=False, URGENT_CUES=False, ANGRY_IS_URGENT=False)
 ROWS = [
     ("hand cues + retrieval only (the old reader)", None),
-    ("model alone", dict(CUES_GAMMA=0.0, TOPIC_SHORT=0.0, TOPIC_LONG=0.0, RETRIEVAL_BETA=0.0)),
-    ("+ conversation topic", dict(CUES_GAMMA=0.0, RETRIEVAL_BETA=0.0)),
-    ("+ nearest trigger (retrieval)", dict(CUES_GAMMA=0.0)),
-    ("+ hand-cue reading mixed in (shipped)", dict()),
-    ("+ hand emotion/urgency cues override (not shipped)", dict(EMOTION_CUES=True)),
+    ("model alone", OFF),
+    ("+ conversation topic", {**OFF, "TOPIC_SHORT": 1.0, "TOPIC_LONG": 0.5}),
+    ("+ hand-cue intent reading, weighted by cue strength", {**OFF, "TOPIC_SHORT": 1.0, "TOPIC_LONG": 0.5,
+                                                             "CUES_GAMMA": 0.5, "CUES_GAMMA_STRONG": 1.5}),
+    ("+ hand emotion cues override a calm reading", {"URGENT_CUES": False, "ANGRY_IS_URGENT": False}),
+    ("+ urgency cues, anger is urgent (shipped)", {}),
+    ("+ nearest trigger added to the intent (not shipped)", {"RETRIEVAL_BETA": 1.0}),
 ]
 KEYS = ("intent_acc", "reply_hit@3", "emotion_macro_f1", "urgent_f1")
 
@@ -22,18 +26,19 @@ def main() -> None:
     val = pool_items("val")
     jd = [i for i in val if i["source"] != "ntcir_dch"]
     dev = read_jsonl(REPO.parent / "shared" / "eval" / "dev.jsonl")
-    defaults = {k: getattr(Analyzer, k) for k in ("CUES_GAMMA", "TOPIC_SHORT", "TOPIC_LONG", "RETRIEVAL_BETA",
-                                                  "EMOTION_CUES")}
-    print("| reader | val intent | val hit@3 | val emotion F1 | val urgent F1 | val JDDC intent | dev intent |")
-    print("|---|---|---|---|---|---|---|")
+    tune = pool_items("tune")
+    defaults = {k: getattr(Analyzer, k) for k in OFF}
+    print("| reader | val intent | val hit@3 | val emotion F1 | val urgent F1 | val JDDC intent | tune intent | dev intent |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, cfg in ROWS:
         for k, v in defaults.items():
             setattr(Analyzer, k, v)
         eng = Engine(reader=None) if cfg is None else Engine()
         for k, v in (cfg or {}).items():
             setattr(Analyzer, k, v)
-        a, b, c = evaluate(eng, val), evaluate(eng, jd), evaluate(eng, dev)
-        print(f"| {name} | " + " | ".join(f"{a[k]:.3f}" for k in KEYS) + f" | {b['intent_acc']:.3f} | {c['intent_acc']:.3f} |")
+        a, b, c, t = evaluate(eng, val), evaluate(eng, jd), evaluate(eng, dev), evaluate(eng, tune)
+        print(f"| {name} | " + " | ".join(f"{a[k]:.3f}" for k in KEYS)
+              + f" | {b['intent_acc']:.3f} | {t['intent_acc']:.3f} | {c['intent_acc']:.3f} |", flush=True)
     for k, v in defaults.items():
         setattr(Analyzer, k, v)
 
