@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from assistant import __version__, kb, paths, text
-from assistant.db import KBError
 
 
 def _print_json(obj) -> None:
@@ -133,6 +132,8 @@ def cmd_kb(args) -> int:
         return _kb_import(args, db_file)
     if args.action in ("export", "lint"):
         return _kb_export_lint(args, db_file)
+    if args.action in ("backups", "restore", "backup"):
+        return _kb_backups(args, db_file)
     if args.action == "build":
         if not args.force and args.if_stale and not kb.is_stale(db_file):
             if not args.json:
@@ -150,6 +151,8 @@ def cmd_kb(args) -> int:
             for p in rep.problems:
                 print(f"  注意：{p}")
         return 0
+    if args.target:
+        raise ValueError(f"kb {args.action} 不需要参数 {args.target}")
     # stats
     from assistant.db import connect
 
@@ -266,6 +269,53 @@ def cmd_doctor(args) -> int:
     return 0 if report["ok"] else 1
 
 
+def _kb_backups(args, db_file: Path) -> int:
+    """kefu kb backups | backup | restore [BACKUP] (assistant/backups.py)."""
+    from assistant import backups
+
+    if args.action == "backup":
+        dest = backups.make_backup(db_file, "manual")
+        if dest is None:
+            raise ValueError(f"还没有知识库文件 {db_file}，没有什么可备份的")
+        _print_json({"backup": str(dest)}) if args.json else print(f"已备份到 {dest}")
+        return 0
+    if args.action == "backups":
+        items = backups.list_backups(check=True)
+        if args.json:
+            _print_json([b.as_dict() for b in items])
+            return 0
+        if not items:
+            print(f"还没有备份（{backups.paths.backups_dir()}）。导入话术表、重建知识库之前会自动备份；"
+                  "也可以随时 `kefu kb backup`。")
+            return 0
+        reasons = {"before-build": "重建前", "before-import": "导入前", "before-restore": "恢复前",
+                   "corrupt": "损坏的副本", "manual": "手动", "other": "其他"}
+        s = backups.backup_settings()
+        total = sum(b.size for b in items)
+        print(f"备份文件夹 {backups.paths.backups_dir()}：{len(items)} 个，共 {total / 1048576:.1f} MB"
+              f"（最多保留 {s['keep']} 个、{s['max_mb']:.0f} MB，可在设置里改）")
+        for i, b in enumerate(items, 1):
+            d = b.as_dict()
+            state = (f"完好 · 自建话术 {b.user_replies} 条 · 使用记录 {b.usage_events} 条" if b.ok
+                     else f"不能用：{b.problem}")
+            print(f" {i:>2}. {d['created_at']}  {reasons.get(b.reason, b.reason):<6} {b.size / 1048576:6.1f} MB  "
+                  f"{state}\n     {b.name}")
+        print("恢复最近的完好备份：kefu kb restore（或 kefu kb restore 文件名）")
+        return 0
+    rep = backups.restore(db_file, args.target)
+    if args.json:
+        _print_json(rep)
+        return 0
+    for sk in rep["skipped"]:
+        print(f"跳过损坏的备份 {sk['name']}：{sk['problem']}")
+    print(f"已从 {Path(rep['restored']).name} 恢复知识库：自建话术 {rep['user_replies']} 条，使用记录 {rep['usage_events']} 条。")
+    if rep["kept"]:
+        print(f"恢复前的知识库另存为 {rep['kept']}（想退回去：kefu kb restore {Path(rep['kept']).name}）。")
+    if rep["refreshed"]:
+        print("默认话术已按当前版本更新，店铺自己的话术和使用记录保持备份里的样子。")
+    return 0
+
+
 def kb_intent_names(db_file: Path) -> dict[str, str]:
     from assistant.db import connect
 
@@ -309,6 +359,9 @@ def cmd_eval(args) -> int:
         items = pool_items(args.pool, sources)
     else:
         items = read_jsonl(args.file)
+        for n, item in enumerate(items, 1):
+            if not isinstance(item, dict) or not isinstance(item.get("message"), str):
+                raise ValueError(f"{args.file} 的第 {n} 条记录没有 message（顾客消息）字段，格式见 ../shared/eval/README.md")
         if args.source:
             items = [i for i in items if i.get("source") in args.source.split(",")]
     res = evaluate(eng, items, details=args.details, report=args.report)
@@ -378,6 +431,16 @@ def cmd_app(args) -> int:
     return ui_main(sys.argv[:1])
 
 
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"要一个正整数，不是 {value!r}") from None
+    if not 1 <= n <= 100:
+        raise argparse.ArgumentTypeError(f"要 1 到 100 之间的数，不是 {n}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kefu", description="客服助手：话术推荐、搜索、违禁词检查、评测")
     p.add_argument("--version", action="version", version=f"kefu {__version__}")
@@ -390,13 +453,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--context", action="append", metavar="TURN",
                    help="之前的对话，可重复；写成 customer:... 或 agent:...（不写角色视为顾客）")
     s.add_argument("--platform", help="平台，如 千牛/京东/拼多多/抖店/微信")
-    s.add_argument("--limit", type=int, default=5)
+    s.add_argument("--limit", type=_positive_int, default=5)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_suggest)
 
     s = sub.add_parser("search", help="搜索话术（关键词、拼音首字母、/快捷码）")
     s.add_argument("query")
-    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--limit", type=_positive_int, default=10)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_search)
 
@@ -406,10 +469,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("kb", help="知识库：build 生成 / stats 统计 / import 导入话术表 / undo-import 撤销导入 / "
-                                  "export 导出 / lint 检查")
-    s.add_argument("action", choices=["build", "stats", "import", "undo-import", "export", "lint"])
+                                  "export 导出 / lint 检查 / backups 列出备份 / backup 立即备份 / restore 恢复备份")
+    s.add_argument("action", choices=["build", "stats", "import", "undo-import", "export", "lint",
+                                       "backups", "backup", "restore"])
     s.add_argument("target", nargs="?", help="import：CSV 或 XLSX 文件；undo-import：批次号（默认最近一次）；"
-                                            "export：要写的 .xlsx 或 .csv")
+                                            "export：要写的 .xlsx 或 .csv；restore：备份文件名（默认最近的完好备份）")
     s.add_argument("--own", action="store_true", help="export：只导出本店自己的话术")
     s.add_argument("--dry-run", action="store_true", help="import：只检查和预览，不写入")
     s.add_argument("--force", action="store_true", help="即使已是最新也重建")
@@ -458,30 +522,44 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _safe_streams() -> None:
+    """A console that cannot show a character (GBK on a Chinese Windows cannot show ⚠) gets a
+    replacement character instead of a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def main(argv: list[str] | None = None, frontend=None) -> int:
-    """``frontend``: the window's main(argv), for a launcher that bundles it (see cmd_app)."""
+    """The CLI's error boundary: every failure ends in one sentence on stderr and an exit code
+    (assistant/errors.py); tracebacks only in kefu.log. ``frontend``: the window's main(argv), for
+    a launcher that bundles it (see cmd_app)."""
+    from assistant import errors
+
     global _FRONTEND
     if frontend is not None:
         _FRONTEND = frontend
+
+    _safe_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not args.cmd:
-        return cmd_app(args)
     try:
-        return args.func(args)
-    except KBError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"错误：找不到文件 {exc.filename}", file=sys.stderr)
-        return 2
-    except ValueError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+        return args.func(args) if args.cmd else cmd_app(args)
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return errors.EXIT_INTERRUPTED
+    except Exception as exc:
+        message, code, _state = errors.describe(exc, getattr(args, "db", None) or "knowledge.db")
+        if code == errors.EXIT_INTERNAL or args.verbose:
+            errors.record(exc)
+        print(f"错误：{message}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

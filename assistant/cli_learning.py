@@ -137,7 +137,9 @@ def cmd_usage(args) -> int:
                       "需要留底请先 `kefu usage export 文件.xlsx`。", file=sys.stderr)
                 return 1
             n = usage.clear(conn, before=before)
-            print(f"已删除 {n} 条使用记录。")
+            from assistant import backups
+
+            print(f"已删除 {n} 条使用记录。" + backups.clear_usage_note(before))
             return 0
         # variants
         proposals = usage.propose_variants(conn)

@@ -8,7 +8,83 @@ import sqlite_utils
 
 
 class KBError(Exception):
-    """A problem with the knowledge base the user can act on (message is user-facing)."""
+    """A problem with the knowledge base the user can act on (message is user-facing).
+
+    ``state`` names what the database is in (the sidebar shows it), ``exit_code`` is what the
+    CLI returns (docs/data.md lists them)."""
+    state = "error"
+    exit_code = 2
+
+
+class KBLocked(KBError):
+    """Another program holds the database: wait, never treat it as broken."""
+    state, exit_code = "locked", 3
+
+
+class KBCorrupt(KBError):
+    """The file is not a readable database (or is empty): restore a backup or rebuild."""
+    state, exit_code = "corrupt", 4
+
+
+class KBReadOnly(KBError):
+    """The file or its folder cannot be written."""
+    state, exit_code = "readonly", 5
+
+
+class KBDiskFull(KBError):
+    state, exit_code = "full", 6
+
+
+class KBNewer(KBError):
+    """Written by a newer version of the app (schema version above what this one knows)."""
+    state, exit_code = "newer", 7
+
+
+STATE_NAMES = {"locked": "已锁定", "corrupt": "已损坏", "readonly": "只读", "full": "磁盘已满",
+               "newer": "版本过新", "error": "出错"}
+
+# SQLite primary result codes (sqlite3 exceptions carry them as sqlite_errorcode, extended)
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB, _PERM = 5, 6, 8, 10, 11, 13, 14, 26, 3
+
+
+def way_out(state: str, path) -> str:
+    """The next step for the agent, one sentence (the sidebar and the CLI say the same)."""
+    return {
+        "locked": "请关掉正在使用它的程序（另一个客服助手、数据库工具、同步盘）后再试；文件本身没有问题。",
+        "corrupt": "运行 `kefu kb restore` 恢复最近的完好备份（也可以在侧栏点“恢复备份”），或 `kefu kb build` 从默认话术重建（坏文件会先另存一份）。",
+        "readonly": f"请检查 {path} 和它所在文件夹的写入权限（只读属性、同步盘、U 盘写保护），或把数据目录换到可写的位置（环境变量 KEFU_HOME）。",
+        "full": "请清理磁盘空间（或 `kefu kb backups` 查看并删除旧备份）后再试；知识库没有改动。",
+        "newer": "请升级客服助手到最新版本；这个文件不会被旧版本改动。",
+    }.get(state, "")
+
+
+def translate(exc: BaseException, path, doing: str = "") -> KBError:
+    """A KBError (with the way out) for an sqlite3/OS error met while working on ``path``."""
+    if isinstance(exc, KBError):
+        return exc
+    what = f"{doing}时" if doing else ""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    msg = str(exc)
+    low = msg.lower()
+    if primary in (_BUSY, _LOCKED) or "locked" in low or "busy" in low:
+        return KBLocked(f"知识库{what}被其他程序占用（{path}）。" + way_out("locked", path))
+    if primary == _FULL or "disk is full" in low or getattr(exc, "errno", None) in (28, 27):  # ENOSPC, EFBIG
+        return KBDiskFull(f"{what}磁盘已满，写不进去（{path}）。" + way_out("full", path))
+    if (primary in (_READONLY, _PERM) or "readonly" in low or "read-only" in low
+            or isinstance(exc, PermissionError) or getattr(exc, "errno", None) in (1, 13, 30)):
+        return KBReadOnly(f"知识库是只读的，{what}写不进去（{path}）。" + way_out("readonly", path))
+    if primary in (_CORRUPT, _NOTADB) or "malformed" in low or "not a database" in low:
+        return KBCorrupt(f"知识库文件已损坏（{path}）：{msg}。" + way_out("corrupt", path))
+    if primary in (_CANTOPEN, _IOERR) or isinstance(exc, OSError):
+        return KBError(f"{what}无法读写知识库 {path}：{msg}。请确认它是一个文件、所在磁盘可用。")
+    return KBError(f"知识库{what}出错（{path}）：{msg}")
+
+
+class KBConnection(sqlite3.Connection):
+    """sqlite3.Connection that knows its file and whether it may write."""
+    path: str = ""
+    readonly: bool = False
 
 
 # Each entry is a SQL script, or a function of the connection that returns one.
@@ -133,8 +209,12 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply pending numbered migrations, each in its own transaction."""
+    """Apply pending numbered migrations, each in its own transaction. A database written by a
+    newer version (higher schema number) is refused rather than half-understood."""
     version = schema_version(conn)
+    if version > len(MIGRATIONS):
+        raise KBNewer(f"这个知识库来自更新版本的客服助手（数据格式 {version}，本版本只认识到 {len(MIGRATIONS)}）。"
+                      + way_out("newer", getattr(conn, "path", "")))
     for number, script in enumerate(MIGRATIONS, start=1):
         if number <= version:
             continue
@@ -144,38 +224,76 @@ def migrate(conn: sqlite3.Connection) -> int:
     return schema_version(conn)
 
 
-def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+def _writable(conn: sqlite3.Connection) -> bool:
+    """Probe with a write that is rolled back: SQLite opens a file it cannot write read-only
+    without saying so. A busy database (someone else is writing) counts as writable."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(f"PRAGMA user_version = {schema_version(conn)}")
+        finally:
+            conn.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as exc:
+        return not isinstance(translate(exc, ""), KBReadOnly)
+    finally:
+        conn.execute("PRAGMA busy_timeout = 5000")
+
+
+def check_file(path: Path) -> None:
+    """What can be told about the database file without opening it."""
+    if path.is_dir():
+        raise KBError(f"{path} 是一个文件夹，不是知识库文件：请把它改名或移走，再运行 `kefu kb build`。")
+    if path.exists() and path.stat().st_size == 0:
+        wal = path.with_name(path.name + "-wal")
+        if not (wal.exists() and wal.stat().st_size > 0):
+            raise KBCorrupt(f"知识库文件是空的（0 字节，{path}）。" + way_out("corrupt", path))
+
+
+def connect(path: Path | str, *, readonly: bool = False, allow_readonly: bool = False) -> KBConnection:
     """Open the database in WAL mode and bring its schema up to date.
 
-    Raises KBError with a user-facing message when the file is corrupt or locked.
-    """
+    Raises a KBError subclass with a user-facing message: KBLocked when another program holds
+    it, KBCorrupt when the file is broken or empty, KBReadOnly when it cannot be written (unless
+    ``allow_readonly``: then a read-only connection comes back with ``conn.readonly`` set),
+    KBNewer when a newer version wrote it."""
     path = str(path)
+    conn = None
     try:
+        if path != ":memory:":
+            check_file(Path(path))
         if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, factory=KBConnection)
         else:
-            conn = sqlite3.connect(path, timeout=5, check_same_thread=False)
+            conn = sqlite3.connect(path, timeout=5, check_same_thread=False, factory=KBConnection)
+        conn.path = path
+        conn.readonly = readonly
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:" and not readonly:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA busy_timeout = 5000")
+        if path != ":memory:" and not readonly:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
         quick = conn.execute("PRAGMA quick_check").fetchone()[0]
         if quick != "ok":
             raise sqlite3.DatabaseError(quick)
-        if not readonly:
+        if path != ":memory:" and not readonly and not _writable(conn):
+            if not allow_readonly:
+                raise KBReadOnly(f"知识库是只读的（{path}）。" + way_out("readonly", path))
+            conn.readonly = True
+        if not conn.readonly:
             migrate(conn)
+        elif schema_version(conn) > len(MIGRATIONS):
+            migrate(conn)  # raises KBNewer
         return conn
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise KBError(f"知识库被其他程序占用（{path}），请稍后再试。") from exc
-        raise KBError(f"无法打开知识库 {path}：{exc}") from exc
-    except sqlite3.DatabaseError as exc:
-        raise KBError(
-            f"知识库文件已损坏（{path}）：{exc}。运行 `kefu kb build --force` 可从 resources/ 重建，"
-            "旧文件会先备份。"
-        ) from exc
+    except (sqlite3.Error, OSError, KBError) as exc:
+        if conn is not None:
+            conn.close()
+        if allow_readonly and not readonly and isinstance(translate(exc, path), KBReadOnly):
+            return connect(path, readonly=True)  # e.g. WAL switch refused on a read-only file
+        raise translate(exc, path, "打开") from exc
 
 
 def wrap(conn: sqlite3.Connection) -> sqlite_utils.Database:

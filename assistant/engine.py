@@ -10,7 +10,8 @@ import logging
 import re
 import sqlite3
 import time
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -38,6 +39,7 @@ def load_shipped_reader() -> Reader | None:
 VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")
 ENTITY_VARS = {"订单号": "order_no", "手机号": "phone", "金额": "amount", "尺码": "size", "商品": "product"}
 INTENT_NAMES: dict[str, str] = {}
+MAX_CONTEXT_TURNS = 20  # earlier turns read with a message (each cut at text.MAX_MESSAGE_CHARS)
 
 # usage prior: (reply ids, intent, platform) -> {reply id: prior in [0, 1]}
 PriorFn = Callable[[list[int], str, str], dict[int, float]]
@@ -162,7 +164,15 @@ class Engine:
         if isinstance(conv, str):
             conv = Conversation(conv)
         warnings = []
-        raw = conv.message or ""
+        raw = text.clean(conv.message or "")
+        if len(conv.context) > MAX_CONTEXT_TURNS or any(
+                len(t.text or "") > text.MAX_MESSAGE_CHARS or text.clean(t.text) != t.text for t in conv.context):
+            # earlier turns are read like the message: the last few, each cut, invisible characters gone
+            if len(conv.context) > MAX_CONTEXT_TURNS or any(len(t.text or "") > text.MAX_MESSAGE_CHARS
+                                                            for t in conv.context):
+                warnings.append(f"之前的对话太长，只读了最近 {MAX_CONTEXT_TURNS} 轮、每轮前 {text.MAX_MESSAGE_CHARS} 字。")
+            conv = replace(conv, context=[replace(t, text=text.clean(t.text or "")[: text.MAX_MESSAGE_CHARS])
+                                          for t in conv.context[-MAX_CONTEXT_TURNS:]])
         if text.looks_binary(raw):
             return self._empty(started, "内容不像文字消息（可能是二进制数据），已忽略。")
         if len(raw) > text.MAX_MESSAGE_CHARS:
@@ -547,7 +557,9 @@ class Engine:
         Runs on every keystroke, so no query may rank a large share of the library: broad
         matches (one letter, one character) take the first SEARCH_POOL hits unranked and the
         ranking happens here, on at most that many rows."""
-        q = (query or "").strip()
+        q = text.clean(query or "")[: text.MAX_MESSAGE_CHARS].strip()
+        if q and not unicodedata.is_normalized("NFKC", q):  # full-width ｔｈｈ / ／ｆｈ typed with a Chinese IME
+            q = unicodedata.normalize("NFKC", q).strip()
         if not q:
             return []
         cands: dict[int, float] = {}

@@ -98,7 +98,11 @@ def _norm_header(h) -> str:
 
 def _decode(raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
+        return raw[3:].decode("utf-8", errors="replace")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode 文本" is UTF-16 with a BOM
+        return raw.decode("utf-16", errors="replace")
+    if len(raw) >= 4 and raw[1:4:2] == b"\x00\x00" and raw[0:4:2] != b"\x00\x00":
+        return raw.decode("utf-16-le", errors="replace")  # UTF-16 without a BOM: ASCII with NULs between
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -114,17 +118,23 @@ def read_table(path: Path) -> list[list[str]]:
     path = Path(path)
     if not path.exists():
         raise ImportFileError(f"找不到文件：{path}")
+    if path.is_dir():
+        raise ImportFileError(f"{path} 是一个文件夹：请选择一个 .xlsx 或 .csv 文件")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ImportFileError(f"文件太大（{path.stat().st_size // 1024 // 1024} MB），话术表一般不超过几 MB")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     if suffix in (".csv", ".txt", ".tsv"):
-        raw = path.read_bytes()
-        if b"\x00" in raw[:4096]:
-            raise ImportFileError("这不是文本格式的 CSV（像是二进制文件）：请导出为 CSV 或 .xlsx")
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ImportFileError(f"无法读取文件 {path.name}：{exc.strerror or exc}（没有权限或正被其他程序占用）") from exc
         body = _decode(raw)
+        if "\x00" in body[:4096]:
+            raise ImportFileError("这不是文本格式的 CSV（像是二进制文件）：请导出为 CSV 或 .xlsx")
         dialect = _dialect(body, suffix)
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))  # a long cell is one skipped row, not a refused file
         try:
             return [[c.strip() for c in row] for row in csv.reader(io.StringIO(body), dialect)]
         except csv.Error as exc:
@@ -158,6 +168,8 @@ def _read_xlsx(path: Path) -> list[list[str]]:
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
+    except PermissionError as exc:
+        raise ImportFileError(f"无法读取文件 {path.name}：没有权限或正被其他程序（Excel？）占用") from exc
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportFileError(f"无法读取 Excel 文件（可能已损坏或不是 .xlsx）：{exc}") from exc
     try:
@@ -305,7 +317,7 @@ def import_file(conn: sqlite3.Connection, path: Path | str, *, analyzer=None, db
 
         saved = kb.backup(Path(db_file), "before-import")
         report.backup = str(saved) if saved else None
-    report.batch = time.strftime("%Y%m%d-%H%M%S")
+    report.batch = _new_batch(conn)
     tag = f"导入:{report.batch}"
     with conn:  # all rows or none
         for row in kept:
@@ -316,6 +328,18 @@ def import_file(conn: sqlite3.Connection, path: Path | str, *, analyzer=None, db
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      (f"import:{report.batch}", json.dumps({"file": path.name, "ids": report.ids})))
     return report
+
+
+def _new_batch(conn: sqlite3.Connection) -> str:
+    """A batch id no other import has: the time to the second, then -2, -3 … within one second
+    (two imports in the same second must stay two undoable batches)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    taken = {r[0].split(":", 1)[1] for r in conn.execute("SELECT key FROM meta WHERE key LIKE ?", (f"import:{stamp}%",))}
+    batch, n = stamp, 1
+    while batch in taken:
+        n += 1
+        batch = f"{stamp}-{n}"
+    return batch
 
 
 def batches(conn: sqlite3.Connection) -> list[dict]:

@@ -1,8 +1,8 @@
 """Build knowledge.db from the reviewable YAML in resources/kb/.
 
 A rebuild replaces the rows that came from resources/ (source='default') and keeps everything
-the shop added itself; the file is backed up first when it holds user data. A corrupt file is
-moved to backups/ and built anew.
+the shop added itself; the file is backed up first when it holds user data. A corrupt (or empty)
+file is copied to backups/ and built anew; a locked one is never touched (assistant/backups.py).
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from assistant import paths, text
-from assistant.db import KBError, connect, migrate
+from assistant.db import KBCorrupt, KBError, connect, migrate
 
 log = logging.getLogger(__name__)
 # libyaml's loader when PyYAML's wheel has it (it does on Windows, macOS and manylinux): ~8× faster
@@ -76,30 +75,20 @@ def resources_mtime(kb_dir: Path | None = None) -> float:
 
 
 def is_stale(db_file: Path, kb_dir: Path | None = None) -> bool:
-    if not db_file.exists():
+    """Missing, empty (0 bytes: never a usable library) or older than resources/."""
+    if not db_file.exists() or db_file.is_dir():
+        return not db_file.is_dir()  # a folder in its place is reported by connect(), not rebuilt over
+    st = db_file.stat()
+    if st.st_size == 0:
         return True
-    return db_file.stat().st_mtime < resources_mtime(kb_dir)
+    return st.st_mtime < resources_mtime(kb_dir)
 
 
 def backup(db_file: Path, reason: str) -> Path | None:
-    if not db_file.exists():
-        return None
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    dest = paths.backups_dir() / f"knowledge-{stamp}-{reason}.db"
-    try:
-        src = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
-        try:
-            with sqlite3.connect(dest) as out:
-                src.backup(out)
-        finally:
-            src.close()
-    except sqlite3.DatabaseError:
-        shutil.copy2(db_file, dest)  # corrupt: keep the raw bytes
-        for suffix in ("-wal", "-shm"):
-            side = db_file.with_name(db_file.name + suffix)
-            if side.exists():
-                shutil.copy2(side, dest.with_name(dest.name + suffix))
-    return dest
+    """Kept for callers of the old name: assistant.backups.make_backup."""
+    from assistant import backups
+
+    return backups.make_backup(db_file, reason)
 
 
 def _has_user_data(conn: sqlite3.Connection) -> bool:
@@ -147,15 +136,27 @@ def overrides(conn: sqlite3.Connection) -> set[str]:
         return set()
 
 
-def open_for_build(db_file: Path) -> sqlite3.Connection:
-    """Open (creating or replacing a corrupt file) a database for building."""
+def open_for_build(db_file: Path, problems: list[str] | None = None) -> sqlite3.Connection:
+    """Open (creating, or replacing a corrupt or empty file) a database for building.
+
+    Only a file SQLite cannot read is replaced, after a byte copy to backups/: a locked, read-only
+    or newer database raises its KBError and stays exactly as it is."""
     try:
         return connect(db_file)
-    except KBError:
-        if not db_file.exists():
-            raise
-        saved = backup(db_file, "corrupt")
-        log.warning("knowledge.db was unreadable; moved to %s and rebuilding", saved)
+    except KBCorrupt as exc:
+        from assistant import backups
+
+        empty = db_file.stat().st_size == 0
+        saved = None if empty else backups.make_backup(db_file, "corrupt")
+        good = backups.newest_good()
+        hint = (f"最近的完好备份是 {good.path}（自建话术 {good.user_replies} 条，使用记录 {good.usage_events} 条），"
+                "要找回店铺自己的话术和使用记录：`kefu kb restore`。" if good else
+                "没有找到完好的备份：店铺自己的话术只能从话术表重新导入。")
+        note = ("原来的 knowledge.db 是空文件（0 字节），已重新生成。" if empty else
+                f"原来的 knowledge.db 已损坏，已另存为 {saved}，并重新生成。") + hint
+        log.warning("%s", note)
+        if problems is not None:
+            problems.append(note)
         for suffix in ("", "-wal", "-shm"):
             side = db_file.with_name(db_file.name + suffix)
             if side.exists():
@@ -163,24 +164,31 @@ def open_for_build(db_file: Path) -> sqlite3.Connection:
         return connect(db_file)
 
 
-def build(db_file: Path | None = None, kb_dir: Path | None = None, *, conn=None) -> BuildReport:
+def build(db_file: Path | None = None, kb_dir: Path | None = None, *, conn=None,
+          backup_first: bool = True) -> BuildReport:
     """(Re)build the default knowledge into ``db_file`` (or into an open ``conn``)."""
     started = time.perf_counter()
     kb_dir = kb_dir or paths.kb_resources_dir()
     db_file = Path(db_file) if db_file else None
     data = read_resources(kb_dir)  # validate everything before touching the database
     own = conn is None
+    opened: list[str] = []
     if own:
         db_file = db_file or paths.db_path()
-        conn = open_for_build(db_file)
-        if _has_user_data(conn):
+        conn = open_for_build(db_file, opened)
+        if backup_first and _has_user_data(conn):
             backup(db_file, "before-build")
     try:
         migrate(conn)
         report = _write(conn, data)
+    except sqlite3.Error as exc:
+        from assistant.db import translate
+
+        raise translate(exc, db_file or "knowledge.db", "生成") from exc
     finally:
         if own:
             conn.close()
+    report.problems[:0] = opened
     if own and db_file is not None and db_file.exists():
         db_file.touch()  # mtime marks it fresh against resources/
     report.seconds = time.perf_counter() - started

@@ -74,6 +74,10 @@ def data_dir_source() -> str:
     return "portable" if is_portable() else "user"
 
 
+class DataDirError(NotADirectoryError):
+    """The data directory cannot be used (message is user-facing)."""
+
+
 def data_dir() -> Path:
     env = os.environ.get("KEFU_HOME")
     if env:
@@ -84,7 +88,11 @@ def data_dir() -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise DataDirError(f"数据目录 {path} 不是文件夹（那里是一个文件）：请让 KEFU_HOME 指向一个文件夹，"
+                           "或把同名文件移走。") from exc
     return path
 
 

@@ -24,15 +24,27 @@ _WS = re.compile(r"\s+")
 _HAN = re.compile(rf"[{_CJK}]")
 _WORDISH = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 
+# invisible characters that split words without showing (退\u200b货), direction marks, and lone
+# surrogates (not text at all: SQLite and every encoder refuse them)
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]")
+
 _jieba = None
 _jieba_lock = threading.Lock()
 
 
+def clean(text: str) -> str:
+    """Input as a person meant it: invisible characters and lone surrogates removed."""
+    if text and _INVISIBLE.search(text):
+        return _INVISIBLE.sub("", text)
+    return text or ""
+
+
 def normalize(text: str) -> str:
-    """NFKC, lower-case, platform separators to '。', spaces between CJK removed."""
+    """Invisible characters removed, NFKC, lower-case, platform separators to '。', spaces
+    between CJK removed."""
     if not text:
         return ""
-    text = text[:MAX_MESSAGE_CHARS]
+    text = clean(text[:MAX_MESSAGE_CHARS])
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if _CTRL.search(text):

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable
 
 from rapidfuzz import fuzz
 
-from assistant import paths, text
+from assistant import paths, privacy, text
 from assistant.db import connect
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,32 @@ def learning_settings(overrides: dict | None = None) -> dict:
         pass
     out.update(_typed({k: v for k, v in (overrides or {}).items() if v is not None}))
     return out
+
+
+def privacy_settings(overrides: dict | None = None) -> dict:
+    """The "privacy" section of settings.json (assistant/settings.py): mask, retention_days,
+    chat_window_only."""
+    from assistant.settings import section
+
+    return section("privacy", overrides)
+
+
+def apply_retention(conn: sqlite3.Connection, days: float | None = None, *, backups_too: bool = True,
+                    now: float | None = None) -> int:
+    """Delete usage events older than the retention period (settings ``privacy.retention_days``,
+    default 90; 0 keeps everything), in the database and in its backups. Returns how many went
+    from the database."""
+    days = privacy_settings()["retention_days"] if days is None else float(days)
+    if days <= 0:
+        return 0
+    before = (time.time() if now is None else now) - days * 86400.0
+    n = clear(conn, before=before) if conn.execute(
+        "SELECT 1 FROM usage_events WHERE ts < ? LIMIT 1", (before,)).fetchone() else 0
+    if backups_too:
+        from assistant import backups
+
+        backups.clear_usage(before=before)
+    return n
 
 
 def _typed(values: dict) -> dict:
@@ -178,8 +204,9 @@ class UsageLog:
     def __init__(self, db_file: Path | str | None = None, *, model: "UsageModel | None" = None,
                  flush_interval: float | None = None, clock: Callable[[], float] = time.time,
                  max_pending: int = 200_000, on_flush: Callable[[int], None] | None = None,
-                 timer=None):
+                 timer=None, mask: bool | None = None):
         self.db_file = Path(db_file) if db_file else paths.db_path()
+        self.mask = privacy_settings()["mask"] if mask is None else bool(mask)
         self.model = model
         self.timer = timer  # a ResponseTimer: received() starts its clock, sent() stops it
         interval = learning_settings()["flush_interval_s"] if flush_interval is None else flush_interval
@@ -215,6 +242,11 @@ class UsageLog:
         fields["platform"] = fields.get("platform") or ""
         fields["profile"] = _profile_name(fields.get("profile"))
         fields["conversation"] = fields.get("conversation") or ""
+        entities = fields.pop("entities", None)
+        if self.mask:  # private details never reach the queue, the database or its backups
+            for col in ("message", "final_text"):
+                if fields.get(col):
+                    fields[col] = privacy.mask(fields[col], entities)
         row = tuple(fields.get(c) for c in COLUMNS)
         with self._cond:
             if len(self._pending) >= self.max_pending:
@@ -344,14 +376,18 @@ class UsageLog:
 
     def received(self, message: str, *, intent: str = "", platform: str = "", profile: Any = "",
                  conversation: str = "", best_score: float | None = None, ts: float | None = None,
-                 keep_text: bool = True) -> MessageRef:
+                 keep_text: bool = True, entities: dict | None = None) -> MessageRef:
         """A customer message arrived (starts the response clock). Returns the reference that
-        the later events of this message take."""
+        the later events of this message take. ``keep_text=False`` logs the event without the
+        text (copied while no chat window was in front); ``entities`` (the analysis's) are
+        masked along with what the patterns find."""
         ts = self.clock() if ts is None else ts
+        if self.mask:  # the hash of a text with a phone number in it would identify the number
+            message = privacy.mask(message, entities)
         ref = MessageRef(uuid.uuid4().hex[:16], ts, message_hash(message), intent or "", platform or "",
                          _profile_name(profile), conversation or "")
         self.log("received", ts=ts, score=best_score, message=message if keep_text else None,
-                 **self._msg_fields(ref))
+                 entities=entities, **self._msg_fields(ref))
         if self.timer is not None:
             self.timer.message_arrived(ref.conversation, ts)
         return ref
@@ -629,15 +665,36 @@ class Learning:
         self.timer.load_today(self.db_file)
         self.log = UsageLog(self.db_file, model=self.model, flush_interval=s["flush_interval_s"], clock=clock,
                             timer=self.timer)
+        self.privacy = privacy_settings()
+        self.retention = threading.Thread(target=self._retention, args=(clock(),), name="usage-retention",
+                                          daemon=True)
+        self.retention.start()
+
+    def _retention(self, now: float) -> None:
+        """Events older than the retention period go, here and in the backups (off every thread
+        the agent waits on; a read-only or locked database just keeps them until next time)."""
+        try:
+            conn = connect(self.db_file)
+            try:
+                n = apply_retention(conn, self.privacy["retention_days"], now=now)
+            finally:
+                conn.close()
+            if n:
+                log.info("retention: %d usage events older than %s days deleted", n, self.privacy["retention_days"])
+        except Exception as exc:
+            log.warning("retention not applied: %s", exc)
 
     def close(self) -> None:
         self.log.close()
+        self.retention.join(10)
 
 
 # --- clear / export ------------------------------------------------------------------------
 
 def clear(conn: sqlite3.Connection, before: float | None = None, model: UsageModel | None = None) -> int:
-    """Delete usage events (all, or those older than ``before``); returns how many."""
+    """Delete usage events (all, or those older than ``before``); returns how many. The deleted
+    text is overwritten on disk (secure_delete), not merely unlinked from the b-tree."""
+    conn.execute("PRAGMA secure_delete = ON")
     with conn:
         if before is None:
             n = conn.execute("DELETE FROM usage_events").rowcount
@@ -737,7 +794,7 @@ def write_table(path: Path, sheets: list[tuple[str, list[str], list[list]]]) -> 
                         w.writerow([])
                     w.writerow([f"# {title}"])
                 w.writerow(header)
-                w.writerows(rows)
+                w.writerows([[_csv_safe(v) for v in row] for row in rows])
     else:
         raise ValueError(f"导出文件要以 .csv 或 .xlsx 结尾：{path.name}")
     return path
@@ -749,8 +806,19 @@ _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def _xlsx_safe(v):
     if isinstance(v, str):
         v = _ILLEGAL_XLSX.sub(" ", v)
-        if v[:1] in ("=", "+", "-", "@"):  # never let a customer's message become a formula
+        if v.lstrip(" ")[:1] in _FORMULA_START:  # never let a customer's message become a formula
             v = "'" + v
+    return v
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def _csv_safe(v):
+    """A CSV cell that Excel/WPS will not run as a formula (=cmd|' /C calc'!A0): text starting
+    with = + - @ (or a tab / carriage return, or their full-width forms) gets a leading '."""
+    if isinstance(v, str) and v.lstrip(" ")[:1] in _FORMULA_START:
+        return "'" + v
     return v
 
 

@@ -682,7 +682,13 @@ class StatsView(QWidget):
         self._set_error(False)
         self.usage_cleared.emit()
         self.load()
-        self._say(f"已清空 {n} 条使用记录。{self.UNDO_S} 秒内可点「撤销清空」。")
+        from assistant import backups
+
+        try:  # the backups hold the same text: it goes from them too (undo brings back the live log only)
+            note = backups.clear_usage_note(None)
+        except Exception as exc:
+            note = f"备份里的使用记录没能清掉（{exc}）。"
+        self._say(f"已清空 {n} 条使用记录。{note}{self.UNDO_S} 秒内可点「撤销清空」。")
         return n
 
     def undo_clear(self) -> int:
