@@ -29,7 +29,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant import paths
+from assistant import db as _db, paths
 from assistant.db import (KBCorrupt, KBError, KBLocked, MIGRATIONS, translate, way_out)
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,12 @@ def _reserve(folder: Path, reason: str) -> tuple[Path, Path]:
     """A new backup name nobody else has (two backups in the same second get -2, -3 …), and its
     partial file, created exclusively so two processes cannot take the same name."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 10_000):
+    # numbers only go up within a second, also after rotation removed the first ones: the order of
+    # the names is the order the backups were made in
+    used = [int(m.group(2) or 1) for p in folder.glob(f"knowledge-{stamp}-*")
+            if (m := _NAME.match(p.name[: -len(PARTIAL)] if p.name.endswith(PARTIAL) else p.name))
+            and m.group(1) == stamp]
+    for n in range(max(used, default=0) + 1, 100_000):
         stem = f"knowledge-{stamp}-{reason}" if n == 1 else f"knowledge-{stamp}-{n}-{reason}"
         final = folder / f"{stem}.db"
         partial = folder / f"{stem}.db{PARTIAL}"
@@ -107,7 +112,7 @@ def make_backup(db_file: Path | str | None = None, reason: str = "manual", *, ro
     folder = paths.backups_dir()
     dest, partial = _reserve(folder, reason)
     try:
-        src = source or sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5)
+        src = source or sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=_db.BUSY_TIMEOUT_MS / 1000)
         try:
             out = sqlite3.connect(partial)
             try:
@@ -396,7 +401,7 @@ def clear_usage(before: float | None = None) -> dict:
     left: list[str] = []
     for b in list_backups():
         try:
-            conn = sqlite3.connect(b.path, isolation_level=None, timeout=5)
+            conn = sqlite3.connect(b.path, isolation_level=None, timeout=_db.BUSY_TIMEOUT_MS / 1000)
             try:
                 tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 if "usage_events" not in tables:

@@ -19,7 +19,7 @@ def _engine(args, learned: bool = True):
     ``kefu eval``: a labelled test set measures the knowledge base, not the shop's habits)."""
     from assistant.engine import Engine
 
-    eng = Engine(getattr(args, "db", None) or paths.db_path())
+    eng = Engine(getattr(args, "db", None) or paths.db_path(), allow_readonly=True)
     if learned:
         _attach_learning(eng)
     return eng
@@ -310,7 +310,8 @@ def _kb_backups(args, db_file: Path) -> int:
         print(f"跳过损坏的备份 {sk['name']}：{sk['problem']}")
     print(f"已从 {Path(rep['restored']).name} 恢复知识库：自建话术 {rep['user_replies']} 条，使用记录 {rep['usage_events']} 条。")
     if rep["kept"]:
-        print(f"恢复前的知识库另存为 {rep['kept']}（想退回去：kefu kb restore {Path(rep['kept']).name}）。")
+        back = "" if rep["kept"].endswith("-corrupt.db") else f"（想退回去：kefu kb restore {Path(rep['kept']).name}）"
+        print(f"恢复前的知识库另存为 {rep['kept']}{back}。")
     if rep["refreshed"]:
         print("默认话术已按当前版本更新，店铺自己的话术和使用记录保持备份里的样子。")
     return 0
@@ -353,7 +354,7 @@ def cmd_eval(args) -> int:
         return 2
     from assistant.engine import Engine
 
-    eng = Engine(getattr(args, "db", None) or paths.db_path(), reader=_reader_arg(args.reader))
+    eng = Engine(getattr(args, "db", None) or paths.db_path(), reader=_reader_arg(args.reader), allow_readonly=True)
     if args.pool:
         sources = tuple(args.source.split(",")) if args.source else None
         items = pool_items(args.pool, sources)

@@ -44,6 +44,8 @@ STATE_NAMES = {"locked": "已锁定", "corrupt": "已损坏", "readonly": "只�
                "newer": "版本过新", "error": "出错"}
 
 # SQLite primary result codes (sqlite3 exceptions carry them as sqlite_errorcode, extended)
+# extended codes of a write the OS refused: IOERR_WRITE, IOERR_FSYNC, IOERR_TRUNCATE
+_WRITE_FAILED = {10 | (3 << 8), 10 | (4 << 8), 10 | (6 << 8)}
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB, _PERM = 5, 6, 8, 10, 11, 13, 14, 26, 3
 
 
@@ -71,6 +73,8 @@ def translate(exc: BaseException, path, doing: str = "") -> KBError:
         return KBLocked(f"知识库{what}被其他程序占用（{path}）。" + way_out("locked", path))
     if primary == _FULL or "disk is full" in low or getattr(exc, "errno", None) in (28, 27):  # ENOSPC, EFBIG
         return KBDiskFull(f"{what}磁盘已满，写不进去（{path}）。" + way_out("full", path))
+    if code in _WRITE_FAILED:  # a short or refused write: a full disk or a file-size limit, mostly
+        return KBDiskFull(f"{what}写入磁盘失败（磁盘已满或出错，{path}）。" + way_out("full", path))
     if (primary in (_READONLY, _PERM) or "readonly" in low or "read-only" in low
             or isinstance(exc, PermissionError) or getattr(exc, "errno", None) in (1, 13, 30)):
         return KBReadOnly(f"知识库是只读的，{what}写不进去（{path}）。" + way_out("readonly", path))
@@ -79,6 +83,9 @@ def translate(exc: BaseException, path, doing: str = "") -> KBError:
     if primary in (_CANTOPEN, _IOERR) or isinstance(exc, OSError):
         return KBError(f"{what}无法读写知识库 {path}：{msg}。请确认它是一个文件、所在磁盘可用。")
     return KBError(f"知识库{what}出错（{path}）：{msg}")
+
+
+BUSY_TIMEOUT_MS = 5000  # how long to wait for another program's lock before saying "locked"
 
 
 class KBConnection(sqlite3.Connection):
@@ -238,7 +245,7 @@ def _writable(conn: sqlite3.Connection) -> bool:
     except sqlite3.OperationalError as exc:
         return not isinstance(translate(exc, ""), KBReadOnly)
     finally:
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def check_file(path: Path) -> None:
@@ -266,12 +273,12 @@ def connect(path: Path | str, *, readonly: bool = False, allow_readonly: bool = 
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, factory=KBConnection)
         else:
-            conn = sqlite3.connect(path, timeout=5, check_same_thread=False, factory=KBConnection)
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, factory=KBConnection)
         conn.path = path
         conn.readonly = readonly
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if path != ":memory:" and not readonly:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")

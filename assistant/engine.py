@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from assistant import kb, paths, text
 from assistant.analysis import Analysis, Analyzer, Turn
-from assistant.db import connect
+from assistant.db import KBReadOnly, connect
 from assistant.reader import Reader, default_model_path
 
 log = logging.getLogger(__name__)
@@ -97,12 +97,20 @@ class Engine:
     """The headless product: open a knowledge base, analyse messages, rank replies."""
 
     def __init__(self, db_file: Path | str | None = None, *, conn: sqlite3.Connection | None = None,
-                 build_if_needed: bool = True, reader: "Reader | str | None" = "shipped"):
+                 build_if_needed: bool = True, reader: "Reader | str | None" = "shipped",
+                 allow_readonly: bool = False):
+        """``allow_readonly``: a database that cannot be written is opened for reading (suggest,
+        search and check need no writes); ``conn.readonly`` says so."""
         if conn is None:
             db_file = Path(db_file) if db_file else paths.db_path()
             if build_if_needed:
-                kb.ensure_built(db_file)
-            conn = connect(db_file)
+                try:
+                    kb.ensure_built(db_file)
+                except KBReadOnly:
+                    if not allow_readonly or not db_file.is_file() or db_file.stat().st_size == 0:
+                        raise
+                    log.warning("knowledge.db is read-only and older than resources/: used as it is")
+            conn = connect(db_file, allow_readonly=allow_readonly)
         self.conn = conn
         self.usage_prior: PriorFn | None = None
         # the learned reader (resources/models/reader.npz); None reads with the hand cues alone

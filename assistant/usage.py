@@ -215,7 +215,8 @@ class UsageLog:
         self.max_pending = max_pending
         self.on_flush = on_flush
         self.dropped = 0
-        self.error: str | None = None
+        self.error: str | None = None  # what the last failed write said (None once writes work again)
+        self.error_state: str | None = None  # its KBError state: locked | readonly | full | corrupt …
         self._pending: deque[tuple] = deque()
         self._cond = threading.Condition()
         self._logged = 0  # events handed to log()
@@ -272,9 +273,13 @@ class UsageLog:
                         conn = connect(self.db_file)
                     with conn:
                         conn.executemany(_INSERT, batch)
-                except Exception as exc:  # locked, disk full…: keep the events, try again
-                    self.error = str(exc)
-                    log.warning("usage log: write failed (%s); will retry", exc)
+                except Exception as exc:  # locked, read-only, disk full…: keep the events, try again
+                    from assistant.db import translate
+
+                    err = translate(exc, self.db_file, "写入使用记录")
+                    if str(err) != self.error:  # once per problem, not every retry
+                        log.warning("usage log: write failed (%s); will retry", exc)
+                    self.error, self.error_state = str(err), err.state
                     if conn is not None:
                         try:
                             conn.close()
@@ -289,7 +294,7 @@ class UsageLog:
                     for _ in range(len(batch)):
                         self._pending.popleft()
                     self._written += len(batch)
-                    self.error = None
+                    self.error = self.error_state = None
                     self._cond.notify_all()
                 if self.on_flush is not None:
                     try:

@@ -38,6 +38,12 @@ from ui.worker import EngineThread
 log = logging.getLogger(__name__)
 
 
+def is_chat_window(win: WindowInfo | None) -> bool:
+    """A chat client (or a browser tab of one) — where customers' messages come from. Text copied
+    anywhere else (a document, a generic web page) is analysed but its words are not logged."""
+    return win is not None and classify(win).id not in ("unknown", "browser")
+
+
 def _display_problem() -> str | None:
     if sys.platform.startswith("linux") and os.environ.get("QT_QPA_PLATFORM", "") not in ("offscreen", "minimal"):
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -112,6 +118,8 @@ class App(QObject):
         worker = self.engine.worker
         worker.ready.connect(self._on_ready)
         worker.failed.connect(self._on_failed)
+        worker.broken.connect(self._on_broken)
+        worker.recovered.connect(lambda note: self.window.show_toast(note))
         worker.suggested.connect(self._on_suggested)
         worker.searched.connect(self._on_searched)
         w = self.window
@@ -119,6 +127,7 @@ class App(QObject):
         w.paste_requested.connect(lambda t: self.request_paste(t, None, dict(w.picked)))
         w.paste_confirmed.connect(lambda t: self.paste(t, self._pending_target, self._pending_meta))
         w.settings_requested.connect(self.open_settings)
+        w.dbstate.action.connect(self.recover)
         w.dock_requested.connect(self._dock_clicked)
         w.compact_changed.connect(self._compact_clicked)
         w.geometry_changed.connect(self._geometry_changed)
@@ -154,6 +163,11 @@ class App(QObject):
         self._hotkeys_alive = False
         self._poll = QTimer(self, interval=max(50, self.adapters.poll_ms))
         self._poll.timeout.connect(self.poll_active)
+        self._health = QTimer(self, interval=2000)  # the usage log's writer: locked / read-only / full?
+        self._health.timeout.connect(self.check_health)
+        self._log_state: str | None = None
+        self._readonly = False
+        self._chat_text: tuple[str, bool] | None = None  # the latest copied text, and whether a chat window was in front
         self.dialog: SettingsDialog | None = None
 
     # --- start / stop -----------------------------------------------------------------------
@@ -179,6 +193,7 @@ class App(QObject):
                 self.window.show_toast("；".join(notes), error=True)
         self.poll_active()
         self._poll.start()
+        self._health.start()
         if self.settings.watch_screen:
             self.set_watch(True)
         else:
@@ -202,6 +217,7 @@ class App(QObject):
             job._restore_if_ours()  # quitting mid-paste: still give the agent's clipboard back
         self._poll.stop()
         self.watch.stop()
+        self._health.stop()
         self.hotkeys.stop()
         self.engine.stop()
         self.tray.close()
@@ -236,11 +252,58 @@ class App(QObject):
         if learning is not None:
             self.window.set_response_timer(learning.timer, self.conversation())
         self.ready = True
-        self.window.set_status(f"知识库：{stats.get('replies', 0)} 条话术 · 离线可用")
+        self._readonly = bool(stats.get("readonly"))
+        self._log_state = None
+        if self._readonly:
+            from assistant.db import way_out
+
+            self.window.dbstate.show_state("readonly", "推荐和搜索照常，但选用记录写不进去，只留在内存里，退出就没了。"
+                                           + way_out("readonly", self.db_file or paths.db_path()))
+            self.window.set_status(f"知识库：{stats.get('replies', 0)} 条话术 · 只读（使用记录不保存）")
+        else:
+            self.window.dbstate.clear_state()
+            self.window.set_status(f"知识库：{stats.get('replies', 0)} 条话术 · 离线可用")
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.window.set_status(message)
+
+    @Slot(str, str)
+    def _on_broken(self, state: str, message: str) -> None:
+        """The knowledge base cannot be used as it is: the sidebar says which state it is in and
+        offers the way out (恢复备份 / 重新生成 / 重试)."""
+        from assistant.db import STATE_NAMES
+
+        self.ready = False
+        self.window.dbstate.show_state(state, message)
+        self.window.set_status(f"知识库{STATE_NAMES.get(state, '出错')}：见上方提示")
+
+    @Slot(str)
+    def recover(self, how: str) -> None:
+        """恢复备份 / 重新生成 / 重试 from the state bar; done on the engine's thread."""
+        self.window.dbstate.clear_state()
+        self.window.set_status({"restore": "正在恢复最近的完好备份…", "rebuild": "正在重新生成知识库…"}.get(
+            how, "正在重新打开知识库…"))
+        self.ready = False
+        self.engine.recover(how)
+
+    @Slot()
+    def check_health(self) -> None:
+        """Say so when usage events cannot be written (another program locked the database, it
+        became read-only, the disk is full), and stop saying it once they can."""
+        learning = self.engine.learning
+        state = learning.log.error_state if learning is not None else None
+        if state == self._log_state or self._readonly or not self.ready:
+            return
+        self._log_state = state
+        if state:
+            from assistant.db import way_out
+
+            pending = learning.log.pending
+            self.window.dbstate.show_state(state, f"使用记录暂时写不进去，先留在内存里（{pending} 条），能写时自动补上。"
+                                           + way_out(state, self.db_file or paths.db_path()))
+        else:
+            self.window.dbstate.clear_state()
 
     @Slot(str)
     def analyse(self, message: str, context: list | None = None, source: str = "typed") -> None:
@@ -279,9 +342,12 @@ class App(QObject):
             self._usage_replies = list(s.replies)  # same message analysed again: not a new one
             return
         ulog = learning.log
+        from_chat = self._chat_text is not None and self._chat_text == (message, True)
+        keep = from_chat or not learning.privacy.get("chat_window_only", True)
         msg = ulog.received(message, intent=s.analysis.intent, platform=self.platform.id,
                             conversation=self.conversation(),
-                            best_score=s.replies[0]["score"] if s.replies else None)
+                            best_score=s.replies[0]["score"] if s.replies else None,
+                            keep_text=keep, entities=dict(s.analysis.entities))
         ulog.shown(msg, s.replies)
         self._usage_msg, self._usage_text = msg, message
         self._usage_replies = list(s.replies)
@@ -500,6 +566,8 @@ class App(QObject):
         if why:
             self.window.set_status(why)
             return False
+        win = self.poll_active()  # the window the agent copied from is the chat to answer
+        self._chat_text = (text, is_chat_window(win))
         self.window.set_message(text)
         self.analyse(text, source=source)
         return True
@@ -629,6 +697,7 @@ class App(QObject):
         if isinstance(job, GrabJob):
             if result.ok and result.text:
                 self.last_external = job.target
+                self._chat_text = (result.text, is_chat_window(job.target))
                 self.timing["clip_at"] = time.monotonic()
                 self.take_message(result.text, "copy")
             else:
@@ -900,13 +969,69 @@ class App(QObject):
         }
 
 
+def setup_logging(log_file: str) -> None:
+    """Everything from INFO up goes to kefu.log. ``force``: started as `kefu`, the CLI has set up
+    logging to the terminal already, and basicConfig would otherwise do nothing."""
+    logging.basicConfig(filename=log_file, level=logging.INFO, encoding="utf-8", force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def install_error_boundary(app: App) -> None:
+    """The app's error boundary: an exception nobody caught (in a slot, a timer, a thread) is
+    written to kefu.log with its traceback and shown as one sentence, never a traceback on screen
+    or a dead window. Threads only log: widgets belong to the GUI thread."""
+    from assistant import errors
+
+    def on_error(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        log.error("uncaught exception", exc_info=(exc_type, exc, tb))
+        message, _code, state = errors.describe(exc, app.db_file or paths.db_path())
+        try:
+            if state != "error":
+                app.window.dbstate.show_state(state, message)
+            else:
+                app.window.show_toast(message, error=True)
+        except Exception:
+            log.exception("could not show the error")
+
+    def on_thread_error(args):
+        log.error("uncaught exception in thread %s", getattr(args.thread, "name", "?"),
+                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    sys.excepthook = on_error
+    threading.excepthook = on_thread_error
+
+
+def _startup_box(argv, message: str) -> None:
+    """The same sentence in a window, for an agent who started the app by a double click."""
+    try:
+        app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+        from PySide6.QtWidgets import QMessageBox
+
+        if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            QMessageBox.critical(None, "客服助手无法启动", message)
+        del app
+    except Exception:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     problem = _display_problem()
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    logging.basicConfig(filename=str(paths.log_path()), level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from assistant import errors
+
+    try:
+        log_file = str(paths.log_path())
+    except Exception as exc:  # KEFU_HOME pointing at a file, a data dir that cannot be created
+        message, code, _ = errors.describe(exc)
+        print(f"客服助手无法启动：{message}", file=sys.stderr)
+        _startup_box(argv, message)
+        return code
+    setup_logging(log_file)
     adapters = osplatform.select()  # before QApplication: pynput on macOS (desktop-pitfalls §1.11)
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("客服助手")
@@ -923,6 +1048,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_cjk_font(app, settings.font_size)
     main_app = App(adapters=adapters, settings=settings)
     main_app._startup_problem = problem
+    install_error_boundary(main_app)
     single.show_requested.connect(main_app.bring_to_front)
     single.quit_requested.connect(main_app.quit)
     main_app.start()

@@ -45,6 +45,7 @@ QPlainTextEdit { background: white; border: 1px solid #cfd8dc; border-radius: 6p
 QLabel#warn { color: #b71c1c; font-weight: bold; }
 QFrame#banned { background: #fff3e0; border: 1px solid #ef6c00; border-radius: 6px; }
 QFrame#variant { background: #e8f5e9; border: 1px solid #43a047; border-radius: 6px; }
+QFrame#dbstate { background: #ffebee; border: 1px solid #c62828; border-radius: 6px; }
 QLabel.card { background: white; border: 1px solid #e0e4e8; border-radius: 6px; padding: 6px; color: #37474f; }
 QLineEdit[missing="true"] { background: #ffebee; border: 1px solid #e53935; border-radius: 3px; }
 QLineEdit { border: 1px solid #cfd8dc; border-radius: 3px; padding: 1px 3px; background: white; }
@@ -231,6 +232,39 @@ class VariantBar(PromptBar):
             signal.emit(proposal)
 
 
+class DbStateBar(PromptBar):
+    """The knowledge base is not fully usable: what state it is really in (只读 / 已锁定 / 已损坏 …)
+    and the way out, with a button for it. Hidden while everything is fine."""
+
+    action = Signal(str)  # restore | rebuild | retry
+    BUTTONS = {"corrupt": ("restore", "rebuild"), "locked": ("retry",), "readonly": ("retry",),
+               "full": ("retry",), "newer": (), "error": ("restore", "retry")}
+    NAMES = {"restore": "恢复备份", "rebuild": "重新生成", "retry": "重试"}
+
+    def __init__(self, parent=None):
+        super().__init__("dbstate", ["恢复备份", "重新生成"], ["重试"], parent)
+        self.restore_btn, self.rebuild_btn, self.retry_btn = self.buttons
+        self.restore_btn.setToolTip("用最近的完好备份替换知识库（店铺自己的话术和使用记录一起回来），当前文件先另存一份")
+        self.rebuild_btn.setToolTip("从默认话术重新生成知识库（坏文件先另存一份）")
+        for btn, name in ((self.restore_btn, "restore"), (self.rebuild_btn, "rebuild"), (self.retry_btn, "retry")):
+            btn.clicked.connect(lambda _=False, n=name: self.action.emit(n))
+        self.state = ""
+
+    def show_state(self, state: str, message: str) -> None:
+        from assistant.db import STATE_NAMES
+
+        self.state = state
+        self.label.setText(f"<b>知识库{html.escape(STATE_NAMES.get(state, '出错'))}</b>：{html.escape(message)}")
+        wanted = self.BUTTONS.get(state, ("retry",))
+        for btn, name in ((self.restore_btn, "restore"), (self.rebuild_btn, "rebuild"), (self.retry_btn, "retry")):
+            btn.setVisible(name in wanted)
+        self.show()
+
+    def clear_state(self) -> None:
+        self.state = ""
+        self.hide()
+
+
 class VarEditor(QWidget):
     """One line edit per template variable of the selected reply; missing ones highlighted."""
 
@@ -316,6 +350,7 @@ class Sidebar(QWidget):
         self.warn.hide()
         self.banned = BannedBar()
         self.variant = VariantBar()
+        self.dbstate = DbStateBar()
         self.replies_title = self._section("推荐话术（数字键 1–9 粘贴 · 回车粘贴选中 · F2 改写）")
         # F2: rewrite the selected reply before it goes out (what the agent sends is what counts)
         self.editor = QPlainTextEdit()
@@ -365,6 +400,7 @@ class Sidebar(QWidget):
         lay.setContentsMargins(8, 6, 8, 6)
         lay.setSpacing(4)
         lay.addWidget(self.input)
+        lay.addWidget(self.dbstate)
         lay.addWidget(self.chips)
         lay.addWidget(self.warn)
         lay.addWidget(self.banned)

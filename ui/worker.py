@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -11,10 +12,14 @@ log = logging.getLogger(__name__)
 
 
 class EngineWorker(QObject):
-    ready = Signal(object)  # Engine is open; payload: kb stats dict
+    ready = Signal(object)  # Engine is open; payload: kb stats dict (+ "readonly")
     suggested = Signal(int, object)  # request id, Suggestions
     searched = Signal(int, list)  # request id, hits (each with "filled"/"missing" for the entities)
     failed = Signal(str)  # user-facing message
+    # the knowledge base cannot be used as it is: state (locked | corrupt | readonly | full | newer |
+    # error) and one sentence with the way out (assistant/errors.py)
+    broken = Signal(str, str)
+    recovered = Signal(str)  # a restore or rebuild worked: what happened, for the agent
 
     def __init__(self, db_file=None):
         super().__init__()
@@ -24,20 +29,63 @@ class EngineWorker(QObject):
 
     @Slot()
     def start(self) -> None:
-        try:
-            self.engine = Engine(self._db_file)
-            from assistant import kb
+        from assistant import errors, kb
 
+        try:
+            self.engine = Engine(self._db_file, allow_readonly=True)
             try:  # the learned prior is attached here (attach touches the engine: its own thread)
                 from assistant.usage import Learning
 
                 self.learning = Learning(self.engine, self._db_file)
             except Exception:  # learning is optional: the sidebar works without it
                 log.exception("learning not available")
-            self.ready.emit(kb.stats(self.engine.conn))
-        except Exception as exc:  # shown in the window, never a silent death
+            stats = kb.stats(self.engine.conn)
+            stats["readonly"] = bool(getattr(self.engine.conn, "readonly", False))
+            self.ready.emit(stats)
+        except Exception as exc:  # shown in the window as a state with its way out, never a silent death
             log.exception("engine start failed")
-            self.failed.emit(f"知识库打开失败：{exc}")
+            message, _code, state = errors.describe(exc, self._db_path())
+            self.broken.emit(state, message)
+
+    def _db_path(self):
+        from assistant import paths
+
+        return self._db_file or paths.db_path()
+
+    def _close(self) -> None:
+        learning, self.learning = self.learning, None
+        if learning is not None:
+            learning.close()
+        engine, self.engine = self.engine, None
+        if engine is not None:
+            engine.close()
+
+    @Slot(str)
+    def recover(self, how: str) -> None:
+        """``restore``: the newest sound backup back in place (the shop's replies and usage with
+        it); ``rebuild``: from the default knowledge (a corrupt file is kept as a copy first);
+        ``retry``: open again (after a lock went away). Then the engine opens anew."""
+        from assistant import backups, errors, kb
+
+        self._close()
+        try:
+            if how == "restore":
+                rep = backups.restore(self._db_path())
+                note = (f"已从备份 {Path(rep['restored']).name} 恢复：自建话术 "
+                        f"{rep['user_replies']} 条，使用记录 {rep['usage_events']} 条。")
+            elif how == "rebuild":
+                built = kb.build(self._db_path())
+                note = f"已重新生成知识库：{built.replies} 条话术。" + " ".join(built.problems[:1])
+            else:
+                note = ""
+        except Exception as exc:
+            log.exception("recovery (%s) failed", how)
+            message, _code, state = errors.describe(exc, self._db_path())
+            self.broken.emit(state, message)
+            return
+        if note:
+            self.recovered.emit(note)
+        self.start()
 
     @Slot(int, object)
     def suggest(self, request_id: int, conv: Conversation) -> None:
@@ -47,7 +95,7 @@ class EngineWorker(QObject):
             self.suggested.emit(request_id, self.engine.suggest(conv))
         except Exception as exc:
             log.exception("suggest failed")
-            self.failed.emit(f"分析出错：{exc}")
+            self._report(exc, "分析出错")
 
     @Slot()
     def reload(self) -> None:
@@ -58,7 +106,7 @@ class EngineWorker(QObject):
             self.engine.reload()
         except Exception as exc:
             log.exception("reload failed")
-            self.failed.emit(f"重新载入知识库出错：{exc}")
+            self._report(exc, "重新载入知识库出错")
 
     @Slot(int, str, object)
     def search(self, request_id: int, query: str, entities: dict | None = None) -> None:
@@ -71,7 +119,17 @@ class EngineWorker(QObject):
             self.searched.emit(request_id, hits)
         except Exception as exc:
             log.exception("search failed")
-            self.failed.emit(f"搜索出错：{exc}")
+            self._report(exc, "搜索出错")
+
+    def _report(self, exc: Exception, doing: str) -> None:
+        """A database problem met while working is a state of the sidebar; anything else one line."""
+        from assistant import errors
+
+        message, _code, state = errors.describe(exc, self._db_path())
+        if state != "error":
+            self.broken.emit(state, message)
+        else:
+            self.failed.emit(f"{doing}：{message}")
 
 
 class EngineThread(QObject):
@@ -80,6 +138,7 @@ class EngineThread(QObject):
     request_suggest = Signal(int, object)
     request_search = Signal(int, str, object)
     request_reload = Signal()
+    request_recover = Signal(str)
 
     def __init__(self, db_file=None, parent=None):
         super().__init__(parent)
@@ -92,6 +151,7 @@ class EngineThread(QObject):
         self.request_suggest.connect(self.worker.suggest)
         self.request_search.connect(self.worker.search)
         self.request_reload.connect(self.worker.reload)
+        self.request_recover.connect(self.worker.recover)
         self._next = 0
 
     def start(self) -> None:
@@ -110,6 +170,10 @@ class EngineThread(QObject):
     def reload(self) -> None:
         """Reload the engine on its own thread."""
         self.request_reload.emit()
+
+    def recover(self, how: str) -> None:
+        """restore | rebuild | retry, on the engine's thread (see EngineWorker.recover)."""
+        self.request_recover.emit(how)
 
     @property
     def learning(self):
