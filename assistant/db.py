@@ -15,6 +15,10 @@ class KBError(Exception):
     state = "error"
     exit_code = 2
 
+    def __init__(self, message: str = "", cause: str | None = None):
+        super().__init__(message)
+        self.cause = cause  # the sentence without the CLI's way out (the sidebar adds its own)
+
 
 class KBLocked(KBError):
     """Another program holds the database: wait, never treat it as broken."""
@@ -49,8 +53,16 @@ _WRITE_FAILED = {10 | (3 << 8), 10 | (4 << 8), 10 | (6 << 8)}
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB, _PERM = 5, 6, 8, 10, 11, 13, 14, 26, 3
 
 
-def way_out(state: str, path) -> str:
-    """The next step for the agent, one sentence (the sidebar and the CLI say the same)."""
+_UI_WAY_OUT = {
+    "corrupt": "点“恢复备份”换回最近的完好备份（店铺自己的话术和使用记录一起回来），或点“重新生成”从默认话术重建；"
+               "坏文件都会先另存一份。",
+}
+
+
+def way_out(state: str, path, ui: bool = False) -> str:
+    """The next step for the agent, one sentence (``ui``: in the sidebar's words)."""
+    if ui and state in _UI_WAY_OUT:
+        return _UI_WAY_OUT[state]
     return {
         "locked": "请关掉正在使用它的程序（另一个客服助手、数据库工具、同步盘）后再试；文件本身没有问题。",
         "corrupt": "运行 `kefu kb restore` 恢复最近的完好备份（也可以在侧栏点“恢复备份”），或 `kefu kb build` 从默认话术重建（坏文件会先另存一份）。",
@@ -70,16 +82,21 @@ def translate(exc: BaseException, path, doing: str = "") -> KBError:
     msg = str(exc)
     low = msg.lower()
     if primary in (_BUSY, _LOCKED) or "locked" in low or "busy" in low:
-        return KBLocked(f"知识库{what}被其他程序占用（{path}）。" + way_out("locked", path))
+        cause = f"知识库{what}被其他程序占用（{path}）。"
+        return KBLocked(cause + way_out("locked", path), cause)
     if primary == _FULL or "disk is full" in low or getattr(exc, "errno", None) in (28, 27):  # ENOSPC, EFBIG
-        return KBDiskFull(f"{what}磁盘已满，写不进去（{path}）。" + way_out("full", path))
+        cause = f"{what}磁盘已满，写不进去（{path}）。"
+        return KBDiskFull(cause + way_out("full", path), cause)
     if code in _WRITE_FAILED:  # a short or refused write: a full disk or a file-size limit, mostly
-        return KBDiskFull(f"{what}写入磁盘失败（磁盘已满或出错，{path}）。" + way_out("full", path))
+        cause = f"{what}写入磁盘失败（磁盘已满或出错，{path}）。"
+        return KBDiskFull(cause + way_out("full", path), cause)
     if (primary in (_READONLY, _PERM) or "readonly" in low or "read-only" in low
             or isinstance(exc, PermissionError) or getattr(exc, "errno", None) in (1, 13, 30)):
-        return KBReadOnly(f"知识库是只读的，{what}写不进去（{path}）。" + way_out("readonly", path))
+        cause = f"知识库是只读的，{what}写不进去（{path}）。"
+        return KBReadOnly(cause + way_out("readonly", path), cause)
     if primary in (_CORRUPT, _NOTADB) or "malformed" in low or "not a database" in low:
-        return KBCorrupt(f"知识库文件已损坏（{path}）：{msg}。" + way_out("corrupt", path))
+        cause = f"知识库文件已损坏（{path}）：{msg}。"
+        return KBCorrupt(cause + way_out("corrupt", path), cause)
     if primary in (_CANTOPEN, _IOERR) or isinstance(exc, OSError):
         return KBError(f"{what}无法读写知识库 {path}：{msg}。请确认它是一个文件、所在磁盘可用。")
     return KBError(f"知识库{what}出错（{path}）：{msg}")
@@ -255,7 +272,8 @@ def check_file(path: Path) -> None:
     if path.exists() and path.stat().st_size == 0:
         wal = path.with_name(path.name + "-wal")
         if not (wal.exists() and wal.stat().st_size > 0):
-            raise KBCorrupt(f"知识库文件是空的（0 字节，{path}）。" + way_out("corrupt", path))
+            cause = f"知识库文件是空的（0 字节，{path}）。"
+            raise KBCorrupt(cause + way_out("corrupt", path), cause)
 
 
 def connect(path: Path | str, *, readonly: bool = False, allow_readonly: bool = False) -> KBConnection:

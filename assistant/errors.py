@@ -57,6 +57,16 @@ def describe(exc: BaseException, db_path=None) -> tuple[str, int, str]:
             f"详情已写入 {log_file_name()}，请把它发给开发者。"), EXIT_INTERNAL, "error"
 
 
+def for_sidebar(exc: BaseException, db_path=None) -> tuple[str, str]:
+    """(state, sentence) for the sidebar: the same cause, the way out in the window's words."""
+    from assistant.db import way_out
+
+    message, _code, state = describe(exc, db_path)
+    if isinstance(exc, KBError) and exc.cause:
+        return state, exc.cause + way_out(state, db_path or "knowledge.db", ui=True)
+    return state, message
+
+
 def log_file_name() -> str:
     try:
         from assistant import paths

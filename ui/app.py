@@ -119,7 +119,7 @@ class App(QObject):
         worker.ready.connect(self._on_ready)
         worker.failed.connect(self._on_failed)
         worker.broken.connect(self._on_broken)
-        worker.recovered.connect(lambda note: self.window.show_toast(note))
+        worker.recovered.connect(self._on_recovered)
         worker.suggested.connect(self._on_suggested)
         worker.searched.connect(self._on_searched)
         w = self.window
@@ -277,6 +277,10 @@ class App(QObject):
         self.ready = False
         self.window.dbstate.show_state(state, message)
         self.window.set_status(f"知识库{STATE_NAMES.get(state, '出错')}：见上方提示")
+
+    @Slot(str)
+    def _on_recovered(self, note: str) -> None:
+        self.window.show_toast(note)
 
     @Slot(str)
     def recover(self, how: str) -> None:

@@ -44,8 +44,7 @@ class EngineWorker(QObject):
             self.ready.emit(stats)
         except Exception as exc:  # shown in the window as a state with its way out, never a silent death
             log.exception("engine start failed")
-            message, _code, state = errors.describe(exc, self._db_path())
-            self.broken.emit(state, message)
+            self.broken.emit(*errors.for_sidebar(exc, self._db_path()))
 
     def _db_path(self):
         from assistant import paths
@@ -80,8 +79,7 @@ class EngineWorker(QObject):
                 note = ""
         except Exception as exc:
             log.exception("recovery (%s) failed", how)
-            message, _code, state = errors.describe(exc, self._db_path())
-            self.broken.emit(state, message)
+            self.broken.emit(*errors.for_sidebar(exc, self._db_path()))
             return
         if note:
             self.recovered.emit(note)
@@ -125,7 +123,7 @@ class EngineWorker(QObject):
         """A database problem met while working is a state of the sidebar; anything else one line."""
         from assistant import errors
 
-        message, _code, state = errors.describe(exc, self._db_path())
+        state, message = errors.for_sidebar(exc, self._db_path())
         if state != "error":
             self.broken.emit(state, message)
         else:

@@ -64,6 +64,7 @@ def main(out_dir: Path = ROOT / "docs" / "screenshots") -> None:
         chat.proc.terminate()
         chat.proc.wait(5)
         stats_window(desk, home, out_dir / "stats.png")
+        broken_database(desk, out_dir / "corrupt.png")
     finally:
         if sidebar is not None:
             sidebar.stop()
@@ -133,10 +134,46 @@ def stats_window(desk: XDesktop, home: Path, path: Path) -> None:
         proc.wait(5)
 
 
+def broken_database(desk: XDesktop, path: Path) -> None:
+    """The sidebar on a knowledge base that is no longer a database, with a backup to go back to:
+    it says 已损坏 and offers 恢复备份 / 重新生成 (issue 11)."""
+    import os
+
+    home = Path(tempfile.mkdtemp(prefix="kefu-broken-"))
+    os.environ["KEFU_HOME"] = str(home)
+    sidebar = None
+    try:
+        from assistant import backups, kb
+
+        kb.build(home / "knowledge.db")
+        backups.make_backup(home / "knowledge.db", "manual")
+        with open(home / "knowledge.db", "r+b") as fh:
+            fh.write(b"not a database any more " * 40)
+        sidebar = SidebarProc(desk, home, settings={"dock": "right", "geometry": [1480, 0, 440, 1080]}, wait=False)
+        wait_for(lambda: "已损坏" in ((sidebar.state_or_none() or {}).get("status") or ""), timeout=30,
+                 what="corrupt state shown")
+        import time
+
+        time.sleep(0.5)
+        desk.screenshot(path)
+        print("wrote", path)
+    finally:
+        if sidebar is not None:
+            sidebar.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def _window_named(desk: XDesktop, name: str) -> str | None:
     out = desk.run(["xdotool", "search", "--name", name], check=False).split()
     return out[0] if out else None
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:2] == ["--broken"]:  # only the 已损坏 screenshot
+    _desk = XDesktop(1920, 1080).start()
+    try:
+        paint_background(_desk.display)
+        broken_database(_desk, ROOT / "docs" / "screenshots" / "corrupt.png")
+    finally:
+        _desk.stop()
+elif __name__ == "__main__":
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
