@@ -116,7 +116,7 @@ def make_backup(db_file: Path | str | None = None, reason: str = "manual", *, ro
         try:
             out = sqlite3.connect(partial)
             try:
-                src.backup(out)
+                copy_pages(src, out)
                 out.execute("PRAGMA journal_mode = DELETE")
             finally:
                 out.close()
@@ -144,6 +144,19 @@ def make_backup(db_file: Path | str | None = None, reason: str = "manual", *, ro
     if rotate_after:
         rotate(protect=(dest,))
     return dest
+
+
+def copy_pages(src: sqlite3.Connection, out: sqlite3.Connection) -> None:
+    """SQLite's online backup of ``src`` into ``out``, giving up when another program keeps the
+    source locked for longer than db.BUSY_TIMEOUT_MS. (Python's Connection.backup retries a busy
+    source forever, in C: a locked database would hang the app.)"""
+    deadline = time.monotonic() + _db.BUSY_TIMEOUT_MS / 1000
+
+    def progress(status: int, remaining: int, total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+            raise sqlite3.OperationalError("database is locked")
+
+    src.backup(out, pages=256, progress=progress, sleep=0.05)
 
 
 def _raw_copy(db_file: Path, folder: Path) -> Path:
@@ -347,7 +360,7 @@ def restore(db_file: Path | str | None = None, backup: Path | str | None = None,
             try:
                 out = sqlite3.connect(tmp)
                 try:
-                    src.backup(out)
+                    copy_pages(src, out)
                     out.execute("PRAGMA journal_mode = WAL")
                 finally:
                     out.close()

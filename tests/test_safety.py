@@ -440,3 +440,12 @@ def test_the_app_writes_kefu_log_even_when_the_cli_set_up_logging_first(kefu_hom
             if h not in saved[0]:
                 h.close()
         root.handlers[:], root.level = saved
+
+
+def test_a_backup_of_a_locked_database_gives_up_instead_of_hanging(db_file, tmp_path):
+    """Python's Connection.backup retries a locked source forever; ours says "locked"."""
+    add_shop_data(db_file, tmp_path)
+    with locked(db_file):
+        with pytest.raises(KBLocked):
+            backups.make_backup(db_file, "manual")
+    assert not list(backups.paths.backups_dir().glob("*manual*"))
