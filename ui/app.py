@@ -585,6 +585,7 @@ class App(QObject):
         self.chat_profile = next((p for p in self.profiles if p.id == profile_id), self.chat_profile)
         if self.watch.window is not None:
             self.last_external = self.watch.window
+        self._chat_text = (text, True)  # read off the chat area the agent marked: a chat window's text
         self.window.set_message(text)
         self.analyse(text, context=turns, source="screen")
 
