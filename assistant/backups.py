@@ -369,6 +369,11 @@ def restore(db_file: Path | str | None = None, backup: Path | str | None = None,
         except (sqlite3.Error, OSError) as exc:
             _unlink(tmp)
             raise translate(exc, db_file, "恢复") from exc
+        if os.name == "nt" and holder is not None:
+            # Windows cannot delete or replace a file that is open: let go just before (on POSIX the
+            # lock is kept until the new file is in place, so nobody writes into the old one)
+            holder.close()
+            holder = None
         # the live file's write-ahead log belongs to the old file: it must not be replayed into the new one
         for suffix in ("-wal", "-shm"):
             _unlink(_side(db_file, suffix))
