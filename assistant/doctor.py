@@ -130,11 +130,13 @@ def database_info(db_file: Path | None = None) -> dict:
 
 
 def backup_info() -> dict:
-    files = sorted((p for p in paths.backups_dir().glob("*.db")), key=lambda p: p.stat().st_mtime, reverse=True)
-    return {"dir": str(paths.backups_dir()), "count": len(files),
-            "size_mb": _mb(sum(p.stat().st_size for p in files)),
-            "newest": files[0].name if files else None,
-            "newest_at": time.strftime("%Y-%m-%d %H:%M", time.localtime(files[0].stat().st_mtime)) if files else None}
+    from assistant import backups
+
+    found = backups.list_backups()  # newest first, the same listing as `kefu kb backups`
+    return {"dir": str(paths.backups_dir()), "count": len(found),
+            "size_mb": _mb(sum(b.size for b in found)),
+            "newest": found[0].name if found else None,
+            "newest_at": time.strftime("%Y-%m-%d %H:%M", time.localtime(found[0].created)) if found else None}
 
 
 def run(db_file: Path | None = None, *, adapters: bool = True) -> dict:

@@ -137,4 +137,36 @@ def test_export_lint_backup_buttons(qtbot, win, tmp_path, kefu_home):
     assert w.run_lint() == [] and "没有发现问题" in w.status.text()
     dest = w.backup()
     assert dest.exists() and dest.parent == kefu_home / "backups"
-    assert not w.restore_btn.isEnabled()  # restore comes with the backups feature
+    assert w.restore_btn.isEnabled()
+
+
+@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform cannot raise windows
+def test_restore_from_the_window_puts_the_chosen_backup_back(qtbot, app_ui):
+    """话术库 → 恢复…: the list shows the backups; the chosen one replaces the live database (the
+    sidebar's engine reopens on it) and the current one is kept as a backup first."""
+    a = app_ui
+    w = a.open_kb()
+    qtbot.addWidget(w)
+    before = w.backup()
+    _fill(w, "{顾客称呼}，这条是备份之后才加的。", title="备份后新增", code="zzbf", triggers="备份之后加的话术")
+    assert w.save() is not None, w.status.text()
+    eng = a.engine.worker.engine
+    qtbot.waitUntil(lambda: [h["code"] for h in eng.search("/zzbf")] == ["zzbf"], timeout=3000)
+
+    d = w.choose_backup()
+    lst = w._backup_list
+    row = next(i for i in range(lst.count()) if lst.item(i).data(Qt.UserRole) == str(before))
+    assert "自建话术" in lst.item(row).text()
+    lst.setCurrentRow(row)
+    d.accept()
+    assert a.kb_window is None and w.isHidden()
+    # what the GUI thread shows (the worker's signal is cross-thread): the toast names the backup
+    qtbot.waitUntil(lambda: before.name in a.window.toast.text(), timeout=20000)
+    qtbot.waitUntil(lambda: a.engine.worker.engine is not None
+                    and a.engine.worker.engine.search("/zzbf") == [], timeout=10000)
+    kept = [p.name for p in before.parent.glob("*before-restore*")]
+    assert kept, "the database as it was before the restore is kept as a backup"
+    w2 = a.open_kb()  # opens anew on the restored database
+    qtbot.addWidget(w2)
+    w2.search.setText("/zzbf")
+    assert w2.row_ids() == []

@@ -287,9 +287,16 @@ class App(QObject):
         """恢复备份 / 重新生成 / 重试 from the state bar; done on the engine's thread."""
         self.window.dbstate.clear_state()
         self.window.set_status({"restore": "正在恢复最近的完好备份…", "rebuild": "正在重新生成知识库…"}.get(
-            how, "正在重新打开知识库…"))
+            how, "正在从备份恢复…" if how.startswith("restore:") else "正在重新打开知识库…"))
         self.ready = False
         self.engine.recover(how)
+
+    @Slot(str)
+    def restore_backup(self, backup: str) -> None:
+        """话术库 → 恢复…: the chosen backup back in place, on the engine's thread (the window has
+        closed its own connection); it opens anew on the restored database next time."""
+        self.kb_window = None
+        self.recover("restore:" + backup)
 
     @Slot()
     def check_health(self) -> None:
@@ -883,6 +890,7 @@ class App(QObject):
         if self.kb_window is None:
             self.kb_window = KBWindow(self.db_file, profile=self.settings.profile())
             self.kb_window.changed.connect(self.engine.reload)
+            self.kb_window.restore_requested.connect(self.restore_backup)
         w = self.kb_window
         w.show()
         w.raise_()

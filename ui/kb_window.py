@@ -21,7 +21,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+    QHeaderView, QLabel,
     QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
@@ -50,6 +51,7 @@ def _item(text: str, data=None, grey: bool = False) -> QTableWidgetItem:
 
 class KBWindow(QWidget):
     changed = Signal()  # the knowledge base changed: the sidebar's engine should reload
+    restore_requested = Signal(str)  # put this backup back (done by the app, which holds the database)
 
     def __init__(self, db_file: Path | str | None = None, profile: dict | None = None, parent=None):
         super().__init__(parent, Qt.Window)
@@ -82,8 +84,8 @@ class KBWindow(QWidget):
         self.backup_btn.setToolTip("现在把知识库复制一份到备份文件夹")
         self.backup_btn.clicked.connect(self.backup)
         self.restore_btn = QPushButton("恢复…")
-        self.restore_btn.setEnabled(False)  # wired to the backups feature (kefu kb restore) when it lands
-        self.restore_btn.setToolTip("从备份恢复（即将提供）")
+        self.restore_btn.setToolTip("从备份恢复整个知识库（含自建话术和使用记录）；恢复前会先把现在的另存一份")
+        self.restore_btn.clicked.connect(self.choose_backup)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         bar = QHBoxLayout()
@@ -644,13 +646,72 @@ class KBWindow(QWidget):
         return found
 
     def backup(self) -> Path | None:
+        from assistant import backups
+        from assistant.db import KBError
+
         try:
-            dest = kb.backup(self.db_file, "manual")
-        except OSError as exc:
+            dest = backups.make_backup(self.db_file, "manual")
+        except (OSError, KBError) as exc:
             self.show_status(f"备份失败：{exc}", error=True)
             return None
         self.show_status(f"已备份到 {dest}")
         return dest
+
+    BACKUP_REASONS = {"manual": "手动备份", "before-build": "重建前", "before-import": "导入前",
+                      "before-restore": "恢复前", "corrupt": "损坏时留存"}
+
+    def backup_choices(self) -> list:
+        """Every backup, newest first, each checked (a broken one is listed but cannot be chosen)."""
+        from assistant import backups
+
+        return backups.list_backups(check=True)
+
+    def choose_backup(self) -> QDialog:
+        """A list of the backups (time, why it was made, the shop's replies and usage in it); 恢复
+        puts the chosen one back after a confirmation. The current database is kept as a backup
+        first, so a restore can be undone by restoring that one."""
+        import time as _time
+
+        d = QDialog(self)
+        d.setWindowTitle("从备份恢复")
+        lst = QListWidget(d)
+        for b in self.backup_choices():
+            when = _time.strftime("%Y-%m-%d %H:%M", _time.localtime(b.created))
+            what = (f"自建话术 {b.user_replies} 条，使用记录 {b.usage_events} 条" if b.ok
+                    else f"不能用：{b.problem}")
+            why = self.BACKUP_REASONS.get(b.reason, b.reason)
+            item = QListWidgetItem(f"{when}  {why}  {b.size / 1e6:.1f} MB  —  {what}")
+            item.setData(Qt.UserRole, str(b.path))
+            if not b.ok:
+                item.setFlags(item.flags() & ~Qt.ItemIsEnabled)
+            lst.addItem(item)
+        note = QLabel("恢复后，现在的知识库会先另存为一个备份，想退回可以再从它恢复。" if lst.count()
+                      else "还没有备份：先点“备份”。")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, parent=d)
+        buttons.button(QDialogButtonBox.Ok).setText("恢复")
+        buttons.button(QDialogButtonBox.Cancel).setText("取消")
+        buttons.button(QDialogButtonBox.Ok).setEnabled(False)
+        lst.currentItemChanged.connect(lambda cur, _prev: buttons.button(QDialogButtonBox.Ok).setEnabled(
+            cur is not None and bool(cur.flags() & Qt.ItemIsEnabled)))
+        buttons.accepted.connect(d.accept)
+        buttons.rejected.connect(d.reject)
+        lay = QVBoxLayout(d)
+        lay.addWidget(lst, 1)
+        lay.addWidget(note)
+        lay.addWidget(buttons)
+        d.resize(640, 360)
+        d.accepted.connect(lambda: lst.currentItem() and self.restore_from(lst.currentItem().data(Qt.UserRole)))
+        self._backup_list = lst
+        d.open()
+        return d
+
+    def restore_from(self, backup: str) -> None:
+        """Hand the restore to the app (it closes every connection first) and close this window:
+        it is opened anew on the restored database."""
+        self.restore_requested.emit(str(backup))
+        self.close()
+        self.close_db()
 
     def closeEvent(self, event):  # noqa: N802
         self._check_timer.stop()

@@ -68,8 +68,8 @@ class EngineWorker(QObject):
 
         self._close()
         try:
-            if how == "restore":
-                rep = backups.restore(self._db_path())
+            if how == "restore" or how.startswith("restore:"):  # the newest sound backup, or this one
+                rep = backups.restore(self._db_path(), how.partition(":")[2] or None)
                 note = (f"已从备份 {Path(rep['restored']).name} 恢复：自建话术 "
                         f"{rep['user_replies']} 条，使用记录 {rep['usage_events']} 条。")
             elif how == "rebuild":
