@@ -63,3 +63,14 @@ def test_pinyin_keys():
 def test_bigram_fallback_works_before_jieba_loads():
     assert text.bigrams("退换货") == ["退换", "换货"]
     assert "abc" in text.bigrams("abc 退")
+
+
+def test_a_product_named_in_passing_in_a_post_to_an_account_is_not_the_product(engine):
+    finder = engine.analyzer.product_finder
+    # a rant to a helpdesk account: the phone is not what the customer asks about
+    assert "product" not in extract_entities("@某某移动客服 流量又被偷跑了 手机根本没开", finder)
+    # the customer's own goods count, in a post or a chat
+    assert extract_entities("@某某客服 我新买的手机屏幕碎了", finder).get("product") == "手机"
+    assert extract_entities("手机屏幕碎了怎么办", finder).get("product") == "手机"
+    # JDDC's turn separator is not an account mention
+    assert extract_entities("你好!@@@!手机屏幕碎了怎么办", finder).get("product") == "手机"
