@@ -92,3 +92,19 @@ def test_eval_reads_pool_labels_by_id_and_reports_per_source(tmp_path, db_file):
     res = evaluate(Engine(db_file), items[:120], report=True)
     assert set(res["per_source"]) <= {"jddc_chat", "jddc_pairs", "ntcir_dch"} and res["per_intent"]
     assert sum(r["n"] for r in res["per_intent"].values()) == 120
+
+
+@pytest.mark.slow
+def test_the_shipped_weights_are_what_kefu_train_builds_from_the_repo(tmp_path):
+    """One command rebuilds the shipped model from files in the repo (and ../shared's NTCIR turns)."""
+    if not train.POOL_FILE.exists():
+        pytest.skip("../shared/corpus/pool.jsonl is not beside the checkout")
+    out = tmp_path / "rebuilt.npz"
+    res = subprocess.run([sys.executable, "-m", "assistant", "train", "--out", str(out), "--json"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    shipped, rebuilt = Reader.load(), Reader.load(out)
+    assert rebuilt.meta["examples"] == shipped.meta["examples"]
+    for name, m in shipped.models.items():
+        assert rebuilt.models[name].vocab == m.vocab, name
+        assert np.array_equal(rebuilt.models[name].W, m.W), name
