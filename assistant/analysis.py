@@ -294,7 +294,9 @@ class Analyzer:
             probs = {k: v * max(cue_scores.get(k, 0.0), 0.02) ** gamma for k, v in probs.items()}
             total = sum(probs.values())
             probs = {k: v / total for k, v in probs.items()}
-        ret = self._retrieval(scoring) if scoring else {}
+        # the nearest phrasings: the ranker needs their reply hits (the cue reading above has
+        # usually found them already); the intent takes them only with RETRIEVAL_BETA
+        ret = self._retrieval(scoring) if scoring and (self.RETRIEVAL_BETA or scoring not in self._reply_hits) else {}
         if ret and self.RETRIEVAL_BETA:
             logits = {k: math.log(max(p, 1e-9)) + self.RETRIEVAL_BETA * ret.get(k, 0.0) for k, p in probs.items()}
             top = max(logits.values())
