@@ -14,7 +14,6 @@ Deterministic: a fixed seed, sorted inputs, no threads.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
