@@ -159,6 +159,32 @@ def _first_title(qtbot, app, message):
 
 
 def test_rewriting_a_reply_the_same_way_three_times_offers_to_keep_it(qtbot, app_ui, db_file):
+    _rewrite_three_times_and_keep(qtbot, app_ui, db_file)
+
+
+def test_the_offer_to_keep_a_rewrite_works_in_the_app_as_started(qtbot, db_file, desk, tmp_path, monkeypatch):
+    """ui.app.main builds App without a database path (the data dir's knowledge.db): the variant
+    check and save must use that database, not open a new one named "None" in the working folder."""
+    from ui.app import App
+    from ui.settings import Settings
+
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    adapters, _, _ = desk
+    app = App(adapters=adapters, settings=Settings())  # as main() builds it
+    qtbot.addWidget(app.window)
+    qtbot.addWidget(app.popup)
+    app.start()
+    try:
+        qtbot.waitUntil(lambda: "条话术" in app.window.status.text(), timeout=30000)
+        _rewrite_three_times_and_keep(qtbot, app, db_file)
+    finally:
+        app.stop()
+    assert not (work / "None").exists()
+
+
+def _rewrite_three_times_and_keep(qtbot, app_ui, db_file):
     w = app_ui.window
     mine = "亲，这款保温杯可以直接装开水，我们家自己也天天用，放心拍~"
     for n, message in enumerate(["这个杯子能装开水吗", "杯子可以装开水吗", "能装开水吗 这个杯子"]):

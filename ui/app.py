@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QRect, QTimer, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
@@ -79,8 +80,9 @@ class App(QObject):
         self.window = Sidebar()
         self.popup = SearchPopup()
         self.tray = Tray(self)
-        self.engine = EngineThread(db_file)
-        self.db_file = db_file
+        # resolved once: every window and background job opens this one database
+        self.db_file = Path(db_file) if db_file else paths.db_path()
+        self.engine = EngineThread(self.db_file)
         self.hotkeys = HotkeyBridge(self.adapters.hotkeys, self)
         self.platform: ChatPlatform = UNKNOWN
         self.last_external: WindowInfo | None = None  # the chat window replies go to
@@ -258,7 +260,7 @@ class App(QObject):
             from assistant.db import way_out
 
             self.window.dbstate.show_state("readonly", "推荐和搜索照常，但选用记录写不进去，只留在内存里，退出就没了。"
-                                           + way_out("readonly", self.db_file or paths.db_path()))
+                                           + way_out("readonly", self.db_file))
             self.window.set_status(f"知识库：{stats.get('replies', 0)} 条话术 · 只读（使用记录不保存）")
         else:
             self.window.dbstate.clear_state()
@@ -312,7 +314,7 @@ class App(QObject):
 
             pending = learning.log.pending
             self.window.dbstate.show_state(state, f"使用记录暂时写不进去，先留在内存里（{pending} 条），能写时自动补上。"
-                                           + way_out(state, self.db_file or paths.db_path()))
+                                           + way_out(state, self.db_file))
         else:
             self.window.dbstate.clear_state()
 
@@ -1000,7 +1002,7 @@ def install_error_boundary(app: App) -> None:
             QApplication.quit()
             return
         log.error("uncaught exception", exc_info=(exc_type, exc, tb))
-        message, _code, state = errors.describe(exc, app.db_file or paths.db_path())
+        message, _code, state = errors.describe(exc, app.db_file)
         try:
             if state != "error":
                 app.window.dbstate.show_state(state, message)
