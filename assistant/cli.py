@@ -21,11 +21,11 @@ def _engine(args, learned: bool = True):
 
     eng = Engine(getattr(args, "db", None) or paths.db_path(), allow_readonly=True)
     if learned:
-        _attach_learning(eng)
+        _attach_learning(eng, args.settings.section("learning"))
     return eng
 
 
-def _attach_learning(eng) -> None:
+def _attach_learning(eng, s: dict) -> None:
     """Rank with the learned usage prior, as the sidebar does; only when there is usage to learn
     from (one indexed probe on the engine's connection, no writer thread)."""
     import sqlite3
@@ -37,9 +37,8 @@ def _attach_learning(eng) -> None:
         return
     if row is None:
         return
-    from assistant.usage import UsageModel, learning_settings
+    from assistant.usage import UsageModel
 
-    s = learning_settings()
     model = UsageModel(s["half_life_days"], s["pseudo_count"], s["other_platform_weight"])
     model.load(eng.conn)
     model.attach(eng, weight=s["prior_weight"])
@@ -56,7 +55,11 @@ def cmd_suggest(args) -> int:
     from assistant.engine import Conversation
 
     eng = _engine(args)
-    conv = Conversation.of(_read_message(args.message), args.context or [], platform=args.platform or "")
+    settings, platform = args.settings, args.platform or ""
+    # the shop profile ({店铺名} {客服名} {快递公司}), and the chat client's own variables, as in the sidebar
+    chat = next((p for p in settings.chat_profiles() if p.platform == platform), None) if platform else None
+    conv = Conversation.of(_read_message(args.message), args.context or [], platform=platform,
+                           profile=settings.profile(chat))
     s = eng.suggest(conv, limit=args.limit)
     if args.json:
         _print_json(s.as_dict())
@@ -549,6 +552,9 @@ def main(argv: list[str] | None = None, frontend=None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        from assistant.settings import Settings
+
+        args.settings = Settings.read()  # read once; commands take what they need from it
         return args.func(args) if args.cmd else cmd_app(args)
     except BrokenPipeError:
         return 0

@@ -34,23 +34,14 @@ from rapidfuzz import fuzz
 
 from assistant import paths, privacy, text
 from assistant.db import connect
+from assistant.settings import DEFAULTS, section
 
 log = logging.getLogger(__name__)
 
 KINDS = ("received", "shown", "picked", "edited", "sent", "dismissed")
 POSITIVE = frozenset({"picked", "edited", "sent"})  # what the model learns from
 MAX_FLUSH_INTERVAL = 1.0  # seconds: the most a killed process can lose
-DEFAULT_SETTINGS = {
-    "half_life_days": 14.0,  # evidence halves every two weeks
-    "pseudo_count": 5.0,  # Bayesian smoothing: picks needed before a reply's prior reaches 0.5
-    "other_platform_weight": 0.3,  # evidence from another chat platform counts this much
-    "warn_after_s": 30.0,  # response timer turns red (first-response target)
-    "session_gap_s": 1800.0,  # a quiet conversation for this long starts a new session
-    "low_score": 0.5,  # best reply score below this marks a knowledge gap
-    "prior_weight": 0.6,  # total weight of the usage prior in a reply score (the engine gives 0.25)
-    "flush_interval_s": 0.5,
-    "variant_min_edits": 3,
-}
+DEFAULT_SETTINGS = DEFAULTS["learning"]  # the "learning" section (assistant/settings.py)
 COLUMNS = ("ts", "kind", "msg_id", "msg_ts", "reply_id", "reply_key", "rank", "score", "final_text",
            "intent", "platform", "profile", "conversation", "msg_hash", "message", "latency_ms")
 _INSERT = f"INSERT INTO usage_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -59,23 +50,12 @@ VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")
 
 def learning_settings(overrides: dict | None = None) -> dict:
     """Defaults, then the "learning" section of settings.json, then ``overrides``."""
-    out = dict(DEFAULT_SETTINGS)
-    try:
-        with open(paths.settings_path(), encoding="utf-8") as fh:
-            section = json.load(fh).get("learning") or {}
-        if isinstance(section, dict):
-            out.update(_typed(section))
-    except (OSError, ValueError, AttributeError):
-        pass
-    out.update(_typed({k: v for k, v in (overrides or {}).items() if v is not None}))
-    return out
+    return section("learning", overrides)
 
 
 def privacy_settings(overrides: dict | None = None) -> dict:
     """The "privacy" section of settings.json (assistant/settings.py): mask, retention_days,
     chat_window_only."""
-    from assistant.settings import section
-
     return section("privacy", overrides)
 
 
@@ -95,27 +75,6 @@ def apply_retention(conn: sqlite3.Connection, days: float | None = None, *, back
 
         backups.clear_usage(before=before)
     return n
-
-
-def _typed(values: dict) -> dict:
-    """Known keys only, each converted to its default's type and positive; bad values dropped."""
-    out = {}
-    for k, v in values.items():
-        if k not in DEFAULT_SETTINGS or isinstance(v, bool):
-            continue
-        try:
-            v = type(DEFAULT_SETTINGS[k])(v)
-        except (TypeError, ValueError):
-            log.warning("learning setting %s=%r ignored", k, v)
-            continue
-        if v > 0 or (v == 0 and k in _ZERO_OK):
-            out[k] = v
-        else:
-            log.warning("learning setting %s=%r ignored", k, v)
-    return out
-
-
-_ZERO_OK = frozenset({"pseudo_count", "other_platform_weight", "prior_weight", "low_score"})
 
 
 # --- identities ----------------------------------------------------------------------------

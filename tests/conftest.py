@@ -69,7 +69,7 @@ def desk():
 def app_ui(qtbot, db_file, desk):
     """The whole app (sidebar, popup, engine thread) on real Qt over the fake desktop."""
     from ui.app import App
-    from ui.settings import Settings
+    from assistant.settings import Settings
 
     adapters, _, _ = desk
     a = App(db_file, adapters=adapters, settings=Settings())

@@ -116,3 +116,23 @@ def test_suggest_ranks_with_the_learned_prior_like_the_sidebar(db_file, kefu_hom
             log.picked(msg, favourite, rank=2)
             log.sent(msg, favourite, "…")
     assert ranked("请问能装热水吗")[0] == favourite
+
+
+def test_suggest_fills_the_shop_profile_from_settings_like_the_sidebar(db_file, kefu_home):
+    """The shop name, agent name and courier set in 设置 (settings.json) fill replies in the CLI too."""
+    (kefu_home / "settings.json").write_text(json.dumps(
+        {"shop_name": "小鹿家居", "agent_name": "阿青", "courier": "顺丰"}, ensure_ascii=False), encoding="utf-8")
+    _, out, _ = kefu("suggest", "显示签收了但是我没收到", "--json", home=kefu_home)
+    filled = [r["filled"] for r in json.loads(out)["replies"]]
+    assert any("找顺丰调签收记录" in f for f in filled), filled
+    assert not any("找快递调签收记录" in f for f in filled)
+    _, out, _ = kefu("suggest", "是正品吗", "--json", home=kefu_home)
+    assert any("小鹿家居的商品" in r["filled"] for r in json.loads(out)["replies"])
+
+
+def test_suggest_with_a_broken_settings_file_uses_the_defaults_and_leaves_the_file(db_file, kefu_home):
+    bad = kefu_home / "settings.json"
+    bad.write_text("{not json", encoding="utf-8")
+    _, out, _ = kefu("suggest", "显示签收了但是我没收到", "--json", home=kefu_home)
+    assert any("找快递调签收记录" in r["filled"] for r in json.loads(out)["replies"])
+    assert bad.read_text(encoding="utf-8") == "{not json"  # the sidebar moves it aside, with a message

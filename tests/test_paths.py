@@ -53,7 +53,7 @@ def test_kefu_home_wins_over_portable(frozen_app, tmp_path, monkeypatch):
 
 
 def test_settings_toggle_writes_and_removes_the_marker(frozen_app):
-    from ui.settings import set_portable
+    from assistant.settings import set_portable
 
     set_portable(True)
     assert (frozen_app / "portable").exists() and paths.data_dir() == frozen_app / "data"

@@ -7,7 +7,7 @@ from assistant.platform.hotkeys import (
     Combo, Matcher, PynputHotkeys, check_conflicts, key_name, parse_combo, problems, win_vk_letter,
     x11_vk_letter,
 )
-from ui.settings import DEFAULT_HOTKEYS
+from assistant.settings import DEFAULT_HOTKEYS
 
 
 @pytest.mark.parametrize("text,canon,label", [

@@ -120,7 +120,7 @@ def test_only_text_copied_in_a_chat_window_is_logged(qtbot, app_ui, desk, db_fil
 
 def _open_app(qtbot, db_file, desk):
     from ui.app import App
-    from ui.settings import Settings
+    from assistant.settings import Settings
 
     adapters, _, _ = desk
     a = App(db_file, adapters=adapters, settings=Settings())

@@ -71,7 +71,7 @@ def test_platform_variables_fill_the_reply(engine):
 
 def test_paste_uses_the_profiles_send_key_and_banned_words(qtbot, db_file, desk):
     from ui.app import App
-    from ui.settings import Settings
+    from assistant.settings import Settings
 
     adapters, desktop, chat = desk
     a = App(db_file, adapters=adapters, settings=Settings(
@@ -92,7 +92,7 @@ def test_paste_uses_the_profiles_send_key_and_banned_words(qtbot, db_file, desk)
 
 
 def test_profiles_are_edited_in_the_settings_dialog(qtbot):
-    from ui.settings import Settings
+    from assistant.settings import Settings
     from ui.settings_dialog import SettingsDialog
 
     s = Settings(profiles={"qianniu": {"area": [10, 60, 500, 400]}, "wechat": {"area": [0, 0, 300, 300]}})

@@ -52,7 +52,7 @@ def test_reader_never_hands_on_the_agents_bubble():
 @pytest.fixture
 def watched(qtbot, db_file, desk):
     from ui.app import App
-    from ui.settings import Settings
+    from assistant.settings import Settings
 
     adapters, desktop, chat = desk
     s = Settings(profiles={"qianniu": {"area": [0, 40, 400, 500]}, "wechat": {"area": [0, 60, 380, 480]}})

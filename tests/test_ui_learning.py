@@ -166,7 +166,7 @@ def test_the_offer_to_keep_a_rewrite_works_in_the_app_as_started(qtbot, db_file,
     """ui.app.main builds App without a database path (the data dir's knowledge.db): the variant
     check and save must use that database, not open a new one named "None" in the working folder."""
     from ui.app import App
-    from ui.settings import Settings
+    from assistant.settings import Settings
 
     work = tmp_path / "cwd"
     work.mkdir()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
 from assistant import paths  # noqa: E402
 from assistant.platform.fakes import fake_adapters  # noqa: E402
 from ui.app import App  # noqa: E402
-from ui.settings import Settings  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
 from ui.settings_dialog import SettingsDialog, combo_to_qt, qt_to_combo  # noqa: E402
 from ui.single import SingleInstance, send  # noqa: E402
 

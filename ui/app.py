@@ -29,7 +29,7 @@ from assistant.platform.ports import Adapters, WindowInfo
 from ui.fonts import apply_cjk_font
 from ui.popup import SearchPopup
 from ui.qt_platform import HotkeyBridge, QtClipboard, QtScheduler
-from ui.settings import Settings, set_portable
+from assistant.settings import Settings, set_portable
 from ui.settings_dialog import SettingsDialog
 from ui.sidebar import Sidebar
 from ui.tray import Tray, app_icon

@@ -18,7 +18,7 @@ from assistant import paths
 from assistant import profiles as chat_profiles
 from assistant.platform.detect import PLATFORM_CHOICES
 from assistant.platform.hotkeys import check_conflicts, parse_combo
-from ui.settings import DOCK_CHOICES, HOTKEY_NAMES, Settings
+from assistant.settings import DOCK_CHOICES, HOTKEY_NAMES, Settings
 
 SEND_KEYS = [("enter", "回车"), ("ctrl+enter", "Ctrl+回车")]
 
