@@ -214,19 +214,41 @@ def read_resources(kb_dir: Path) -> dict:
             if not isinstance(rep, dict) or not str(rep.get("text", "")).strip():
                 raise KBError(f"{path.name}: 第 {i + 1} 条话术缺少 text")
         replies.append(doc)
+    lists = {name: _entries(kb_dir / f"{name}.yaml", keys) for name, keys in REQUIRED_KEYS.items()}
     return {
         "intents": intents,
         "replies": replies,
         "lexicon": _load_optional(kb_dir / "lexicon.yaml", {}) or {},
-        "subtext": _load_optional(kb_dir / "subtext.yaml", []) or [],
         "empathy": _load_optional(kb_dir / "empathy.yaml", {}) or {},
-        "playbooks": _load_optional(kb_dir / "playbooks.yaml", []) or [],
-        "products": _load_optional(kb_dir / "products.yaml", []) or [],
-        "cross_sell": _load_optional(kb_dir / "cross_sell.yaml", []) or [],
-        "banned": _load_optional(kb_dir / "banned.yaml", []) or [],
+        **lists,
         "variables": _load_optional(kb_dir / "variables.yaml", {}) or {},
         "problems": problems,
     }
+
+
+# the keys each entry of a list file must have (the others are optional)
+REQUIRED_KEYS = {
+    "subtext": ("meaning", "advice"),
+    "playbooks": ("id", "name"),
+    "products": ("sku", "name", "category"),
+    "cross_sell": ("recommend", "reason"),
+    "banned": ("category",),
+}
+
+
+def _entries(path: Path, keys: tuple[str, ...]) -> list[dict]:
+    """A list file's entries, each checked for its required keys: one clear KBError naming the
+    file, the entry and the key, before the database is touched."""
+    data = _load_optional(path, []) or []
+    if not isinstance(data, list):
+        raise KBError(f"{path.name}: 应是一个列表（每条以 - 开头）")
+    for i, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise KBError(f"{path.name}: 第 {i + 1} 条不是“键: 值”的形式")
+        missing = [k for k in keys if entry.get(k) in (None, "")]
+        if missing:
+            raise KBError(f"{path.name}: 第 {i + 1} 条缺少 " + "、".join(missing))
+    return data
 
 
 def reply_index_row(title: str, body: str, triggers: list[str], code: str,

@@ -97,6 +97,28 @@ def test_bad_yaml_gives_a_clear_error_and_leaves_the_db_alone(tmp_path, db_file)
     assert connect(db_file).execute("SELECT count(*) FROM replies").fetchone()[0] == before
 
 
+@pytest.mark.parametrize("name, entry, missing", [
+    ("cross_sell.yaml", "- when_product: FZ001\n  customer: any\n  recommend: FZ002\n", "reason"),
+    ("products.yaml", "- sku: ZZ001\n  category: 服装\n", "name"),
+    ("subtext.yaml", "- when: [再看看]\n  advice: 别催\n", "meaning"),
+    ("playbooks.yaml", "- name: 退货\n", "id"),
+    ("banned.yaml", "- words: {最: 很}\n", "category"),
+])
+def test_a_yaml_entry_missing_a_key_is_named_before_the_db_is_touched(tmp_path, db_file, name, entry, missing):
+    """Not a KeyError traceback halfway through the build: the file, the entry and the key."""
+    import shutil
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(kb.paths.kb_resources_dir(), kb_dir)
+    path = kb_dir / name
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + entry, encoding="utf-8")
+    before = connect(db_file).execute("SELECT count(*) FROM replies").fetchone()[0]
+    with pytest.raises(KBError) as err:
+        kb.build(db_file, kb_dir)
+    assert name in str(err.value) and missing in str(err.value)
+    assert connect(db_file).execute("SELECT count(*) FROM replies").fetchone()[0] == before
+
+
 def test_staleness_follows_resource_mtimes(tmp_path, db_file):
     import os
     import shutil
