@@ -293,7 +293,7 @@ def _kb_backups(args, db_file: Path) -> int:
             return 0
         reasons = {"before-build": "重建前", "before-import": "导入前", "before-restore": "恢复前",
                    "corrupt": "损坏的副本", "manual": "手动", "other": "其他"}
-        s = backups.backup_settings()
+        s = args.settings.section("backups")
         total = sum(b.size for b in items)
         print(f"备份文件夹 {backups.paths.backups_dir()}：{len(items)} 个，共 {total / 1048576:.1f} MB"
               f"（最多保留 {s['keep']} 个、{s['max_mb']:.0f} MB，可在设置里改）")

@@ -38,7 +38,8 @@ def cmd_stats(args) -> int:
     since = stats.parse_since(args.since)
     conn = _conn(args)
     try:
-        rep = stats.compute(conn, since=since, settings={"low_score": args.low_score}, top=args.top)
+        learning = args.settings.section("learning", {"low_score": args.low_score})
+        rep = stats.compute(conn, since=since, settings=learning, top=args.top)
     finally:
         conn.close()
     if args.export:

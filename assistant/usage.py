@@ -616,7 +616,9 @@ class Learning:
     read the timer from the GUI thread. ``close()`` on exit (also runs at interpreter exit)."""
 
     def __init__(self, engine, db_file: Path | str | None = None, *, settings: dict | None = None,
-                 clock: Callable[[], float] = time.time):
+                 privacy: dict | None = None, clock: Callable[[], float] = time.time):
+        """``settings``/``privacy``: the learning and privacy sections as the caller read them
+        (assistant/settings.py); None reads them from settings.json."""
         from assistant.response_time import ResponseTimer
 
         s = learning_settings(settings)
@@ -627,9 +629,9 @@ class Learning:
         self.model.attach(engine, weight=s["prior_weight"])
         self.timer = ResponseTimer(warn_after=s["warn_after_s"], session_gap=s["session_gap_s"], clock=clock)
         self.timer.load_today(self.db_file)
+        self.privacy = privacy_settings(privacy)
         self.log = UsageLog(self.db_file, model=self.model, flush_interval=s["flush_interval_s"], clock=clock,
-                            timer=self.timer)
-        self.privacy = privacy_settings()
+                            timer=self.timer, mask=self.privacy["mask"])
         self.retention = threading.Thread(target=self._retention, args=(clock(),), name="usage-retention",
                                           daemon=True)
         self.retention.start()

@@ -82,7 +82,7 @@ class App(QObject):
         self.tray = Tray(self)
         # resolved once: every window and background job opens this one database
         self.db_file = Path(db_file) if db_file else paths.db_path()
-        self.engine = EngineThread(self.db_file)
+        self.engine = EngineThread(self.db_file, settings=settings)
         self.hotkeys = HotkeyBridge(self.adapters.hotkeys, self)
         self.platform: ChatPlatform = UNKNOWN
         self.last_external: WindowInfo | None = None  # the chat window replies go to

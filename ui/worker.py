@@ -21,9 +21,10 @@ class EngineWorker(QObject):
     broken = Signal(str, str)
     recovered = Signal(str)  # a restore or rebuild worked: what happened, for the agent
 
-    def __init__(self, db_file=None):
+    def __init__(self, db_file=None, settings=None):
         super().__init__()
         self._db_file = db_file
+        self._settings = settings  # assistant.settings.Settings as read at start (None: read the file)
         self.engine: Engine | None = None
         self.learning = None  # assistant.usage.Learning: created here, its log used from the GUI thread
 
@@ -36,7 +37,10 @@ class EngineWorker(QObject):
             try:  # the learned prior is attached here (attach touches the engine: its own thread)
                 from assistant.usage import Learning
 
-                self.learning = Learning(self.engine, self._db_file)
+                s = self._settings
+                self.learning = Learning(self.engine, self._db_file,
+                                         settings=s.section("learning") if s is not None else None,
+                                         privacy=s.section("privacy") if s is not None else None)
             except Exception:  # learning is optional: the sidebar works without it
                 log.exception("learning not available")
             stats = kb.stats(self.engine.conn)
@@ -138,11 +142,11 @@ class EngineThread(QObject):
     request_reload = Signal()
     request_recover = Signal(str)
 
-    def __init__(self, db_file=None, parent=None):
+    def __init__(self, db_file=None, parent=None, settings=None):
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("engine")
-        self.worker = EngineWorker(db_file)
+        self.worker = EngineWorker(db_file, settings)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.start)
         self.thread.finished.connect(self.worker.deleteLater)
