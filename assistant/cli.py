@@ -14,12 +14,17 @@ def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
+def _db(args) -> Path:
+    """The database a command works on: ``--db``, else the data dir's knowledge.db."""
+    return Path(args.db) if getattr(args, "db", None) else paths.db_path()
+
+
 def _engine(args, learned: bool = True):
     """The engine, ranking with the learned usage prior like the sidebar (``learned=False`` for
     ``kefu eval``: a labelled test set measures the knowledge base, not the shop's habits)."""
     from assistant.engine import Engine
 
-    eng = Engine(getattr(args, "db", None) or paths.db_path(), allow_readonly=True)
+    eng = Engine(_db(args), allow_readonly=True)
     if learned:
         _attach_learning(eng, args.settings.section("learning"))
     return eng
@@ -130,7 +135,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_kb(args) -> int:
-    db_file = Path(args.db) if args.db else paths.db_path()
+    db_file = _db(args)
     if args.action in ("import", "undo-import"):
         return _kb_import(args, db_file)
     if args.action in ("export", "lint"):
@@ -357,7 +362,7 @@ def cmd_eval(args) -> int:
         return 2
     from assistant.engine import Engine
 
-    eng = Engine(getattr(args, "db", None) or paths.db_path(), reader=_reader_arg(args.reader), allow_readonly=True)
+    eng = Engine(_db(args), reader=_reader_arg(args.reader), allow_readonly=True)
     if args.pool:
         sources = tuple(args.source.split(",")) if args.source else None
         items = pool_items(args.pool, sources)

@@ -15,9 +15,10 @@ def _print_json(obj) -> None:
 
 
 def _db_file(args) -> Path:
-    from assistant import kb, paths
+    from assistant import kb
+    from assistant.cli import _db
 
-    db_file = Path(args.db) if getattr(args, "db", None) else paths.db_path()
+    db_file = _db(args)
     kb.ensure_built(db_file)
     return db_file
 
