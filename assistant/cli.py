@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from assistant import __version__, kb, paths, text
+from assistant import __version__, kb, paths
 
 
 def _print_json(obj) -> None:
@@ -79,8 +79,7 @@ def cmd_suggest(args) -> int:
     print(f"意图：{names.get(a.intent, a.intent)}（{a.intent}）  阶段：{a.stage}  候选：{scores}")
     if a.also:
         print("还问了：" + "、".join(names.get(k, k) for k in a.also))
-    emo = {"calm": "平静", "anxious": "焦急", "angry": "愤怒", "disappointed": "失望",
-           "confused": "困惑", "satisfied": "满意"}.get(a.emotion, a.emotion)
+    emo = kb.emotion_names().get(a.emotion, a.emotion)
     print(f"情绪：{emo} 强度 {a.intensity:.1f}{'  【紧急】' if a.urgent else ''}")
     if a.entities:
         print("信息：" + "  ".join(f"{k}={v}" for k, v in a.entities.items()))
@@ -330,7 +329,7 @@ def kb_intent_names(db_file: Path) -> dict[str, str]:
 
     conn = connect(db_file)
     try:
-        return {r[0]: r[1] for r in conn.execute("SELECT id, name_zh FROM intents")}
+        return kb.intent_names(conn)
     finally:
         conn.close()
 

@@ -17,7 +17,7 @@ from typing import Callable
 
 from rapidfuzz import fuzz
 
-from assistant import kb, paths, text
+from assistant import kb, paths, templates, text
 from assistant.analysis import Analysis, Analyzer, Turn
 from assistant.db import KBReadOnly, connect
 from assistant.reader import Reader, default_model_path
@@ -36,7 +36,6 @@ def load_shipped_reader() -> Reader | None:
         log.warning("reader weights at %s unreadable (%s): reading with hand cues only", path, exc)
     return None
 
-VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")
 ENTITY_VARS = {"订单号": "order_no", "手机号": "phone", "金额": "amount", "尺码": "size", "商品": "product"}
 INTENT_NAMES: dict[str, str] = {}
 MAX_CONTEXT_TURNS = 20  # earlier turns read with a message (each cut at text.MAX_MESSAGE_CHARS)
@@ -124,7 +123,7 @@ class Engine:
     def reload(self) -> None:
         c = self.conn
         self.analyzer = Analyzer(c, self.reader)
-        self.intent_names = {r["id"]: r["name_zh"] for r in c.execute("SELECT id, name_zh FROM intents")}
+        self.intent_names = kb.intent_names(c)
         INTENT_NAMES.update(self.intent_names)
         self.variables = {r["name"]: r["default_value"] for r in c.execute("SELECT * FROM variables")}
         self.subtext_rules = [
@@ -269,7 +268,7 @@ class Engine:
             fit = self._category_fit(a, row, trig.get(rid) or [])
             if fit is None:  # written for another kind of goods: its facts are wrong for this one
                 continue
-            if has_order_no and self.ASKS_ORDER.search(VARIABLE_RE.sub("", row["text"])):
+            if has_order_no and self.ASKS_ORDER.search(templates.strip(row["text"])):
                 continue  # the customer already gave the order number
             if upset and row["intent"] == "recommend":
                 continue  # no sales pitch to an upset customer
@@ -415,18 +414,7 @@ class Engine:
         for var, key in ENTITY_VARS.items():
             if entities.get(key):
                 given[var] = re.sub(r"\s+(?=\S)", "", entities[key]) if var == "商品" else entities[key]
-        missing: list[str] = []
-
-        def sub(m):
-            name = m.group(1)
-            value = given.get(name) or self.variables.get(name)
-            if value:
-                return value
-            if name not in missing:
-                missing.append(name)
-            return m.group(0)
-
-        return VARIABLE_RE.sub(sub, template), missing
+        return templates.fill(template, lambda name: given.get(name) or self.variables.get(name))
 
     # --- side panels ------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant import text, usage
+from assistant import kb, text, usage
 
 MAX_ROWS = 20_000
 MAX_BODY = 2000
@@ -250,7 +250,7 @@ def parse(table: list[list[str]]) -> tuple[list[ImportRow], list[str]]:
 
 def intent_lookup(conn: sqlite3.Connection):
     """A function from what a sheet calls an intent (id, 送礼/包装, 包装, 礼品包装 …) to its id."""
-    names = {r[0]: r[1] for r in conn.execute("SELECT id, name_zh FROM intents")}
+    names = kb.intent_names(conn)
     exact = {k.lower(): k for k in names} | {v: k for k, v in names.items()}
     parts = {}  # each part of a name like 送礼/包装, when only one intent has it
     for k, v in names.items():
@@ -313,8 +313,6 @@ def import_file(conn: sqlite3.Connection, path: Path | str, *, analyzer=None, db
     if dry_run or not kept:
         return report
     if db_file is not None:
-        from assistant import kb
-
         saved = kb.backup(Path(db_file), "before-import")
         report.backup = str(saved) if saved else None
     report.batch = _new_batch(conn)

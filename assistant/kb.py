@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 # libyaml's loader when PyYAML's wheel has it (it does on Windows, macOS and manylinux): ~8× faster
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")
 STAGES = {"presale", "order", "aftersale", "any"}
 
 
@@ -59,8 +58,17 @@ def _load_optional(path: Path, default):
 
 
 def load_spec_intents(kb_dir: Path) -> list[dict]:
+    return _read_tsv(kb_dir / "intents.tsv")
+
+
+def emotion_names(kb_dir: Path | None = None) -> dict[str, str]:
+    """Emotion id → its Chinese name (平静, 焦急 …), from emotions.tsv."""
+    return {r["id"]: r["name_zh"] for r in _read_tsv((kb_dir or paths.kb_resources_dir()) / "emotions.tsv")}
+
+
+def _read_tsv(path: Path) -> list[dict]:
     rows = []
-    with open(kb_dir / "intents.tsv", encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         header = fh.readline().rstrip("\n").split("\t")
         for line in fh:
             if line.strip():
@@ -490,6 +498,11 @@ def refresh_token_df(conn: sqlite3.Connection) -> None:
     for tbl, n in (("reply", conn.execute("SELECT count(*) FROM replies").fetchone()[0]),
                    ("trigger", conn.execute("SELECT count(*) FROM triggers WHERE reply_id IS NULL").fetchone()[0])):
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"docs_{tbl}", str(n)))
+
+
+def intent_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Intent id → its Chinese name, in the order intents.tsv lists them."""
+    return {r[0]: r[1] for r in conn.execute("SELECT id, name_zh FROM intents ORDER BY rowid")}
 
 
 def stats(conn: sqlite3.Connection) -> dict:

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from assistant import kb, text
+from assistant import kb, templates, text
 
 CODE_RE = re.compile(r"[a-z0-9_\-]{1,20}")
-VARIABLE_RE = kb.VARIABLE_RE
 NEAR_DUPLICATE = 90  # rapidfuzz ratio (0-100) of the normalised texts from which we warn
 MAX_TEXT = 2000
 
@@ -77,7 +76,7 @@ class KBEditor:
     # --- reading ----------------------------------------------------------------------------
 
     def intents(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in self.conn.execute("SELECT id, name_zh FROM intents ORDER BY rowid")}
+        return kb.intent_names(self.conn)
 
     def variables(self) -> dict[str, str | None]:
         return {r[0]: r[2] for r in self.conn.execute("SELECT name, meaning, default_value FROM variables")}
@@ -139,7 +138,7 @@ class KBEditor:
             if row is not None:
                 out.append(Check("code_clash", f"快捷码 /{code} 已被「{row[1]}」使用", True, row[0]))
         known = set(self.variables()) | {"顾客称呼", "店铺名", "客服名", "快递公司"}
-        unknown = [v for v in dict.fromkeys(VARIABLE_RE.findall(body)) if v not in known]
+        unknown = [v for v in templates.names(body) if v not in known]
         if unknown:
             out.append(Check("unknown_variable", "不认识的变量：" + "、".join("{" + v + "}" for v in unknown)
                              + "（可用：" + "、".join("{" + v + "}" for v in sorted(known)) + "）"))

@@ -16,6 +16,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+from assistant import kb
+
 STAGE_NAMES = {"presale": "售前", "order": "售中", "aftersale": "售后", "any": "通用"}
 REPLY_HEADER = ["标题", "内容", "快捷码", "意图", "阶段", "问法", "分组", "状态", "来源"]
 PRODUCT_HEADER = ["商品编码", "名称", "类目", "价格", "标签", "关键词", "描述", "来源"]
@@ -26,7 +28,7 @@ IMPORT_TAG = re.compile(r"^导入(:.*)?$")  # the tags an import adds itself (no
 
 
 def reply_rows(conn: sqlite3.Connection, *, only_own: bool = False) -> list[list[str]]:
-    names = {r[0]: r[1] for r in conn.execute("SELECT id, name_zh FROM intents")}
+    names = kb.intent_names(conn)
     trig: dict[int, list[str]] = {}
     for rid, t in conn.execute("SELECT reply_id, text FROM triggers WHERE reply_id IS NOT NULL ORDER BY id"):
         trig.setdefault(rid, []).append(t)

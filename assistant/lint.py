@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
-from assistant import kb, text
+from assistant import kb, templates, text
 from assistant.kbedit import CODE_RE, normalize_code
 
 KINDS = {"banned": "违禁词", "unknown_variable": "未知变量", "empty": "空话术", "duplicate": "重复话术",
@@ -37,7 +37,7 @@ def lint(conn: sqlite3.Connection) -> list[dict]:
         if not body:
             add("empty", f"「{r['title']}」没有内容", r)
             continue
-        unknown = [v for v in dict.fromkeys(kb.VARIABLE_RE.findall(body)) if v not in variables]
+        unknown = [v for v in templates.names(body) if v not in variables]
         if unknown:
             add("unknown_variable", f"「{r['title']}」用了不认识的变量 " + "、".join("{" + v + "}" for v in unknown), r)
         if not r["enabled"]:
@@ -52,7 +52,7 @@ def lint(conn: sqlite3.Connection) -> list[dict]:
         else:
             seen[norm] = r
     answered = {r["intent"] for r in rows if r["enabled"] and (r["text"] or "").strip()}
-    for iid, name in conn.execute("SELECT id, name_zh FROM intents ORDER BY rowid"):
+    for iid, name in kb.intent_names(conn).items():
         if iid not in answered:
             problems.append({"kind": "intent_without_reply", "message": f"意图“{name}”（{iid}）没有可用的话术",
                              "reply_id": None, "code": None, "title": None, "intent": iid})

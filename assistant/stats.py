@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from assistant import text
+from assistant import kb, text
 from assistant.response_time import ResponseTimer, day_of
 from assistant.usage import POSITIVE, learning_settings, replies_by_key, write_table
 
@@ -121,7 +121,7 @@ def compute(conn: sqlite3.Connection, *, since: float | None = None, now: float 
     s = learning_settings(settings)
     now = time.time() if now is None else now
     low_score = float(s["low_score"])
-    names = {r[0]: r[1] for r in conn.execute("SELECT id, name_zh FROM intents")}
+    names = kb.intent_names(conn)
     where, args = "", []
     if since is not None:
         where, args = " AND ts >= ?", [since]

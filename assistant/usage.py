@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable
 
 from rapidfuzz import fuzz
 
-from assistant import paths, privacy, text
+from assistant import paths, privacy, templates, text
 from assistant.db import connect
 from assistant.settings import DEFAULTS, section
 
@@ -45,7 +45,6 @@ DEFAULT_SETTINGS = DEFAULTS["learning"]  # the "learning" section (assistant/set
 COLUMNS = ("ts", "kind", "msg_id", "msg_ts", "reply_id", "reply_key", "rank", "score", "final_text",
            "intent", "platform", "profile", "conversation", "msg_hash", "message", "latency_ms")
 _INSERT = f"INSERT INTO usage_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")
 
 
 def learning_settings(overrides: dict | None = None) -> dict:
@@ -110,26 +109,6 @@ def replies_by_key(conn: sqlite3.Connection, *, enabled_only: bool = False) -> d
     for r in conn.execute(sql + " ORDER BY id"):
         out.setdefault(reply_key(r["code"], r["intent"], r["text"]), dict(r))
     return out
-
-
-def template_back(template: str, filled: str, final: str) -> str:
-    """Turn the values a template filled in (order number, name…) back into {variables} in the
-    agent's final text, so an edited text can become a template again."""
-    if not template or not filled or "{" not in template:
-        return final
-    parts = VARIABLE_RE.split(template)  # literal, name, literal, name, ...
-    rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<v{i}>.+?)" for i, p in enumerate(parts))
-    m = re.fullmatch(rx, filled, flags=re.S)
-    if not m:
-        return final
-    values = []
-    for i in range(1, len(parts), 2):
-        value = m.group(f"v{i}")
-        if value and value != "{" + parts[i] + "}" and len(value) >= 2:
-            values.append((value, "{" + parts[i] + "}"))
-    for value, var in sorted(values, key=lambda t: -len(t[0])):
-        final = final.replace(value, var)
-    return final
 
 
 # --- the log -------------------------------------------------------------------------------
@@ -375,7 +354,7 @@ class UsageLog:
         values (order number, names) turned back into {variables} when ``reply`` has them."""
         rid, key = self._key_of(reply)
         if isinstance(reply, dict):
-            final_text = template_back(reply.get("text") or "", reply.get("filled") or "", final_text)
+            final_text = templates.unfill(reply.get("text") or "", reply.get("filled") or "", final_text)
         self.log("edited", ts=self.clock() if ts is None else ts, reply_id=rid, reply_key=key,
                  final_text=final_text, **self._msg_fields(msg))
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from assistant import kb, usage
+from assistant import kb, templates, usage
 from assistant.db import MIGRATIONS, connect, schema_version
 from assistant.engine import Conversation
 from assistant.usage import UsageLog, UsageModel
@@ -295,7 +295,7 @@ def test_repeated_edits_propose_a_variant_saved_in_one_call(engine, db_file):
         log.edited(log.received(MESSAGE), reply, edited + "。")  # near-identical still counts
         log.edited(log.received(MESSAGE), reply, "完全不同的一句话")
     p = usage.propose_variant(conn, reply["id"])
-    template = usage.template_back(reply["text"], reply["filled"], edited)  # 这款宝贝 → {商品}
+    template = templates.unfill(reply["text"], reply["filled"], edited)  # 这款宝贝 → {商品}
     assert "{" in template and template.endswith("有问题随时找我哦")
     assert p is not None and p.edits == 3 and p.text == template and p.original == reply["text"]
     rid = usage.save_variant(conn, p, engine=engine)

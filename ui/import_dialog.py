@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QPushButton, QStyledItemDelegate, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
-from assistant import importer, paths, usage
+from assistant import importer, kb, paths, usage
 
 
 class _Runner(QObject):
@@ -238,6 +238,6 @@ class ImportDialog(QDialog):
         except Exception:
             return {}
         try:
-            return {r[0]: r[1] for r in conn.execute("SELECT id, name_zh FROM intents")}
+            return kb.intent_names(conn)
         finally:
             conn.close()

@@ -34,8 +34,6 @@ from assistant.kbedit import KBEditor, ReplyDraft, split_list
 log = logging.getLogger(__name__)
 
 # what the preview fills {变量} with when the message does not say (the shop's own come from settings)
-EMOTIONS = {"calm": "平静", "anxious": "焦急", "angry": "愤怒", "disappointed": "失望", "confused": "困惑",
-            "satisfied": "满意"}
 SAMPLE = {"order_no": "3254857712345678", "phone": "13800001234", "amount": "59", "size": "M", "product": "保温杯"}
 
 
@@ -428,7 +426,7 @@ class KBWindow(QWidget):
         s = self.engine.suggest(msg)
         a = s.analysis
         self.try_info.setText(
-            (f"意图：{self.names.get(a.intent, a.intent)}　情绪：{EMOTIONS.get(a.emotion, a.emotion)}" + ("　紧急" if a.urgent else "")
+            (f"意图：{self.names.get(a.intent, a.intent)}　情绪：{kb.emotion_names().get(a.emotion, a.emotion)}" + ("　紧急" if a.urgent else "")
              if a else "") + ("　" + "；".join(s.warnings) if s.warnings else ""))
         for i, r in enumerate(s.replies, 1):
             mark = "★ " if r["id"] == self.current_id else ""

@@ -8,7 +8,6 @@ clicks it (or brings it up from the tray) to pick with the number keys.
 from __future__ import annotations
 
 import html
-import re
 import time
 
 from PySide6.QtCore import QEvent, QRect, QTimer, Qt, Signal
@@ -18,16 +17,15 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QSizeGrip, QVBoxLayout, QWidget,
 )
 
+from assistant import kb, templates
 from assistant.engine import Suggestions
 from ui.flow import ChipRow
 
-EMOTION_ZH = {"calm": "平静", "anxious": "焦急", "angry": "愤怒", "disappointed": "失望",
-              "confused": "困惑", "satisfied": "满意"}
+EMOTION_ZH = kb.emotion_names()  # from resources/kb/emotions.tsv
 EMOTION_COLOR = {"calm": "#607d8b", "anxious": "#ef6c00", "angry": "#c62828", "disappointed": "#6a1b9a",
                  "confused": "#1565c0", "satisfied": "#2e7d32"}
 STAGE_ZH = {"presale": "售前", "order": "售中", "aftersale": "售后", "any": "通用"}
 ENTITY_ZH = {"order_no": "订单", "phone": "电话", "amount": "金额", "size": "尺码", "product": "商品"}
-VARIABLE_RE = re.compile(r"\{([^{}\s]{1,8})\}")  # same syntax as the engine's templates
 
 STYLE = """
 QWidget#sidebar { background: #f7f8fa; border: 1px solid #b0bec5; }
@@ -51,30 +49,6 @@ QLineEdit[missing="true"] { background: #ffebee; border: 1px solid #e53935; bord
 QLineEdit { border: 1px solid #cfd8dc; border-radius: 3px; padding: 1px 3px; background: white; }
 QPushButton { padding: 3px 8px; }
 """
-
-
-def split_variables(template: str, filled: str, missing: list[str]) -> list[tuple[str, str]] | None:
-    """Recover each variable's value from a template and its filled text:
-    ("订单{订单号}已发", "订单123已发") → [("订单号", "123")]. None when they do not line up."""
-    parts = VARIABLE_RE.split(template)
-    if len(parts) == 1:
-        return []
-    rx = "".join(re.escape(p) if i % 2 == 0 else "(.*?)" for i, p in enumerate(parts))
-    m = re.fullmatch(rx, filled, flags=re.S)
-    if not m:
-        return None
-    out, seen = [], set()
-    for i, name in enumerate(parts[1::2]):
-        if name in seen:
-            continue
-        seen.add(name)
-        value = m.group(i + 1)
-        out.append((name, "" if name in missing or value == "{" + name + "}" else value))
-    return out
-
-
-def render_template(template: str, values: dict[str, str]) -> str:
-    return VARIABLE_RE.sub(lambda m: values.get(m.group(1)) or m.group(0), template)
 
 
 class ReplyList(QListWidget):
@@ -642,7 +616,7 @@ class Sidebar(QWidget):
             item.setData(Qt.UserRole, r)
             item.setToolTip(f"{r['title']} · {self.intent_names.get(r['intent'], r['intent'])} · {r['why']}")
             self.replies.addItem(item)
-            values = split_variables(r["text"], r["filled"], r["missing"])
+            values = templates.split(r["text"], r["filled"], r["missing"])
             if values:
                 self._vars[i] = dict(values)
         self._refresh_items()
@@ -669,7 +643,7 @@ class Sidebar(QWidget):
         values = self._vars.get(index)
         if values is None:
             return r["filled"], list(r["missing"])
-        return render_template(r["text"], values), [k for k, v in values.items() if not v]
+        return templates.render(r["text"], values), [k for k, v in values.items() if not v]
 
     def _refresh_items(self, *_):
         if not self.suggestions:

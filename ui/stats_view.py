@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QTabWidget, QToolTip, QVBoxLayout, QWidget,
 )
 
-from assistant import paths, stats, usage
+from assistant import kb, paths, stats, usage
 from assistant.db import KBError, connect
 from assistant.response_time import local_midnight
 
@@ -268,7 +268,7 @@ class CreateReplyDialog(QDialog):
         self.intent = QComboBox()
         conn = connect(self.db_file)
         try:
-            intents = [(r[0], r[1]) for r in conn.execute("SELECT id, name_zh FROM intents ORDER BY id")]
+            intents = sorted(kb.intent_names(conn).items())
         finally:
             conn.close()
         for iid, name in intents:
