@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import sqlite3
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,8 @@ MAX_CONTEXT_TURNS = 20  # earlier turns read with a message (each cut at text.MA
 
 # usage prior: (reply ids, intent, platform) -> {reply id: prior in [0, 1]}
 PriorFn = Callable[[list[int], str, str], dict[int, float]]
+ENGINE_PRIOR_WEIGHT = 0.25  # the prior's share of a reply score inside _rank (docs/architecture.md)
+RERANK_HEADROOM = 3  # extra candidates ranked so a learned reply just below the cut can rise
 
 
 @dataclass
@@ -97,9 +100,11 @@ class Engine:
 
     def __init__(self, db_file: Path | str | None = None, *, conn: sqlite3.Connection | None = None,
                  build_if_needed: bool = True, reader: "Reader | str | None" = "shipped",
-                 allow_readonly: bool = False):
+                 allow_readonly: bool = False, prior: PriorFn | None = None,
+                 prior_weight: float = ENGINE_PRIOR_WEIGHT):
         """``allow_readonly``: a database that cannot be written is opened for reading (suggest,
-        search and check need no writes); ``conn.readonly`` says so."""
+        search and check need no writes); ``conn.readonly`` says so. ``prior``/``prior_weight``:
+        the learned usage prior and its total weight in a reply score (``set_prior``)."""
         if conn is None:
             db_file = Path(db_file) if db_file else paths.db_path()
             if build_if_needed:
@@ -112,6 +117,9 @@ class Engine:
             conn = connect(db_file, allow_readonly=allow_readonly)
         self.conn = conn
         self.usage_prior: PriorFn | None = None
+        self.prior_weight = ENGINE_PRIOR_WEIGHT
+        self._last_prior = threading.local()  # the prior _rank used, per thread, for the re-rank
+        self.set_prior(prior, prior_weight)
         # the learned reader (resources/models/reader.npz); None reads with the hand cues alone
         self.reader = load_shipped_reader() if reader == "shipped" else reader
         self.reload()
@@ -166,7 +174,24 @@ class Engine:
 
     # --- suggest ----------------------------------------------------------------------------
 
+    def set_prior(self, prior: PriorFn | None, weight: float = ENGINE_PRIOR_WEIGHT) -> None:
+        """Rank with ``prior`` (None: without). ``weight`` is its total share of a reply score:
+        up to the engine's own 0.25 the prior is scaled inside _rank; above it the rest is added
+        after ranking (``rerank``), over a few more candidates than asked for."""
+        self.usage_prior = prior
+        self.prior_weight = float(weight) if prior is not None else ENGINE_PRIOR_WEIGHT
+
     def suggest(self, conv: Conversation | str, limit: int = 5) -> Suggestions:
+        extra = self.prior_weight - ENGINE_PRIOR_WEIGHT if self.usage_prior is not None else 0.0
+        if extra <= 0:
+            return self._suggest(conv, limit)
+        self._last_prior.value = {}
+        s = self._suggest(conv, limit + RERANK_HEADROOM)
+        rerank(s.replies, getattr(self._last_prior, "value", {}), extra)
+        del s.replies[limit:]
+        return s
+
+    def _suggest(self, conv: Conversation | str, limit: int) -> Suggestions:
         started = time.perf_counter()
         if isinstance(conv, str):
             conv = Conversation(conv)
@@ -248,6 +273,16 @@ class Engine:
             out.setdefault(r[0], []).append(r[1])
         return out
 
+    def _prior(self, reply_ids: list[int], intent: str, platform: str) -> dict[int, float]:
+        if self.usage_prior is None:
+            return {}
+        prior = self.usage_prior(reply_ids, intent, platform)
+        scale = min(1.0, self.prior_weight / ENGINE_PRIOR_WEIGHT)  # below the engine's 0.25: shrink it
+        if scale < 1.0:
+            prior = {k: v * scale for k, v in prior.items()}
+        self._last_prior.value = prior
+        return prior
+
     def _rank(self, a: Analysis, conv: Conversation, limit: int) -> list[dict]:
         probs = a.intent_scores
         lexical = a.reply_hits if a.reply_hits is not None else self._fts_replies(a.clean)
@@ -259,7 +294,7 @@ class Engine:
             ids.update(self._replies_of_intent(intent)[:8])
         rows = self._load_replies(sorted(ids))
         trig = self._triggers_of(list(rows))
-        prior = self.usage_prior(list(rows), a.intent, conv.platform) if self.usage_prior else {}
+        prior = self._prior(list(rows), a.intent, conv.platform)
         has_order_no = bool(a.entities.get("order_no")) or any(
             t.role != "agent" and self.ORDER_IN_TEXT.search(t.text) for t in conv.context)
         upset = self.is_upset(a)
@@ -622,3 +657,22 @@ class Engine:
 
 def unicode_lower(s: str) -> str:
     return s.lower()
+
+
+def rerank(replies: list[dict], prior: dict[int, float], extra: float) -> None:
+    """Add ``extra`` × prior to the score of each reply and move the boosted ones up, keeping the
+    engine's (diversified) order of the others. In place."""
+    boosted = []
+    for r in replies:
+        b = extra * prior.get(r["id"], 0.0)
+        if b > 0:
+            r["score"] = round(r["score"] + b, 3)
+            boosted.append(r)
+    if not boosted:
+        return
+    ids = {id(r) for r in boosted}
+    rest = [r for r in replies if id(r) not in ids]
+    for r in sorted(boosted, key=lambda x: -x["score"]):
+        at = next((i for i, o in enumerate(rest) if o["score"] < r["score"]), len(rest))
+        rest.insert(at, r)
+    replies[:] = rest

@@ -105,8 +105,7 @@ def replay(engine, rows: list[dict], *, limit: int = 10, half_life_days: float |
     stamps = [float(u[1]["ts"]) for u in usable if u[1].get("ts") is not None]
     now = (max(stamps) + 1.0) if stamps else START_TS + 86400.0
 
-    saved_prior = engine.usage_prior
-    saved_suggest = engine.__dict__.get("suggest")
+    saved_prior = (engine.usage_prior, engine.prior_weight)
     try:
         detach(engine)
         before = [_rank_of(engine, row, target[0], limit) for _, row, target in test]
@@ -119,10 +118,7 @@ def replay(engine, rows: list[dict], *, limit: int = 10, half_life_days: float |
         model.attach(engine, weight=prior_weight)
         after = [_rank_of(engine, row, target[0], limit) for _, row, target in test]
     finally:
-        detach(engine)
-        engine.usage_prior = saved_prior
-        if saved_suggest is not None:
-            engine.suggest = saved_suggest
+        engine.set_prior(*saved_prior)
 
     per_intent = []
     groups: dict[str, list[int]] = defaultdict(list)
@@ -174,8 +170,7 @@ def simulate(engine, *, picks: int = 240, intents: int = 8, test_per_intent: int
     chosen_intents = sorted(rnd.sample(eligible, min(intents, len(eligible))))
     per_intent = math.ceil(picks / len(chosen_intents))
     span = days * 86400.0
-    saved_prior = engine.usage_prior
-    saved_suggest = engine.__dict__.get("suggest")
+    saved_prior = (engine.usage_prior, engine.prior_weight)
     detach(engine)
     rows: list[dict] = []
     try:
@@ -218,9 +213,7 @@ def simulate(engine, *, picks: int = 240, intents: int = 8, test_per_intent: int
                              "default_first_id": default_first, "ts": round(t0 + 60.0 * k, 1)})
                 k += 1
     finally:
-        engine.usage_prior = saved_prior
-        if saved_suggest is not None:
-            engine.suggest = saved_suggest
+        engine.set_prior(*saved_prior)
     for i, row in enumerate(rows, 1):
         row["id"] = f"sim-{i:04d}"
     return rows

@@ -518,74 +518,23 @@ class UsageModel:
         return {rid: round(by_key[k], 4) for rid, k in keys.items() if k in by_key}
 
     def attach(self, engine, weight: float | None = None) -> None:
-        """Plug the prior into ``engine``: sets ``engine.usage_prior`` (the engine weighs it 0.25
-        and says 常用 in ``why``). When the configured total ``prior_weight`` is above the
-        engine's own 0.25, ``engine.suggest`` is wrapped to add the rest (see ``rerank``); an
-        engine that exposes ``usage_weight`` is given the weight instead. The hook runs on the
-        engine's thread with the engine's own connection."""
-        detach(engine)
+        """Rank ``engine``'s replies with this prior (``Engine.set_prior``; the engine says 常用 in
+        ``why``), at the configured total ``prior_weight``; 0 switches learning off. The prior runs
+        on the engine's thread with the engine's own connection."""
         weight = float(learning_settings({"prior_weight": weight})["prior_weight"])
         if weight <= 0:  # learning switched off
+            engine.set_prior(None)
             return
-        local = threading.local()
-        scale = min(1.0, weight / ENGINE_PRIOR_WEIGHT)  # below the engine's 0.25: shrink the prior
 
         def usage_prior(reply_ids: list[int], intent: str, platform: str) -> dict[int, float]:
-            prior = self.prior_ids(engine.conn, reply_ids, intent, platform)
-            if scale < 1.0:
-                prior = {k: v * scale for k, v in prior.items()}
-            local.last = prior
-            return prior
+            return self.prior_ids(engine.conn, reply_ids, intent, platform)
 
-        engine.usage_prior = usage_prior
-        if hasattr(engine, "usage_weight"):
-            engine.usage_weight = weight
-            return
-        extra = weight - ENGINE_PRIOR_WEIGHT
-        if extra <= 0:
-            return
-        original = engine.suggest
-
-        def suggest(conv, limit: int = 5, **kw):
-            local.last = {}
-            s = original(conv, limit=limit + RERANK_HEADROOM, **kw)
-            rerank(s.replies, getattr(local, "last", {}), extra)
-            del s.replies[limit:]
-            return s
-
-        suggest.__wrapped__ = original  # type: ignore[attr-defined]
-        engine.suggest = suggest
-
-
-ENGINE_PRIOR_WEIGHT = 0.25  # what Engine._rank gives usage_prior (docs/architecture.md)
-RERANK_HEADROOM = 3  # extra candidates asked of the engine so a learned reply just below the cut can rise
-
-
-def rerank(replies: list[dict], prior: dict[int, float], extra: float) -> None:
-    """Add ``extra`` × prior to the score of each reply and move the boosted ones up, keeping the
-    engine's (diversified) order of the others. In place."""
-    boosted = []
-    for r in replies:
-        b = extra * prior.get(r["id"], 0.0)
-        if b > 0:
-            r["score"] = round(r["score"] + b, 3)
-            boosted.append(r)
-    if not boosted:
-        return
-    ids = {id(r) for r in boosted}
-    rest = [r for r in replies if id(r) not in ids]
-    for r in sorted(boosted, key=lambda x: -x["score"]):
-        at = next((i for i, o in enumerate(rest) if o["score"] < r["score"]), len(rest))
-        rest.insert(at, r)
-    replies[:] = rest
+        engine.set_prior(usage_prior, weight)
 
 
 def detach(engine) -> None:
-    """Undo ``UsageModel.attach``: no usage prior, the engine's own ``suggest``."""
-    engine.usage_prior = None
-    wrapped = engine.__dict__.get("suggest")
-    if wrapped is not None and hasattr(wrapped, "__wrapped__"):
-        del engine.suggest
+    """Undo ``UsageModel.attach``: no usage prior."""
+    engine.set_prior(None)
 
 
 class Learning:
