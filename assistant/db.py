@@ -163,7 +163,7 @@ MIGRATIONS: list = [
         word TEXT PRIMARY KEY, category TEXT NOT NULL, replacement TEXT NOT NULL, suggest TEXT);
     CREATE TABLE variables (name TEXT PRIMARY KEY, meaning TEXT, default_value TEXT);
     """,
-    # 2: the usage log (assistant/usage.py, docs/learning.md). No foreign key to replies: a KB
+    # 2: the usage log (assistant/usage/, docs/learning.md). No foreign key to replies: a KB
     # rebuild renumbers replies, so events name a reply by reply_key (shortcode or text hash) too.
     """
     CREATE TABLE usage_events (

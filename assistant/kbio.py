@@ -90,7 +90,7 @@ def _write_xlsx(path: Path, sheets) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from assistant.usage import _display_width
+    from assistant.usage.export import _display_width
 
     wb = Workbook()
     wb.remove(wb.active)

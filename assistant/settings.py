@@ -8,7 +8,7 @@ the same.
 - hotkeys, look and behaviour of the sidebar (dock, opacity, compact, font_size, auto_send, ...);
 - platform profiles: ``profiles`` (profile id → overrides, assistant/profiles.py), ``chat_profiles()``;
 - sections read with ``section(name)`` / ``Settings.section(name)`` (docs/data.md):
-  - ``learning``: the usage log and its learned prior (assistant/usage.py), e.g. ``half_life_days``,
+  - ``learning``: the usage log and its learned prior (assistant/usage/), e.g. ``half_life_days``,
     ``prior_weight``, ``variant_min_edits``;
   - ``backups``: ``keep`` (how many backups, default 10), ``max_mb`` (their total size, default 500);
   - ``privacy``: ``mask`` (phone numbers, order numbers, addresses and names masked in the usage

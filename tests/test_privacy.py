@@ -104,7 +104,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|sett
 
 def _copy_in(qtbot, app, adapters, text):
     adapters.clipboard.copy_from_elsewhere(text)
-    qtbot.waitUntil(lambda: app._usage_text == text, timeout=5000)
+    qtbot.waitUntil(lambda: app.usage.text == text, timeout=5000)
     app.engine.learning.log.flush(5)
 
 

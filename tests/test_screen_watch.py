@@ -142,7 +142,7 @@ def test_a_message_read_off_the_screen_is_logged_only_when_the_agent_uses_it(qtb
     adapters.screen_text.show(chat.info.handle, [("customer", "你好，这个杯子能装热水吗")])
     app.set_watch(True)
     qtbot.waitUntil(lambda: app.window.replies.count() > 0 and app._source == "screen", timeout=5000)
-    assert app._pending_usage is not None and app._usage_msg is None  # nothing recorded yet
+    assert app.usage.pending is not None and app.usage.msg is None  # nothing recorded yet
     with qtbot.waitSignal(app.reply_pasted, timeout=5000):
         app.window.pick(0)
-    assert app._pending_usage is None and app._usage_msg is not None  # recorded with the paste
+    assert app.usage.pending is None and app.usage.msg is not None  # recorded with the paste

@@ -23,7 +23,7 @@ def analysed(qtbot, app, message):
     w = app.window
     w.input.setPlainText(message)
     qtbot.waitUntil(lambda: w.suggestions is not None and w.replies.count() > 0
-                    and app._usage_text == message, timeout=5000)
+                    and app.usage.text == message, timeout=5000)
     return [r["id"] for r in w.suggestions.replies]
 
 

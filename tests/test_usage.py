@@ -1,4 +1,4 @@
-"""The usage log and the learned ranking, against a real knowledge base (assistant/usage.py)."""
+"""The usage log and the learned ranking, against a real knowledge base (assistant/usage/)."""
 import csv
 import sqlite3
 import time
@@ -377,3 +377,24 @@ def test_bad_learning_settings_fall_back_to_defaults(kefu_home):
     assert s["half_life_days"] == 7.0 and s["prior_weight"] == 0.0
     assert s["warn_after_s"] == usage.DEFAULT_SETTINGS["warn_after_s"]
     assert s["pseudo_count"] == usage.DEFAULT_SETTINGS["pseudo_count"] and "unknown" not in s
+
+
+# --- the sidebar's usage session, without Qt -------------------------------------------------
+
+def test_the_usage_session_logs_a_message_once_and_its_edited_paste(engine, db_file):
+    from assistant.usage import UsageSession
+
+    s = engine.suggest("这个杯子能装热水吗")
+    session = UsageSession()
+    with UsageLog(db_file, flush_interval=0.05) as log:
+        assert session.suggested(log, "这个杯子能装热水吗", s, platform="qianniu", conversation="c", keep_text=True)
+        assert not session.suggested(log, "这个杯子能装热水吗", s, platform="qianniu", conversation="c",
+                                     keep_text=True)  # analysed again: not a new message
+        top = s.replies[0]
+        edited = session.pasted(log, {"reply_id": top["id"], "rank": 1, "text": top["filled"] + "，放心拍"})
+        assert edited == top["id"] and session.text is None
+    con = sqlite3.connect(db_file)
+    kinds = [k for (k,) in con.execute("SELECT kind FROM usage_events ORDER BY id")]
+    con.close()
+    assert list(dict.fromkeys(kinds)) == ["received", "shown", "picked", "edited", "sent"]
+    assert kinds.count("received") == 1 and kinds.count("shown") == len(s.replies)  # one row per reply shown

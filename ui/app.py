@@ -30,6 +30,7 @@ from ui.fonts import apply_cjk_font
 from ui.popup import SearchPopup
 from ui.qt_platform import HotkeyBridge, QtClipboard, QtScheduler
 from assistant.settings import Settings, set_portable
+from assistant.usage.session import UsageSession
 from ui.settings_dialog import SettingsDialog
 from ui.sidebar import Sidebar
 from ui.tray import Tray, app_icon
@@ -95,10 +96,7 @@ class App(QObject):
         self._latest_search = 0
         self._entities: dict = {}
         self._message = ""  # the text of the latest analyse() request
-        self._usage_msg = None  # assistant.usage.MessageRef of the message on screen (learning log)
-        self._usage_text = None  # its text, so re-analysing the same message is not a new one
-        self._usage_replies: list[dict] = []
-        self._usage_empathy = ""
+        self.usage = UsageSession()  # the message on screen as the learning log knows it
         self.stats_view = None
         self.import_dialog = None
         self.kb_window = None
@@ -108,7 +106,6 @@ class App(QObject):
         self.profiles = settings.chat_profiles()
         self.chat_profile: chat_profiles.Profile | None = None  # the client in front (or last)
         self._source = "copy"  # where the message on screen came from: copy | screen | typed
-        self._pending_usage = None  # a screen-read message is logged only once the agent uses it
         self._pasted: list[str] = []  # replies pasted lately (a copy of one is not a customer message)
         self._clip_at: tuple[float, int] | None = None  # last clipboard change: when, front window
         self.picker = None
@@ -336,9 +333,9 @@ class App(QObject):
             self._entities = dict(s.analysis.entities) if s.analysis else {}
             self.window.show_suggestions(s)
             if self._source == "screen":  # read off the screen: kept only if the agent acts on it
-                self._pending_usage = (self._message, s)
+                self.usage.pending = (self._message, s)
             else:
-                self._pending_usage = None
+                self.usage.pending = None
                 self._log_suggested(self._message, s)
 
     # --- learning log (queued in memory: the writer thread does the SQL) -------------------------
@@ -351,21 +348,11 @@ class App(QObject):
         learning = self.engine.learning
         if learning is None or s.analysis is None:
             return
-        if message == self._usage_text and self._usage_msg is not None:
-            self._usage_replies = list(s.replies)  # same message analysed again: not a new one
-            return
-        ulog = learning.log
         from_chat = self._chat_text is not None and self._chat_text == (message, True)
         keep = from_chat or not learning.privacy.get("chat_window_only", True)
-        msg = ulog.received(message, intent=s.analysis.intent, platform=self.platform.id,
-                            conversation=self.conversation(),
-                            best_score=s.replies[0]["score"] if s.replies else None,
-                            keep_text=keep, entities=dict(s.analysis.entities))
-        ulog.shown(msg, s.replies)
-        self._usage_msg, self._usage_text = msg, message
-        self._usage_replies = list(s.replies)
-        self._usage_empathy = s.empathy[0]["text"] if s.empathy else ""
-        self._refresh_timer()
+        if self.usage.suggested(learning.log, message, s, platform=self.platform.id,
+                                conversation=self.conversation(), keep_text=keep):
+            self._refresh_timer()
 
     def _refresh_timer(self) -> None:
         if self.window.timer_label is not None:
@@ -376,28 +363,12 @@ class App(QObject):
         learning = self.engine.learning
         if learning is None:
             return
-        if self._pending_usage is not None:  # the agent used a reply to a message read off the screen
-            message, s = self._pending_usage
-            self._pending_usage = None
-            self._log_suggested(message, s)
-        rid = meta.get("reply_id")
-        reply = next((r for r in self._usage_replies if r.get("id") == rid), None)
-        if reply is None and meta.get("source") == "search" and (self.popup.chosen_hit or {}).get("id") == rid:
-            reply = self.popup.chosen_hit
-        if reply is None and rid is not None:
-            reply = rid
-        msg, ulog, final = self._usage_msg, learning.log, meta.get("text") or ""
-        if reply is not None:
-            ulog.picked(msg, reply, rank=meta.get("rank"))
-            body = final
-            if meta.get("empathy") and self._usage_empathy and body.startswith(self._usage_empathy):
-                body = body[len(self._usage_empathy):]
-            if meta.get("edited") or (isinstance(reply, dict) and body != reply.get("filled")):
-                ulog.edited(msg, reply, body)
-                if rid is not None:
-                    self._check_variant(rid)
-        ulog.sent(msg, reply, final)
-        self._usage_text = None  # the same text again after this reply is a new message
+        pending = self.usage.take_pending()
+        if pending is not None:  # the agent used a reply to a message read off the screen
+            self._log_suggested(*pending)
+        edited = self.usage.pasted(learning.log, meta, self.popup.chosen_hit)
+        if edited is not None:
+            self._check_variant(edited)
         self._refresh_timer()
 
     def _check_variant(self, reply_id: int) -> None:
