@@ -26,6 +26,7 @@ from assistant.engine import Conversation
 from assistant.platform.detect import UNKNOWN, ChatPlatform, classify, profile_for
 from assistant.platform.paste import GrabJob, JobResult, PasteJob
 from assistant.platform.ports import Adapters, WindowInfo
+from ui.background import Background
 from ui.fonts import apply_cjk_font
 from ui.popup import SearchPopup
 from ui.qt_platform import HotkeyBridge, QtClipboard, QtScheduler
@@ -97,6 +98,7 @@ class App(QObject):
         self._entities: dict = {}
         self._message = ""  # the text of the latest analyse() request
         self.usage = UsageSession()  # the message on screen as the learning log knows it
+        self.background = Background(self)
         self.stats_view = None
         self.import_dialog = None
         self.kb_window = None
@@ -374,25 +376,23 @@ class App(QObject):
     def _check_variant(self, reply_id: int) -> None:
         """After an edit: has the agent changed this reply the same way often enough to keep the
         edited text as a reply of its own? Off the GUI thread (it waits for the log writer)."""
-        learning, db_file, found = self.engine.learning, self.db_file, self.variant_found
+        learning, db_file = self.engine.learning, self.db_file
 
         def work():
             from assistant import usage
             from assistant.db import connect
 
+            learning.log.flush(3)
+            conn = connect(db_file)
             try:
-                learning.log.flush(3)
-                conn = connect(db_file)
-                try:
-                    proposal = usage.propose_variant(conn, reply_id)
-                finally:
-                    conn.close()
-            except Exception:
-                log.exception("variant check failed")
-                return
+                return usage.propose_variant(conn, reply_id)
+            finally:
+                conn.close()
+
+        def done(proposal):
             if proposal is not None:
-                found.emit(proposal)
-        threading.Thread(target=work, name="variant-check", daemon=True).start()
+                self.variant_found.emit(proposal)
+        self.background.run(work, done, name="variant-check")
 
     @Slot(object)
     def _save_variant(self, proposal) -> None:

@@ -4,20 +4,16 @@ skipped → 导入 → 撤销这次导入 if it was the wrong file. The reading,
 worker thread (a big sheet takes seconds); the window never freezes."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit,
     QPushButton, QStyledItemDelegate, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from assistant import importer, kb, paths, usage
-
-
-class _Runner(QObject):
-    done = Signal(str, object)  # (what, report or error message)
+from ui.background import Background
 
 
 def _set_intent(model, index, intent: str, names: dict[str, str]) -> None:
@@ -61,8 +57,7 @@ class ImportDialog(QDialog):
         self.report: importer.ImportReport | None = None
         self.batch: str | None = None
         self._names: dict[str, str] = {}
-        self._runner = _Runner(self)
-        self._runner.done.connect(self._done)
+        self.background = Background(self)
 
         intro = QLabel("把店里现有的快捷短语导进来：Excel（.xlsx）或 CSV，第一行是列名。必需一列“内容”（或“话术”），"
                        "可选“标题”“快捷码”“分组”“意图”“问法”。没写意图的，会按内容自动判断。导入前自动备份，导错了可以撤销。")
@@ -154,22 +149,23 @@ class ImportDialog(QDialog):
 
     def _start(self, what: str, job) -> None:
         self._busy(True, {"preview": "正在读取和检查…", "import": "正在导入…", "undo": "正在撤销…"}[what])
-        db_file, done = self.db_file, self._runner.done
+        db_file = self.db_file
 
         def work():
             from assistant.engine import Engine
 
+            eng = Engine(db_file, build_if_needed=False)  # the app built it; never rebuild mid-import
             try:
-                eng = Engine(db_file, build_if_needed=False)  # the app built it; never rebuild mid-import
-                try:
-                    done.emit(what, job(eng))
-                finally:
-                    eng.close()
-            except importer.ImportFileError as exc:
-                done.emit("error", str(exc))
-            except Exception as exc:  # a locked or corrupt database, a disk error
-                done.emit("error", f"导入失败：{exc}")
-        threading.Thread(target=work, name=f"import-{what}", daemon=True).start()
+                return job(eng)
+            finally:
+                eng.close()
+
+        def failed(exc):
+            if isinstance(exc, importer.ImportFileError):
+                self._done("error", str(exc))
+            else:  # a locked or corrupt database, a disk error
+                self._done("error", f"导入失败：{exc}")
+        self.background.run(work, lambda result: self._done(what, result), failed, name=f"import-{what}")
 
     def _busy(self, on: bool, message: str = "") -> None:
         for b in (self.choose_btn, self.import_btn, self.undo_btn):

@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
-import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QFrame,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from assistant import kb, paths, stats, usage
 from assistant.db import KBError, connect
 from assistant.response_time import local_midnight
+from ui.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -332,10 +332,6 @@ class CreateReplyDialog(QDialog):
 
 # --- the window -------------------------------------------------------------------------------
 
-class _Loader(QObject):
-    done = Signal(int, object)  # request id, report dict or the exception
-
-
 class StatsView(QWidget):
     loaded = Signal(dict)
     reply_created = Signal(int)  # a user reply was saved: the app should reload its engine
@@ -359,8 +355,7 @@ class StatsView(QWidget):
         self._undo = None
         self._undo_conn = None
         self._req = 0
-        self._loader = _Loader(self)
-        self._loader.done.connect(self._on_loaded)
+        self.background = Background(self)
 
         title = QLabel("使用统计")
         title.setObjectName("statsTitle")
@@ -502,24 +497,18 @@ class StatsView(QWidget):
         req, since, db_file, settings = self._req, self.since(), self.db_file, dict(self.settings)
         self.status.setText("正在统计…")
         self._set_error(False)
-        loader = self._loader
 
         def work():
+            conn = connect(db_file)
             try:
-                conn = connect(db_file)
-                try:
-                    result = stats.compute(conn, since=since, settings=settings)
-                finally:
-                    conn.close()
-            except Exception as exc:  # shown in the window
-                log.exception("stats failed")
-                result = exc
-            try:
-                loader.done.emit(req, result)
-            except RuntimeError:  # the window was closed meanwhile
-                pass
+                return stats.compute(conn, since=since, settings=settings)
+            finally:
+                conn.close()
 
-        threading.Thread(target=work, name="stats", daemon=True).start()
+        def failed(exc):  # shown in the window
+            log.error("stats failed", exc_info=exc)
+            self._on_loaded(req, exc)
+        self.background.run(work, lambda result: self._on_loaded(req, result), failed, name="stats")
         return req
 
     def _set_error(self, on: bool) -> None:
