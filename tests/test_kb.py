@@ -186,3 +186,15 @@ def test_an_older_database_is_migrated_in_place(kefu_home):
     conn = connect(path)
     assert conn.execute("SELECT count(*) FROM replies WHERE title_py IS NULL AND source='default'").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM replies WHERE code='mine'").fetchone()[0] == 1
+
+
+def test_a_database_damaged_after_it_was_checked_is_still_found_corrupt(db_file):
+    """quick_check runs once per file as it is on disk: a page damaged in place later (a new
+    mtime) is checked again, not waved through."""
+    connect(db_file).close()  # checked and sound
+    connect(db_file).close()  # the same file: not read through again
+    with open(db_file, "r+b") as fh:
+        fh.seek(4096 * 6)
+        fh.write(b"\xff" * 4096)
+    with pytest.raises(KBError, match="Page 7"):
+        connect(db_file)
