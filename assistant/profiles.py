@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
-from assistant.platform.detect import classify
+from assistant.platform.chat_clients import classify
 from assistant.platform.ports import WindowInfo
 
 SEND_KEYS = ("enter", "ctrl+enter")

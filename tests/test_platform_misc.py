@@ -6,7 +6,7 @@ import pytest
 
 from assistant import platform as osplatform
 from assistant.platform import macos
-from assistant.platform.detect import classify, profile_for
+from assistant.platform.chat_clients import classify, profile_for
 from assistant.platform.ports import ActiveWindow, Clipboard, Hotkeys, PlatformError, TextInjector, WindowInfo
 
 

@@ -1,7 +1,7 @@
 """The paste and grab sequences over the fake desktop with a manual clock (no Qt, no sleeps)."""
 import pytest
 
-from assistant.platform.detect import PasteProfile
+from assistant.platform.chat_clients import PasteProfile
 from assistant.platform.fakes import FakeActiveWindow, FakeClipboard, FakeDesktop, FakeTextInjector
 from assistant.platform.paste import GrabJob, ManualScheduler, PasteJob
 

@@ -23,7 +23,7 @@ from assistant import copyfilter, paths
 from assistant import platform as osplatform
 from assistant import profiles as chat_profiles
 from assistant.engine import Conversation
-from assistant.platform.detect import UNKNOWN, ChatPlatform, classify, profile_for
+from assistant.platform.chat_clients import UNKNOWN, ChatPlatform, classify, profile_for
 from assistant.platform.paste import GrabJob, JobResult, PasteJob
 from assistant.platform.ports import Adapters, WindowInfo
 from ui.background import Background
@@ -36,7 +36,7 @@ from ui.settings_dialog import SettingsDialog
 from ui.sidebar import Sidebar
 from ui.tray import Tray, app_icon
 from ui.screen_watch import PreferText, QtOcrScreenText, ScreenWatch
-from ui.worker import EngineThread
+from ui.engine_thread import EngineThread
 
 log = logging.getLogger(__name__)
 

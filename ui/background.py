@@ -5,7 +5,7 @@
 
 ``work()`` runs on a daemon thread (it opens its own database connection: never share the GUI's);
 ``on_done(result)`` or ``on_error(exc)`` then runs on the GUI thread, through a queued signal. A
-window closed meanwhile drops the answer. The engine keeps its own long-lived thread (ui/worker.py);
+window closed meanwhile drops the answer. The engine keeps its own long-lived thread (ui/engine_thread.py);
 this is for one-off jobs.
 """
 from __future__ import annotations

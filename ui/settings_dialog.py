@@ -16,7 +16,7 @@ import re
 
 from assistant import paths
 from assistant import profiles as chat_profiles
-from assistant.platform.detect import PLATFORM_CHOICES
+from assistant.platform.chat_clients import PLATFORM_CHOICES
 from assistant.platform.hotkeys import check_conflicts, parse_combo
 from assistant.settings import DOCK_CHOICES, HOTKEY_NAMES, Settings
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from assistant import kb, templates
 from assistant.engine import Suggestions
-from ui.flow import ChipRow
+from ui.chips import ChipRow
 
 EMOTION_ZH = kb.emotion_names()  # from resources/kb/emotions.tsv
 EMOTION_COLOR = {"calm": "#607d8b", "anxious": "#ef6c00", "angry": "#c62828", "disappointed": "#6a1b9a",

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from assistant.platform.detect import PasteProfile
+from assistant.platform.chat_clients import PasteProfile
 from assistant.platform.ports import ActiveWindow, Clipboard, ClipSnapshot, TextInjector, WindowInfo
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ def test_active_window_reports_the_chat_window(xdesktop, chat, x11):
     assert "测试聊天窗口" in win.title and win.pid == chat.proc.pid
     assert win.process.startswith("python")
     assert win.rect[2] >= 800 and win.rect[3] >= 600
-    from assistant.platform.detect import classify
+    from assistant.platform.chat_clients import classify
 
     assert classify(win).id == "qianniu"
 
