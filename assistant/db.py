@@ -5,7 +5,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-import sqlite_utils
 
 
 class KBError(Exception):
@@ -341,7 +340,3 @@ def connect(path: Path | str, *, readonly: bool = False, allow_readonly: bool = 
         if allow_readonly and not readonly and isinstance(translate(exc, path), KBReadOnly):
             return connect(path, readonly=True)  # e.g. WAL switch refused on a read-only file
         raise translate(exc, path, "打开") from exc
-
-
-def wrap(conn: sqlite3.Connection) -> sqlite_utils.Database:
-    return sqlite_utils.Database(conn)

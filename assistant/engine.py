@@ -38,7 +38,6 @@ def load_shipped_reader() -> Reader | None:
     return None
 
 ENTITY_VARS = {"订单号": "order_no", "手机号": "phone", "金额": "amount", "尺码": "size", "商品": "product"}
-INTENT_NAMES: dict[str, str] = {}
 MAX_CONTEXT_TURNS = 20  # earlier turns read with a message (each cut at text.MAX_MESSAGE_CHARS)
 
 # usage prior: (reply ids, intent, platform) -> {reply id: prior in [0, 1]}
@@ -124,15 +123,10 @@ class Engine:
         self.reader = load_shipped_reader() if reader == "shipped" else reader
         self.reload()
 
-    @classmethod
-    def open_default(cls) -> "Engine":
-        return cls(paths.db_path())
-
     def reload(self) -> None:
         c = self.conn
         self.analyzer = Analyzer(c, self.reader)
         self.intent_names = kb.intent_names(c)
-        INTENT_NAMES.update(self.intent_names)
         self.variables = {r["name"]: r["default_value"] for r in c.execute("SELECT * FROM variables")}
         self.subtext_rules = [
             (json.loads(r["words"]), r["intent"], r["meaning"], r["advice"])
@@ -562,7 +556,7 @@ class Engine:
 
     def check(self, draft: str) -> dict:
         """Find 违禁词 in a draft reply; suggest a rewording."""
-        norm = unicode_lower(draft or "")
+        norm = (draft or "").lower()
         found, seen = [], set()
         if self._banned_rx is not None:
             for m in self._banned_rx.finditer(norm):
@@ -653,10 +647,6 @@ class Engine:
         scored.sort(key=lambda t: (-t[0], t[1]["id"]))
         return [{"id": row["id"], "code": row["code"], "intent": row["intent"], "title": row["title"],
                  "text": row["text"], "score": round(s, 3)} for s, row in scored[:limit]]
-
-
-def unicode_lower(s: str) -> str:
-    return s.lower()
 
 
 def rerank(replies: list[dict], prior: dict[int, float], extra: float) -> None:

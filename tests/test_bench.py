@@ -48,3 +48,18 @@ def test_bench_cli_reports_every_figure(kefu_home, tmp_path):
     assert doc.startswith("# 速度\n<!-- bench:start -->") and doc.endswith("<!-- bench:end -->\n后文\n")
     readme.write_text("没有标记", encoding="utf-8")
     assert not bench.update_readme(readme, report) and readme.read_text(encoding="utf-8") == "没有标记"
+
+
+def test_bench_without_rank_bm25_reports_the_baseline_as_skipped(kefu_home):
+    """rank_bm25 is an optional extra: without it the report says so instead of a KeyError."""
+    code = ("import json, sys\nsys.modules['rank_bm25'] = None  # as if not installed\n"
+            "from assistant import bench\nr = bench.run_one(400, baseline_queries=3)\n"
+            "print(json.dumps(r, ensure_ascii=False))\nprint(bench.table({'results': [r]}))\n")
+    env = dict(os.environ, KEFU_HOME=str(kefu_home))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout.splitlines()[0])
+    assert "skipped" in r["baselines"]["rank_bm25_jieba"]
+    assert set(r["speedup_p95"]) == {"rapidfuzz_wratio_scan"}
+    assert "| 400 |" in proc.stdout
