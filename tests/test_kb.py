@@ -7,7 +7,7 @@ import pytest
 from assistant import kb
 from assistant.db import KBError, connect, schema_version, MIGRATIONS
 
-SPEC_INTENTS = [l.split("\t")[0] for l in open(kb.paths.kb_resources_dir() / "intents.tsv", encoding="utf-8")][1:]
+SPEC_INTENTS = [l.split("\t")[0] for l in (kb.paths.kb_resources_dir() / "intents.tsv").read_text(encoding="utf-8").splitlines()][1:]
 EMOTIONS = ["calm", "anxious", "angry", "disappointed", "confused", "satisfied"]
 
 
