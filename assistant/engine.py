@@ -1,6 +1,9 @@
 """Engine.suggest(conversation) -> Suggestions, plus search and 违禁词 check.
 
 The contract (keys of Suggestions.as_dict) is documented in DESIGN.md and docs/architecture.md.
+
+Size (~670 lines): suggest, search and check share the loaded knowledge (replies, triggers, banned
+words) and its caches; the reading is in analysis.py, templates in templates.py.
 """
 from __future__ import annotations
 

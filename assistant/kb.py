@@ -3,6 +3,9 @@
 A rebuild replaces the rows that came from resources/ (source='default') and keeps everything
 the shop added itself; the file is backed up first when it holds user data. A corrupt (or empty)
 file is copied to backups/ and built anew; a locked one is never touched (assistant/backups.py).
+
+Size (~520 lines): building the database is one pass over the YAML with its validation, indexing
+and the rows the shop keeps; split by table it would pass the same connection and report around.
 """
 from __future__ import annotations
 

@@ -4,6 +4,9 @@ thread and the OS ports.
 
 Focus rules (desktop-pitfalls §5): shown without activation, updated without raising; the agent
 clicks it (or brings it up from the tray) to pick with the number keys.
+
+Size (~750 lines): the one main window (replies, editor, chips, side panels, state bars); its
+chips (chips.py) and templates (assistant/templates.py) live apart already.
 """
 from __future__ import annotations
 

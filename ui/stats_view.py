@@ -7,6 +7,9 @@ thread with its own connection; the window never blocks on the database. Each kn
 ``reply_created`` tells the app to reload its engine.
 
     python -m ui.stats_view            # opens the window on the current data directory
+
+Size (~750 lines): the chart widget, the reply editor and the window share one file; issue 12 asks
+to split them (not done yet).
 """
 from __future__ import annotations
 
