@@ -110,3 +110,14 @@ def test_macos_clipboard_round_trip_through_pbcopy():
     assert r.calls[-1] == (["pbcopy"], "回复".encode())
     clip.restore(snap)
     assert r.calls[-1] == (["pbcopy"], "原来的".encode())
+
+
+def test_every_clipboard_adapter_answers_the_whole_port():
+    """is_own_change and concealed are part of the Clipboard port, not reached through getattr."""
+    from assistant.platform import MemoryClipboard
+    from assistant.platform.fakes import FakeClipboard
+    from assistant.platform.ports import Clipboard
+
+    for clip in (MemoryClipboard(), FakeClipboard()):
+        assert isinstance(clip, Clipboard)
+        assert clip.is_own_change() is False and clip.concealed() is False

@@ -522,11 +522,9 @@ class App(QObject):
         self._clip_at = (time.monotonic(), front)
         if self.settings.paused or not self.settings.watch_clipboard or self.job is not None:
             return  # our own paste/grab changes the clipboard: never analyse those
-        own = getattr(self.clipboard, "is_own_change", None)
-        if own is not None and own():
+        if self.clipboard.is_own_change():
             return
-        concealed = getattr(self.clipboard, "concealed", None)
-        if concealed is not None and concealed():
+        if self.clipboard.concealed():
             self.window.set_status("复制的是密码管理器标记的隐私内容，已忽略")
             return
         t = time.monotonic()

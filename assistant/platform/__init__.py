@@ -119,6 +119,12 @@ class MemoryClipboard:
     def watch(self, callback) -> None:
         pass
 
+    def is_own_change(self) -> bool:
+        return False  # cannot tell (Clipboard port)
+
+    def concealed(self) -> bool:
+        return False  # clipboard formats not read here (Clipboard port)
+
 
 def _null(reason: str, name: str = "none") -> Adapters:
     return Adapters(name=name, clipboard=MemoryClipboard(), hotkeys=NullHotkeys(reason),

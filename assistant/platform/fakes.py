@@ -49,6 +49,9 @@ class FakeClipboard:
     def watch(self, callback: Callable[[], None]) -> None:
         self._watchers.append(callback)
 
+    def is_own_change(self) -> bool:
+        return False  # the fake desktop's own pastes are skipped while a job runs
+
     def concealed(self) -> bool:
         from assistant.platform.paste import CONCEALED_FORMATS
 

@@ -143,3 +143,9 @@ class MacClipboard:
 
     def watch(self, callback: Callable[[], None]) -> None:
         self._watchers.append(callback)
+
+    def is_own_change(self) -> bool:
+        return False  # cannot tell (Clipboard port)
+
+    def concealed(self) -> bool:
+        return False  # clipboard formats not read here (Clipboard port)

@@ -68,6 +68,14 @@ class Clipboard(Protocol):
     def watch(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` (on the thread that owns the adapter) after every change."""
 
+    def is_own_change(self) -> bool:
+        """True when the current content is something this process put there (an adapter that
+        cannot tell says False: the sidebar's own pastes are skipped while a job runs anyway)."""
+
+    def concealed(self) -> bool:
+        """True when the content is marked secret by a password manager (or transient by a tool):
+        never analysed or logged. An adapter that cannot see clipboard formats says False."""
+
 
 @runtime_checkable
 class Hotkeys(Protocol):

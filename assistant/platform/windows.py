@@ -486,6 +486,12 @@ class WinClipboard:
     def watch(self, callback: Callable[[], None]) -> None:
         self._watchers.append(callback)
 
+    def is_own_change(self) -> bool:
+        return False  # cannot tell (Clipboard port)
+
+    def concealed(self) -> bool:
+        return False  # clipboard formats not read here (Clipboard port)
+
 
 class WinHotkeys(ThreadHotkeys):
     """RegisterHotKey on a thread with its own message loop. Windows itself matches the modifier

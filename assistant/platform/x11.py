@@ -363,6 +363,12 @@ class XClipClipboard:
         """Callbacks run when ``sequence()`` is polled and finds a change."""
         self._watchers.append(callback)
 
+    def is_own_change(self) -> bool:
+        return False  # cannot tell (Clipboard port)
+
+    def concealed(self) -> bool:
+        return False  # clipboard formats not read here (Clipboard port)
+
 
 class X11GrabHotkeys(ThreadHotkeys):
     """Hotkeys port over XGrabKey on the root window (the X11 default).
