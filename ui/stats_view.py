@@ -8,8 +8,9 @@ thread with its own connection; the window never blocks on the database. Each kn
 
     python -m ui.stats_view            # opens the window on the current data directory
 
-Size (~750 lines): the chart widget, the reply editor and the window share one file; issue 12 asks
-to split them (not done yet).
+The chart widget is in ui/stats_chart.py, the reply editor in ui/reply_editor.py.
+
+Size (~560 lines): the window's five tabs, their tables and the clear/undo of the usage log.
 """
 from __future__ import annotations
 
@@ -19,18 +20,18 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QFrame,
-    QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
-    QTableWidget, QTableWidgetItem, QTabWidget, QToolTip, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+    QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from assistant import kb, paths, stats, usage
+from assistant import paths, stats, usage
 from assistant.db import KBError, connect
 from assistant.response_time import local_midnight
 from ui.background import Background
+from ui.reply_editor import CreateReplyDialog
+from ui.stats_chart import BarChart
 
 log = logging.getLogger(__name__)
 
@@ -68,125 +69,6 @@ def fmt_secs(v) -> str:
         return f"{v:.0f} 秒"
     v = int(round(v))
     return f"{v // 60} 分 {v % 60:02d} 秒" if v < 3600 else f"{v // 3600} 小时 {v % 3600 // 60:02d} 分"
-
-
-# --- a bar chart with QPainter ----------------------------------------------------------------
-
-class BarChart(QWidget):
-    """Horizontal bars: a label column, bars scaled to the largest value, the value after each
-    bar, an optional dashed marker (e.g. the 30 s target). Long labels are elided; hover shows
-    the full text."""
-
-    def __init__(self, title: str = "", color: str = "#1e88e5", parent=None):
-        super().__init__(parent)
-        self.title = title
-        self.color = QColor(color)
-        self.rows: list[tuple[str, float, str]] = []
-        self.marker: float | None = None
-        self.marker_label = ""
-        self.empty_text = "暂无数据"
-        self.under_color = "#26a69a"  # bars within the marker (e.g. answered within the target)
-        self.setMouseTracking(True)
-        self.setMinimumHeight(120)
-
-    def set_data(self, rows: list[tuple[str, float, str]], *, marker: float | None = None,
-                 marker_label: str = "") -> None:
-        """rows: (label, value, value text)."""
-        self.rows = [(str(a), float(b or 0.0), str(c)) for a, b, c in rows]
-        self.marker, self.marker_label = marker, marker_label
-        self.updateGeometry()
-        self.update()
-
-    def _metrics(self):
-        fm = QFontMetrics(self.font())
-        title_font = QFont(self.font())
-        title_font.setBold(True)
-        tfm = QFontMetrics(title_font)
-        row_h = fm.height() + 10
-        top = (tfm.height() + 10) if self.title else 4
-        if self.marker is not None:
-            top += fm.height() + 2
-        return fm, title_font, tfm, row_h, top
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        fm, _, _, row_h, top = self._metrics()
-        return QSize(420, top + max(1, len(self.rows)) * row_h + 8)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(260, min(self.sizeHint().height(), 160))
-
-    def _layout(self):
-        fm, _, _, row_h, top = self._metrics()
-        w = self.width()
-        label_w = min(max((fm.horizontalAdvance(r[0]) for r in self.rows), default=40) + 12, int(w * 0.42))
-        value_w = max((fm.horizontalAdvance(r[2]) for r in self.rows), default=20) + 10
-        bar_x = label_w + 8
-        bar_w = max(20, w - bar_x - value_w - 8)
-        return fm, row_h, top, label_w, bar_x, bar_w
-
-    def paintEvent(self, e):  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
-        fm, title_font, tfm, _, _ = self._metrics()
-        if self.title:
-            p.setFont(title_font)
-            p.setPen(QColor("#37474f"))
-            p.drawText(QRectF(4, 2, self.width() - 8, tfm.height() + 4), Qt.AlignLeft | Qt.AlignVCenter,
-                       self.title)
-            p.setFont(self.font())
-        if not self.rows:
-            p.setPen(QColor("#90a4ae"))
-            p.drawText(self.rect(), Qt.AlignCenter, self.empty_text)
-            return
-        fm, row_h, top, label_w, bar_x, bar_w = self._layout()
-        vmax = max(max(v for _, v, _ in self.rows), self.marker or 0.0) or 1.0
-        if self.marker is not None:  # behind the bars and their values
-            x = bar_x + bar_w * self.marker / vmax
-            pen = QPen(QColor("#e57373"))
-            pen.setStyle(Qt.DashLine)
-            pen.setWidthF(1.2)
-            p.setPen(pen)
-            p.drawLine(QPointF(x, top - 2), QPointF(x, top + len(self.rows) * row_h))
-            p.setPen(QColor("#c62828"))
-            mw = fm.horizontalAdvance(self.marker_label) + 4
-            p.drawText(QRectF(min(max(0.0, x - mw / 2), self.width() - mw), top - fm.height() - 2, mw,
-                              fm.height()), Qt.AlignCenter, self.marker_label)
-        for i, (label, value, vtext) in enumerate(self.rows):
-            y = top + i * row_h
-            p.setPen(QColor("#455a64"))
-            shown = fm.elidedText(label, Qt.ElideRight, label_w - 4)
-            p.drawText(QRectF(0, y, label_w, row_h), Qt.AlignRight | Qt.AlignVCenter, shown)
-            length = bar_w * value / vmax
-            bar = QRectF(bar_x, y + 4, max(2.0, length), row_h - 8)
-            color = QColor(self.color)
-            if self.marker is not None:
-                color = QColor("#e53935") if value > self.marker else QColor(self.under_color)
-            p.setPen(Qt.NoPen)
-            p.setBrush(color)
-            p.drawRoundedRect(bar, 3, 3)
-            text_rect = QRectF(bar_x + length + 4, y + 3, fm.horizontalAdvance(vtext) + 6, row_h - 6)
-            p.setBrush(QColor(255, 255, 255, 230))
-            p.drawRect(text_rect)
-            p.setPen(QColor("#263238"))
-            p.drawText(text_rect, Qt.AlignCenter, vtext)
-
-    def row_at(self, y: float) -> int | None:
-        if not self.rows:
-            return None
-        _, row_h, top, *_ = self._layout()
-        i = int((y - top) // row_h)
-        return i if 0 <= i < len(self.rows) and y >= top else None
-
-    def event(self, e):
-        if e.type() == e.Type.ToolTip:
-            i = self.row_at(e.position().y() if hasattr(e, "position") else e.pos().y())
-            if i is not None:
-                label, _, vtext = self.rows[i]
-                QToolTip.showText(e.globalPos(), f"{label}：{vtext}", self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(e)
 
 
 class Card(QFrame):
@@ -253,84 +135,6 @@ def _fit(t: QTableWidget, stretch: list[int]) -> None:
     for c in range(t.columnCount()):
         h.setSectionResizeMode(c, QHeaderView.Stretch if c in stretch else QHeaderView.ResizeToContents)
     t.resizeRowsToContents()
-
-
-# --- create a reply from a gap ----------------------------------------------------------------
-
-class CreateReplyDialog(QDialog):
-    """Intent, title, text and trigger phrasings (the gap's questions) → a user reply."""
-
-    saved = Signal(int)
-
-    def __init__(self, db_file: Path, gap: dict | None = None, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("从知识缺口新建话术")
-        self.db_file = Path(db_file)
-        self.reply_id: int | None = None
-        gap = gap or {}
-        self.intent = QComboBox()
-        conn = connect(self.db_file)
-        try:
-            intents = sorted(kb.intent_names(conn).items())
-        finally:
-            conn.close()
-        for iid, name in intents:
-            self.intent.addItem(f"{name}（{iid}）", iid)
-        if gap.get("intent"):
-            i = self.intent.findData(gap["intent"])
-            if i >= 0:
-                self.intent.setCurrentIndex(i)
-        self.title = QLineEdit((gap.get("example") or "")[:14])
-        self.title.setPlaceholderText("在列表里显示的短标题")
-        self.body = QPlainTextEdit()
-        self.body.setPlaceholderText("写给顾客的回复。可以用 {顾客称呼}、{订单号}、{商品} 等变量。")
-        self.body.setMinimumHeight(90)
-        self.triggers = QPlainTextEdit("\n".join(gap.get("messages") or []))
-        self.triggers.setToolTip("顾客可能怎么问，一行一个；之后这些问法会推荐这条话术")
-        self.triggers.setMinimumHeight(80)
-        self.code = QLineEdit()
-        self.code.setPlaceholderText("可选，例如 hwjs（输入 /hwjs 搜索）")
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#c62828;")
-        self.error.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("意图", self.intent)
-        form.addRow("标题", self.title)
-        form.addRow("话术内容", self.body)
-        form.addRow("顾客问法", self.triggers)
-        form.addRow("快捷码", self.code)
-        buttons = QDialogButtonBox()
-        self.save_btn = buttons.addButton("保存话术", QDialogButtonBox.AcceptRole)
-        buttons.addButton("取消", QDialogButtonBox.RejectRole)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        hint = QLabel("为这组顾客问题写一条回复。保存后，这些问法就会推荐它（侧边栏重新载入知识库后生效）。")
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color:#546e7a;")
-        lay = QVBoxLayout(self)
-        lay.addWidget(hint)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
-        self.resize(560, 480)
-        self.body.setFocus()
-
-    def save(self) -> None:
-        try:
-            conn = connect(self.db_file)
-            try:
-                rid = usage.add_user_reply(
-                    conn, intent=self.intent.currentData(), body=self.body.toPlainText(),
-                    title=self.title.text(), triggers=self.triggers.toPlainText().splitlines(),
-                    code=self.code.text())
-            finally:
-                conn.close()
-        except (ValueError, KBError) as exc:
-            self.error.setText(str(exc))
-            return
-        self.reply_id = rid
-        self.saved.emit(rid)
-        self.accept()
 
 
 # --- the window -------------------------------------------------------------------------------
