@@ -1,6 +1,7 @@
 """Entities, normalisation and the pieces of analysis that need no knowledge base."""
 from assistant import text
-from assistant.analysis import clean_for_intent, extract_entities
+from assistant.analysis import clean_for_intent
+from assistant.entities import extract_entities
 
 
 def test_entities_are_exact_substrings():
