@@ -12,7 +12,7 @@ SYS_PKGS := xvfb openbox xdotool xclip x11-utils imagemagick fonts-wqy-microhei 
             libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
             libegl1 libgl1 libfontconfig1 libdbus-1-3
 
-.PHONY: run test venv kb sysdeps e2e clean bench train build ocr
+.PHONY: run test venv kb sysdeps e2e clean bench train build build-ocr ocr
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PY)）"; exit 1; }
@@ -78,4 +78,8 @@ $(BUILD_STAMP): $(STAMP)
 
 build: $(BUILD_STAMP)
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath build --workpath build/.work packaging/kefu.spec
+
+# The same with the screen watch's OCR inside (~200 MB more): build/ocr/kefu/
+build-ocr: $(BUILD_STAMP) $(OCR_STAMP)
+	KEFU_BUILD_OCR=1 $(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath build/ocr --workpath build/.work-ocr packaging/kefu.spec
 	@du -sh build/kefu | awk '{print "build/kefu: " $$1}'

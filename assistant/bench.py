@@ -113,9 +113,10 @@ def _baselines(eng, messages: list[str]) -> dict:
         fuzz_ms.append((time.perf_counter() - t) * 1000)
     res["rapidfuzz_wratio_scan"] = {"index_s": 0.0, "query_ms": _summary(fuzz_ms)}
     try:
+        import jieba  # noqa: F401 (text.words segments with it)
         from rank_bm25 import BM25Okapi
     except ImportError:
-        res["rank_bm25_jieba"] = {"skipped": "rank_bm25 not installed (pip install '.[bench]')"}
+        res["rank_bm25_jieba"] = {"skipped": "rank_bm25 or jieba not installed (pip install '.[bench]')"}
         return res
     t = time.perf_counter()
     corpus = [text.words(p) or [p] for p in phrases]

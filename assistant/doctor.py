@@ -41,12 +41,12 @@ def versions() -> dict:
     out = {"kefu": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
            "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
            "frozen": bool(getattr(sys, "frozen", False))}
-    for dist in ("PySide6-essentials", "PySide6", "pynput", "jieba", "rapidfuzz", "numpy", "openpyxl",
+    for dist in ("PySide6-essentials", "PySide6", "pynput", "rapidfuzz", "numpy", "openpyxl",
                  "pypinyin"):
         v = _dist_version(dist)
         if v:
             out[dist.lower()] = v
-    for mod in ("numpy", "rapidfuzz", "jieba"):  # the frozen build may lack their metadata
+    for mod in ("numpy", "rapidfuzz"):  # the frozen build may lack their metadata
         out.setdefault(mod, _module_version(mod))
     model = paths.resources_dir() / "models" / "reader.npz"
     out["reader_model"] = (f"{model.name} {_mb(model.stat().st_size)} MB, "

@@ -157,21 +157,6 @@ def index_tokens(text: str) -> str:
     return " ".join(dict.fromkeys(bigrams(text)))
 
 
-# --- pinyin ------------------------------------------------------------------------------
-
-@lru_cache(maxsize=200_000)
-def pinyin_keys(text: str) -> tuple[str, str]:
-    """(full pinyin, initials) of the CJK characters of ``text``, e.g. 退换货 → tuihuanhuo, thh."""
-    from pypinyin import Style, lazy_pinyin
-
-    han = "".join(_HAN.findall(text))
-    if not han:
-        return "", ""
-    full = lazy_pinyin(han, errors="ignore")
-    initials = lazy_pinyin(han, style=Style.FIRST_LETTER, errors="ignore")
-    return "".join(full), "".join(initials)
-
-
 # Tokens that match a large share of any index and carry no meaning for retrieval.
 STOP_TOKENS = frozenset(
     "的 了 吗 呢 吧 啊 呀 哦 嘛 么 我 你 他 她 是 在 有 和 就 都 也 还 这 那 个 一 不 没 要 会 能 可 以 "
@@ -188,6 +173,8 @@ def query_tokens(text_: str, *, limit: int = 24) -> list[str]:
         out = [t for t in dict.fromkeys(toks)]
     return out[:limit]
 
+
+# --- pinyin ------------------------------------------------------------------------------
 
 _PINYIN: dict[str, tuple[str, str]] = {}
 

@@ -56,9 +56,6 @@ def test_binary_detection():
     assert not text.looks_binary("你好，在吗？\n谢谢")
 
 
-def test_pinyin_keys():
-    assert text.pinyin_keys("退换货") == ("tuihuanhuo", "thh")
-    assert text.pinyin_keys("abc") == ("", "")
 
 
 def test_bigram_fallback_works_before_jieba_loads():

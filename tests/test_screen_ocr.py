@@ -54,3 +54,18 @@ def test_ocr_reads_offline_with_the_models_from_the_wheel(tmp_path):
     files = [p for p in home.rglob("*") if p.is_file()]
     assert all(p.suffix != ".onnx" and p.stat().st_size < 100_000 for p in files), files
     assert all("onnxruntime" in str(p) for p in files), files
+
+
+def test_a_frozen_build_without_ocr_says_which_build_to_use(monkeypatch):
+    """The default one-folder build leaves the OCR stack out (packaging/kefu.spec): 看屏 says so
+    in words a shop can act on, not a pip command."""
+    import importlib.util
+    import sys
+
+    from assistant.screen import ocr
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    assert ocr.ocr_status() == (False, ocr.MISSING)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    usable, why = ocr.ocr_status()
+    assert not usable and why == ocr.MISSING_FROZEN and "pip" not in why

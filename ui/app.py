@@ -5,9 +5,9 @@ All OS work goes through the ports in assistant/platform (selected at start and 
 pass fakes. Everything here runs on the GUI thread; the engine runs on its own QThread and the
 hotkey listener on an OS thread, both talking to us through queued signals only.
 
-Size (~1,050 lines): the wiring of every part of the sidebar. Issue 12 asks to move window
-polling out; the usage state is already in assistant/usage/session.py, one-off jobs in
-ui/background.py (the rest not done yet).
+Size (~1,000 lines): the wiring of every part of the sidebar. The window polling is in
+ui/front_window.py, the usage state in assistant/usage/session.py, one-off jobs in
+ui/background.py; what is left here is reacting to each of them.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from assistant.platform.chat_clients import UNKNOWN, ChatPlatform, classify, pro
 from assistant.platform.paste import GrabJob, JobResult, PasteJob
 from assistant.platform.ports import Adapters, WindowInfo
 from ui.background import Background
+from ui.front_window import FrontWindow
 from ui.fonts import apply_cjk_font
 from ui.popup import SearchPopup
 from ui.qt_platform import HotkeyBridge, QtClipboard, QtScheduler
@@ -163,10 +164,9 @@ class App(QObject):
         self.tray.quit_requested.connect(self.quit)
         self.hotkeys.triggered.connect(self._on_hotkey)
         self.clipboard.watch(self._on_clipboard)
-        self._top_at = 0.0
-        self._hotkeys_seen = 0.0
-        self._hotkeys_alive = False
-        self._poll = QTimer(self, interval=max(50, self.adapters.poll_ms))
+        self.front = FrontWindow(self.adapters, self.window, self.is_own, lambda: self.settings.paused,
+                                 self._restart_hotkeys, self)
+        self._poll = self.front.timer
         self._poll.timeout.connect(self.poll_active)
         self._health = QTimer(self, interval=2000)  # the usage log's writer: locked / read-only / full?
         self._health.timeout.connect(self.check_health)
@@ -447,19 +447,14 @@ class App(QObject):
 
     @Slot()
     def poll_active(self) -> WindowInfo | None:
-        self.watch_hotkeys()
-        try:
-            win = self.adapters.active_window.current()
-        except Exception:
-            log.exception("active window query failed")
+        """What the window in front means for the sidebar: the chat to answer, its platform and
+        profile, docking beside it, the screen watch looking at it."""
+        front = self.front.read(self.last_external)
+        if front is None:
             return None
-        if win is None or self.is_own(win):
-            return None
+        win, switched, moved = front
         if not self.settings.paused:
             self.watch.sample(win, lookup=True)  # screen watch looks at the same window (when on)
-        switched = self.last_external is None or win.handle != self.last_external.handle
-        self.keep_on_top(force=switched)
-        moved = switched or win.rect != self.last_external.rect
         self.last_external = win
         self.chat_profile = chat_profiles.pick(win, self.profiles) or self.chat_profile
         p = classify(win)
@@ -472,40 +467,12 @@ class App(QObject):
                 self.window.dock("beside", win.rect)
         return win
 
-    TOPMOST_EVERY_S = 3.0
-    HOTKEY_GAP_S = 20.0  # no poll for this long: the PC slept or was locked, re-register hotkeys
-
-    def keep_on_top(self, force: bool = False) -> None:
-        """Re-assert the sidebar's topmost place when the agent switches windows, and every few
-        seconds (Windows drops it behind Task View and other topmost windows)."""
-        now = time.monotonic()
-        if not self.window.isVisible() or (not force and now - self._top_at < self.TOPMOST_EVERY_S):
-            return
-        self._top_at = now
-        try:
-            if self.adapters.active_window.keep_on_top(int(self.window.winId())):
-                log.debug("sidebar put back on top")
-        except Exception:
-            log.exception("keep_on_top failed")
-
     def watch_hotkeys(self, now: float | None = None) -> bool:
-        """Self-test of the global hotkeys: after sleep or lock (a long gap between two polls)
-        or when the listener died, register them again. True when they were restarted."""
-        now = time.time() if now is None else now
-        gap = now - self._hotkeys_seen if self._hotkeys_seen else 0.0
-        self._hotkeys_seen = now
-        if self.settings.paused:
-            return False
-        alive = self.adapters.hotkeys.alive()
-        died = self._hotkeys_alive and not alive  # a listener that never started is not retried
-        self._hotkeys_alive = alive
-        if not (gap > self.HOTKEY_GAP_S or died):
-            return False
-        log.info("re-registering hotkeys (%s)", "listener stopped" if died else f"{gap:.0f} s without a poll")
+        return self.front.watch_hotkeys(now)
+
+    def _restart_hotkeys(self) -> None:
         self.hotkeys.stop()
         self._bind_hotkeys(start=True)
-        self._hotkeys_alive = self.adapters.hotkeys.alive()
-        return True
 
     def _bind_hotkeys(self, start: bool) -> None:
         """Register the configured hotkeys (and start listening); say which ones are unavailable."""

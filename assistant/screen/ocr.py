@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import threading
 from collections import OrderedDict
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 MISSING = ("文字识别组件未安装，屏幕读取不可用：请安装 OCR 扩展"
            "（pip install 'kefu-assistant[ocr]' 后再 pip install --no-deps rapidocr-onnxruntime==1.4.4），"
            "或继续复制顾客消息")
+MISSING_FROZEN = "这个版本没有带文字识别组件（看屏）：请换用带 OCR 的版本（make build-ocr），或继续复制顾客消息"
 
 
 def ocr_status() -> tuple[bool, str]:
@@ -35,7 +37,7 @@ def ocr_status() -> tuple[bool, str]:
         except (ImportError, ValueError):
             found = False
         if not found:
-            return False, MISSING
+            return False, MISSING_FROZEN if getattr(sys, "frozen", False) else MISSING
     return True, ""
 
 
