@@ -179,7 +179,7 @@ class Analyzer:
                 ).fetchall()
             if q_reply:  # ... and the phrasings of the nearest replies (indexed once, in reply_fts)
                 hits = self.conn.execute(
-                    "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
+                    "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
                     "ORDER BY 2 LIMIT 40",
                     ("trig : (" + q_reply + ")",),
                 ).fetchall()

@@ -225,6 +225,15 @@ MIGRATIONS: list = [
     CREATE TABLE IF NOT EXISTS kb_overrides (
         key TEXT PRIMARY KEY, action TEXT NOT NULL, ts REAL NOT NULL);
     """,
+    # 6: reply_fts.pinyin has been empty since 4 (the search box has search_fts): the column goes.
+    # FTS5 cannot drop a column, so the index is copied into a new table of three columns.
+    """
+    CREATE VIRTUAL TABLE reply_fts_new USING fts5(
+        trig, body, code, tokenize = 'unicode61 remove_diacritics 0');
+    INSERT INTO reply_fts_new (rowid, trig, body, code) SELECT rowid, trig, body, code FROM reply_fts;
+    DROP TABLE reply_fts;
+    ALTER TABLE reply_fts_new RENAME TO reply_fts;
+    """,
 ]
 
 

@@ -244,7 +244,7 @@ class Engine:
             return {}
         try:
             rows = self.conn.execute(
-                "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0, 0.0) AS s FROM reply_fts "
+                "SELECT rowid, bm25(reply_fts, 1.0, 0.0, 0.0) AS s FROM reply_fts "
                 "WHERE reply_fts MATCH ? ORDER BY s LIMIT ?", ("trig : (" + query + ")", n)).fetchall()
         except sqlite3.OperationalError:
             return {}
@@ -612,7 +612,7 @@ class Engine:
                 picked = self.analyzer.reply_picker.pick(toks)
                 if picked:
                     rows = self.conn.execute(
-                        "SELECT rowid, bm25(reply_fts, 1.0, 0.5, 0.0, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
+                        "SELECT rowid, bm25(reply_fts, 1.0, 0.5, 0.0) FROM reply_fts WHERE reply_fts MATCH ? "
                         "ORDER BY 2 LIMIT ?", ("{trig body} : (" + text.fts_or_query(picked) + ")", 60)).fetchall()
                     best = -rows[0][1] if rows and rows[0][1] else 1.0
                     for rid, sc in rows:

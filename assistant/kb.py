@@ -277,7 +277,7 @@ def reply_index_row(title: str, body: str, triggers: list[str], code: str,
 def index_replies(conn: sqlite3.Connection, rows) -> int:
     """Insert (rowid, trig, body, code, keys) rows into reply_fts and search_fts."""
     rows = list(rows)
-    conn.executemany("INSERT INTO reply_fts (rowid, trig, body, pinyin, code) VALUES (?,?,?,'',?)",
+    conn.executemany("INSERT INTO reply_fts (rowid, trig, body, code) VALUES (?,?,?,?)",
                      [r[:4] for r in rows])
     conn.executemany("INSERT INTO search_fts (rowid, keys) VALUES (?,?)", [(r[0], r[4]) for r in rows])
     return len(rows)

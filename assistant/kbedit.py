@@ -217,7 +217,7 @@ class KBEditor:
         c = self.conn
         index = {
             "reply_fts": (lambda r: tuple(r) if r else None)(
-                c.execute("SELECT trig, body, pinyin, code FROM reply_fts WHERE rowid=?", (rid,)).fetchone()),
+                c.execute("SELECT trig, body, code FROM reply_fts WHERE rowid=?", (rid,)).fetchone()),
             "search_fts": (lambda r: r[0] if r else None)(
                 c.execute("SELECT keys FROM search_fts WHERE rowid=?", (rid,)).fetchone()),
             "trigger_fts": [tuple(r) for t in trig for r in c.execute(
@@ -286,7 +286,7 @@ class KBEditor:
         for (tid, tok) in ch.index["trigger_fts"]:
             self.conn.execute("INSERT INTO trigger_fts (rowid, tok) VALUES (?,?)", (tid, tok))
         if ch.index["reply_fts"] is not None:  # the index rows exactly as they were
-            self.conn.execute("INSERT INTO reply_fts (rowid, trig, body, pinyin, code) VALUES (?,?,?,?,?)",
+            self.conn.execute("INSERT INTO reply_fts (rowid, trig, body, code) VALUES (?,?,?,?)",
                               (rid, *ch.index["reply_fts"]))
         if ch.index["search_fts"] is not None:
             self.conn.execute("INSERT INTO search_fts (rowid, keys) VALUES (?,?)", (rid, ch.index["search_fts"]))

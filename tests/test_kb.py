@@ -175,6 +175,9 @@ def test_a_version_3_database_gets_the_search_index_from_its_pinyin_keys(kefu_ho
     conn = connect(path)
     assert schema_version(conn) == len(MIGRATIONS)
     assert [r[0] for r in conn.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH '\"lh\"*'")] == [7]
+    # 6: the empty pinyin column is gone from reply_fts, the row and its matching are not
+    assert [r[1] for r in conn.execute("PRAGMA table_info(reply_fts)")] == ["trig", "body", "code"]
+    assert [r[0] for r in conn.execute("SELECT rowid FROM reply_fts WHERE reply_fts MATCH 'trig : 礼盒'")] == [7]
     conn.close()
 
 
