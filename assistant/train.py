@@ -318,10 +318,10 @@ def train_reader(examples: list[Example], p: Params | None = None, *, kb_dir: Pa
 
 
 def training_examples(*, pool: dict | None = None, kb_dir: Path | None = None,
-                      written_dir: Path = WRITTEN_DIR) -> list[Example]:
-    """Everything the shipped weights may learn from (see the module docstring)."""
+                      written_dir: Path = WRITTEN_DIR, use_pool: bool = True) -> list[Example]:
+    """Everything the shipped weights may learn from (see the module docstring), in a fixed order."""
     ex = written_examples(written_dir) + trigger_examples(kb_dir)
-    if pool is not None or POOL_FILE.exists():
+    if use_pool and (pool is not None or POOL_FILE.exists()):
         ex += pool_examples("train", LICENSED_POOL_SOURCES, pool=pool)
     return ex
 
@@ -383,9 +383,7 @@ def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Pat
     """Train on everything that may ship and write the weights; report train and validation
     figures of the reader alone (the engine's figures come from `kefu eval`)."""
     pool = load_pool() if use_pool and POOL_FILE.exists() else None
-    ex = written_examples(written_dir or WRITTEN_DIR) + trigger_examples(kb_dir)
-    if pool is not None:
-        ex += pool_examples("train", LICENSED_POOL_SOURCES, pool=pool)
+    ex = training_examples(pool=pool, kb_dir=kb_dir, written_dir=written_dir or WRITTEN_DIR, use_pool=pool is not None)
     counts = Counter(e.source for e in ex)
     reader = train_reader(ex, kb_dir=kb_dir, meta={"seed": SEED, "examples": dict(sorted(counts.items()))})
     out = Path(out) if out else paths.resources_dir() / "models" / "reader.npz"
