@@ -455,31 +455,9 @@ class KBWindow(QWidget):
         labels = {"sku": "商品编码", "name": "名称", "category": "类目", "price": "价格", "keywords": "关键词",
                   "tags": "标签", "descr": "描述"}
         self.p_fields["keywords"].setPlaceholderText("顾客会怎么叫它，用逗号分开")
-        form = QFormLayout()
-        for k, w in self.p_fields.items():
-            form.addRow(labels[k], w)
         self.p_current: str | None = None
-        new = QPushButton("新建")
-        new.clicked.connect(self.new_product)
-        save = QPushButton("保存（Ctrl+S）")
-        save.clicked.connect(self.save_product)
-        dele = QPushButton("删除")
-        dele.clicked.connect(self.delete_product)
-        btns = QHBoxLayout()
-        for b in (new, save, dele):
-            btns.addWidget(b)
-        btns.addStretch(1)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.addLayout(form)
-        rl.addLayout(btns)
-        rl.addStretch(1)
-        split = QSplitter(Qt.Horizontal)
-        split.addWidget(self.ptable)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        return split
+        return _table_and_form(self.ptable, self.p_fields, labels,
+                               self.new_product, self.save_product, self.delete_product)
 
     def refresh_products(self) -> None:
         rows = self.editor.products()
@@ -547,31 +525,8 @@ class KBWindow(QWidget):
         labels = {"when_product": "买了商品（编码）", "when_category": "或买了类目", "customer": "顾客类型",
                   "recommend": "推荐商品（编码）", "reason": "推荐理由"}
         self.r_fields["customer"].setPlaceholderText("any（所有顾客）/ 送礼 / 宝妈 / 学生 / 价格敏感 …")
-        form = QFormLayout()
-        for k, w in self.r_fields.items():
-            form.addRow(labels[k], w)
         self.r_current: int | None = None
-        new = QPushButton("新建")
-        new.clicked.connect(self.new_rule)
-        save = QPushButton("保存（Ctrl+S）")
-        save.clicked.connect(self.save_rule)
-        dele = QPushButton("删除")
-        dele.clicked.connect(self.delete_rule)
-        btns = QHBoxLayout()
-        for b in (new, save, dele):
-            btns.addWidget(b)
-        btns.addStretch(1)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.addLayout(form)
-        rl.addLayout(btns)
-        rl.addStretch(1)
-        split = QSplitter(Qt.Horizontal)
-        split.addWidget(self.rtable)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        return split
+        return _table_and_form(self.rtable, self.r_fields, labels, self.new_rule, self.save_rule, self.delete_rule)
 
     def refresh_rules(self) -> None:
         rows = self.editor.rules()
@@ -723,3 +678,28 @@ class KBWindow(QWidget):
         self._check_timer.stop()
         self._closed = True
         self.engine.close()
+
+
+def _table_and_form(table, fields: dict, labels: dict, on_new, on_save, on_delete) -> QSplitter:
+    """A list on the left, the selected row's fields with 新建 / 保存 / 删除 on the right (the
+    products and the cross-sell rules tabs)."""
+    form = QFormLayout()
+    for k, w in fields.items():
+        form.addRow(labels[k], w)
+    btns = QHBoxLayout()
+    for text, slot in (("新建", on_new), ("保存（Ctrl+S）", on_save), ("删除", on_delete)):
+        b = QPushButton(text)
+        b.clicked.connect(slot)
+        btns.addWidget(b)
+    btns.addStretch(1)
+    right = QWidget()
+    rl = QVBoxLayout(right)
+    rl.addLayout(form)
+    rl.addLayout(btns)
+    rl.addStretch(1)
+    split = QSplitter(Qt.Horizontal)
+    split.addWidget(table)
+    split.addWidget(right)
+    split.setStretchFactor(0, 3)
+    split.setStretchFactor(1, 2)
+    return split
