@@ -226,7 +226,7 @@ class Analyzer:
         entities = extract_entities(message, self.product_finder)
         if self.reader is not None:
             intent, intent_scores, hits, used_context, also, emotion, intensity, urgent = \
-                self._read_learned(message, scoring, context, entities)
+                self._read_learned(message, clean, scoring, context, entities)
             also = self._also_learned(message, intent)
         else:
             intent, intent_scores, hits, used_context = self._read_cues(scoring, clean, context, entities)
@@ -285,14 +285,14 @@ class Analyzer:
         blob = blob[-300:]
         return self.reader.intent.proba(featurize(blob, None, cue_hits({"intent": self.intent_lex}, blob)))
 
-    def _read_learned(self, message: str, scoring: str, context: list[Turn], entities: dict):
+    def _read_learned(self, message: str, clean: str, scoring: str, context: list[Turn], entities: dict):
         feats = self.features(scoring, context, message)
         probs = self.reader.intent.proba(feats)
         if context:
             probs = with_topic(probs, self.topic(context),
                                topic_weight(content_len(scoring), self.TOPIC_SHORT, self.TOPIC_LONG))
         if self.CUES_GAMMA:
-            _, cue_scores, _, _ = self._read_cues(scoring, clean_for_intent(message), context, entities)
+            _, cue_scores, _, _ = self._read_cues(scoring, clean, context, entities)
             strong = max(self.intent_lex.score(scoring)[0].values(), default=0.0) >= self.STRONG_CUE
             gamma = self.CUES_GAMMA_STRONG if strong else self.CUES_GAMMA
             probs = {k: v * max(cue_scores.get(k, 0.0), 0.02) ** gamma for k, v in probs.items()}
@@ -321,11 +321,11 @@ class Analyzer:
             intensity = max(0.3, min(1.0, 0.3 + 0.6 * (pe[emotion] - 0.35) / 0.65 + 0.1 * bangs))
         urgent = self.reader.urgent.proba(feats)["yes"] >= self.URGENT_THRESHOLD
         if self.EMOTION_CUES:  # a clear hand cue (投诉, 气死, ???) overrides a calm reading
-            cue_emotion, cue_intensity = self.emotion(message, clean_for_intent(message))
+            cue_emotion, cue_intensity = self.emotion(message, clean)
             if cue_emotion != "calm" and (emotion == "calm" or cue_intensity >= 0.6):
                 emotion, intensity = cue_emotion, max(intensity, cue_intensity)
         if self.URGENT_CUES:  # deadline and refusal cues of the lexicon, with the emotion read
-            urgent = urgent or self.urgency(clean_for_intent(message), emotion, intensity)
+            urgent = urgent or self.urgency(clean, emotion, intensity)
         if self.ANGRY_IS_URGENT and emotion == "angry":  # the labelling convention: anger needs speed
             urgent = True
         used_context = bool(context) and feats.get("ctx:short") == 1.0

@@ -114,12 +114,7 @@ def make_backup(db_file: Path | str | None = None, reason: str = "manual", *, ro
     try:
         src = source or sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=_db.BUSY_TIMEOUT_MS / 1000)
         try:
-            out = sqlite3.connect(partial)
-            try:
-                copy_pages(src, out)
-                out.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                out.close()
+            write_copy(src, partial, "DELETE")
         finally:
             if source is None:
                 src.close()
@@ -144,6 +139,16 @@ def make_backup(db_file: Path | str | None = None, reason: str = "manual", *, ro
     if rotate_after:
         rotate(protect=(dest,))
     return dest
+
+
+def write_copy(src: sqlite3.Connection, path: Path, journal_mode: str) -> None:
+    """Copy ``src`` page by page into a new database file at ``path`` with that journal mode."""
+    out = sqlite3.connect(path)
+    try:
+        copy_pages(src, out)
+        out.execute(f"PRAGMA journal_mode = {journal_mode}")
+    finally:
+        out.close()
 
 
 def copy_pages(src: sqlite3.Connection, out: sqlite3.Connection) -> None:
@@ -358,12 +363,7 @@ def restore(db_file: Path | str | None = None, backup: Path | str | None = None,
         try:
             src = sqlite3.connect(f"file:{chosen.path}?mode=ro", uri=True)
             try:
-                out = sqlite3.connect(tmp)
-                try:
-                    copy_pages(src, out)
-                    out.execute("PRAGMA journal_mode = WAL")
-                finally:
-                    out.close()
+                write_copy(src, tmp, "WAL")
             finally:
                 src.close()
         except (sqlite3.Error, OSError) as exc:
