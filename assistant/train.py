@@ -114,9 +114,10 @@ def read_labels(labels_file: Path = LABELS_FILE) -> dict[str, dict]:
 
 def read_split(split_file: Path = SPLIT_FILE) -> dict[str, str]:
     """Pool id -> split: ``train`` and the frozen ``val`` (split.jsonl), plus ``tune``
-    (split_tune.jsonl: messages from other sessions, never paraphrased, for choosing settings)."""
+    (split_tune.jsonl: messages from other sessions, never paraphrased, for choosing settings)
+    and more NTCIR ``train`` turns (split_ntcir.jsonl: sessions on the train side of the hash)."""
     out = {}
-    for f in (Path(split_file), Path(split_file).with_name("split_tune.jsonl")):
+    for f in (Path(split_file), *(Path(split_file).with_name(n) for n in ("split_tune.jsonl", "split_ntcir.jsonl"))):
         if f.exists():
             out.update({r["id"]: r["split"] for r in map(json.loads, f.read_text(encoding="utf-8").splitlines()) if r})
     return out

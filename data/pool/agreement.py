@@ -1,5 +1,7 @@
 """Agreement between the first labels (labels.jsonl) and an independent second labeller
-(labels_second.jsonl) on the messages both labelled: `python data/pool/agreement.py`."""
+(labels_second.jsonl) on the messages both labelled: `python data/pool/agreement.py`.
+Reported for the first sample (JDDC and NTCIR, 250) and the later NTCIR batch
+(split_ntcir.jsonl) apart, as they were labelled by different people at different times."""
 from __future__ import annotations
 
 import json
@@ -23,7 +25,16 @@ def kappa(a: list, b: list) -> float:
 
 def main() -> dict:
     first, second = read(HERE / "labels.jsonl"), read(HERE / "labels_second.jsonl")
-    ids = sorted(set(first) & set(second))
+    both = set(first) & set(second)
+    later = set(read(HERE / "split_ntcir.jsonl")) if (HERE / "split_ntcir.jsonl").exists() else set()
+    out = {"first sample": agreement(first, second, sorted(both - later))}
+    if both & later:
+        out["NTCIR batch"] = agreement(first, second, sorted(both & later))
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    return out
+
+
+def agreement(first: dict, second: dict, ids: list[str]) -> dict:
     out = {"n": len(ids)}
     for key in ("intent", "emotion", "urgent"):
         a = [first[i][key] for i in ids]
@@ -37,7 +48,6 @@ def main() -> dict:
     out["entities_f1"] = round(2 * tp / (2 * tp + fp + fn), 3) if tp else 0.0
     conf = Counter((first[i]["intent"], second[i]["intent"]) for i in ids if first[i]["intent"] != second[i]["intent"])
     out["intent_disagreements"] = [f"{a} / {b}: {c}" for (a, b), c in conf.most_common(10)]
-    print(json.dumps(out, ensure_ascii=False, indent=1))
     return out
 
 
