@@ -14,10 +14,12 @@ ROWS = [
     ("model alone", OFF),
     ("+ conversation topic", {**OFF, "TOPIC_SHORT": 1.0, "TOPIC_LONG": 0.5}),
     ("+ hand-cue intent reading, weighted by cue strength", {**OFF, "TOPIC_SHORT": 1.0, "TOPIC_LONG": 0.5,
-                                                             "CUES_GAMMA": 0.5, "CUES_GAMMA_STRONG": 1.5}),
+                                                             "CUES_GAMMA": Analyzer.CUES_GAMMA,
+                                                             "CUES_GAMMA_STRONG": Analyzer.CUES_GAMMA_STRONG}),
     ("+ hand emotion cues override a calm reading", {"URGENT_CUES": False, "ANGRY_IS_URGENT": False}),
     ("+ urgency cues, anger is urgent (shipped)", {}),
     ("+ nearest trigger added to the intent (not shipped)", {"RETRIEVAL_BETA": 1.0}),
+    ("cue weight as before (0.5, 1.5 for strong cues; not shipped)", {"CUES_GAMMA": 0.5, "CUES_GAMMA_STRONG": 1.5}),
 ]
 KEYS = ("intent_acc", "reply_hit@3", "emotion_macro_f1", "urgent_f1")
 
