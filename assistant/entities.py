@@ -9,7 +9,8 @@ from assistant import text
 
 _ORDER_RX = [
     re.compile(r"\[订单x\]|\[ORDERID_\d+\]"),
-    re.compile(r"订单(?:编)?号?\s*(?:是|为|[:：])?\s*([0-9*]{4,}[0-9*]*)"),
+    re.compile(r"订单(?:编)?号?\s*(?:是|为|[:：])?\s*(\[数字x\]|[0-9*]{4,}[0-9*]*)"),
+    re.compile(r"(\[数字x\])\s?(?:这个|这|的)?\s?订单"),  # [数字x]订单号 / [数字x] 这个订单
     re.compile(r"(?<![\d*])(\d{15,20})(?!\d)"),
 ]
 _PHONE_RX = [re.compile(r"\[电话x\]"), re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")]

@@ -15,6 +15,14 @@ def test_entities_are_exact_substrings():
         assert value in msg
 
 
+def test_a_masked_number_called_an_order_number_is_one():
+    # chat logs mask long numbers as [数字x]; next to 订单号 / 订单编号 it is the order number
+    assert extract_entities("订单编号:[数字x] 订单金额:￥[金额x]")["order_no"] == "[数字x]"
+    assert extract_entities("[数字x]订单号，此订单一直没有物流信息")["order_no"] == "[数字x]"
+    assert extract_entities("[数字x] 这个订单客户还要的")["order_no"] == "[数字x]"
+    assert "order_no" not in extract_entities("买了[数字x]件 什么时候发")
+
+
 def test_sizes_and_bare_prices_where_only_they_can_be_meant():
     assert extract_entities("黑色M码还有吗")["size"] == "M码"
     assert extract_entities("我平时穿L 这条要拍大一码吗")["size"] == "L"
