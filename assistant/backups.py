@@ -119,21 +119,21 @@ def make_backup(db_file: Path | str | None = None, reason: str = "manual", *, ro
             if source is None:
                 src.close()
     except sqlite3.DatabaseError as exc:
-        _unlink(partial)
+        _unlink_db(partial)
         err = translate(exc, db_file, "备份")
         if not isinstance(err, KBCorrupt):
             raise err from exc
         return _raw_copy(db_file, folder)  # unreadable: keep the raw bytes
     except OSError as exc:
-        _unlink(partial)
+        _unlink_db(partial)
         raise translate(exc, dest, "备份") from exc
     except BaseException:
-        _unlink(partial)
+        _unlink_db(partial)
         raise
     try:
         os.replace(partial, dest)
     except OSError as exc:
-        _unlink(partial)
+        _unlink_db(partial)
         raise translate(exc, dest, "备份") from exc
     log.info("backup %s (%s)", dest.name, reason)
     if rotate_after:
@@ -191,6 +191,13 @@ def _unlink(path: Path) -> None:
         pass
     except OSError:
         log.warning("could not remove %s", path)
+
+
+def _unlink_db(path: Path) -> None:
+    """A half-written database and the journal SQLite keeps beside it while writing (a copy that
+    fails part-way, e.g. on a full disk, leaves ``…partial-journal`` behind otherwise)."""
+    for p in (path, *(_side(path, s) for s in ("-journal", "-wal", "-shm"))):
+        _unlink(p)
 
 
 # --- listing --------------------------------------------------------------------------------
@@ -359,7 +366,7 @@ def restore(db_file: Path | str | None = None, backup: Path | str | None = None,
         kept = (make_backup(db_file, "before-restore", rotate_after=False, source=holder)
                 if db_file.exists() else None)
         tmp = _side(db_file, ".restoring")
-        _unlink(tmp)
+        _unlink_db(tmp)
         try:
             src = sqlite3.connect(f"file:{chosen.path}?mode=ro", uri=True)
             try:
@@ -367,7 +374,7 @@ def restore(db_file: Path | str | None = None, backup: Path | str | None = None,
             finally:
                 src.close()
         except (sqlite3.Error, OSError) as exc:
-            _unlink(tmp)
+            _unlink_db(tmp)
             raise translate(exc, db_file, "恢复") from exc
         if os.name == "nt" and holder is not None:
             # Windows cannot delete or replace a file that is open: let go just before (on POSIX the
