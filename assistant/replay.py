@@ -188,7 +188,8 @@ def simulate(engine, *, picks: int = 240, intents: int = 8, test_per_intent: int
                 pos = [next((i for i, x in enumerate(r, 1) if x["id"] == rid), 11) for r in ranked]
                 mean_rank[rid] = sum(pos) / len(pos)
             default_first = firsts.most_common(1)[0][0] if firsts else None
-            cands = [rid for rid in own_ids if firsts.get(rid, 0) <= 0.15 * len(learn_msgs)]
+            cands = [rid for rid in own_ids
+                     if rid != default_first and firsts.get(rid, 0) <= 0.15 * len(learn_msgs)]
             preferred = min(cands, key=lambda rid: (mean_rank[rid], rid))
             plan.append((intent, learn_msgs, ranked, test_p, preferred, default_first))
         code_of = {x["id"]: x["code"] for xs in replies_of.values() for x in xs}
