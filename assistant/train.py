@@ -283,8 +283,6 @@ class Params:
     cues: bool = True
     trigger_weight: float = 0.6
     balance: float = 0.5  # class weight = (mean count / count) ** balance
-    pool_weight: float = 1.0  # weight of a labelled (licensed) pool turn against a written line
-    pool_mood_weight: float = 1.0  # the same for the emotion and urgency models
 
 
 def _class_weights(labels: list[str], power: float) -> dict[str, float]:
@@ -307,9 +305,8 @@ def train_model(examples: list[Example], feats: list[dict], target: str, classes
     X = design(fs, vocab)
     y = np.asarray([classes.index(v) for _, v in rows], np.int64)
     cw = _class_weights([v for _, v in rows], p.balance)
-    pw = p.pool_weight if target == "intent" else p.pool_mood_weight
-    source_weight = {"trigger": p.trigger_weight, **{s: pw for s in LICENSED_POOL_SOURCES}}
-    w = np.asarray([cw[v] * source_weight.get(examples[i].source, 1.0) for i, v in rows], np.float32)
+    w = np.asarray([cw[v] * (p.trigger_weight if examples[i].source == "trigger" else 1.0) for i, v in rows],
+                   np.float32)
     W, b = fit_softmax(X, y, len(classes), w, l2=p.l2, epochs=p.epochs, lr=p.lr, seed=seed, n_features=len(vocab))
     # drop rows that learned nothing, to keep the shipped file small
     keep = np.abs(W).max(axis=1) > 1e-3
