@@ -12,8 +12,9 @@ OFF = dict(CUES_GAMMA=0.0, CUES_GAMMA_STRONG=0.0, TOPIC_SHORT=0.0, TOPIC_LONG=0.
 ROWS = [
     ("hand cues + retrieval only (the old reader)", None),
     ("model alone", OFF),
-    ("+ conversation topic", {**OFF, "TOPIC_SHORT": 1.0, "TOPIC_LONG": 0.5}),
-    ("+ hand-cue intent reading, weighted by cue strength", {**OFF, "TOPIC_SHORT": 1.0, "TOPIC_LONG": 0.5,
+    ("+ conversation topic", {**OFF, "TOPIC_SHORT": Analyzer.TOPIC_SHORT, "TOPIC_LONG": Analyzer.TOPIC_LONG}),
+    ("+ hand-cue intent reading, weighted by cue strength", {**OFF, "TOPIC_SHORT": Analyzer.TOPIC_SHORT,
+                                                             "TOPIC_LONG": Analyzer.TOPIC_LONG,
                                                              "CUES_GAMMA": Analyzer.CUES_GAMMA,
                                                              "CUES_GAMMA_STRONG": Analyzer.CUES_GAMMA_STRONG}),
     ("+ hand emotion cues override a calm reading", {"URGENT_CUES": False, "ANGRY_IS_URGENT": False}),
