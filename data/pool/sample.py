@@ -14,8 +14,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from rapidfuzz import fuzz, process
+
 HERE = Path(__file__).resolve().parent
 POOL = HERE.parents[1].parent / "shared" / "corpus" / "pool.jsonl"
+DEV = POOL.parents[1] / "eval" / "dev.jsonl"
 SEED = 20261201
 # how many messages to draw per source, and at most how many per session
 QUOTA = {"jddc_chat": 1000, "jddc_pairs": 1300, "ntcir_dch": 1000}
@@ -26,6 +29,29 @@ VAL_SHARE = 0.32
 def split_of(source: str, session: str) -> str:
     h = int(hashlib.sha256(f"{source}/{session}".encode()).hexdigest()[:8], 16)
     return "val" if h / 0xFFFFFFFF < VAL_SHARE else "train"
+
+
+def fresh_sessions(rows: dict[str, dict], sources, drawn_files, held_splits, folder: Path = HERE):
+    """For a later draw: the train-side sessions of ``sources`` that no earlier draw (``drawn_files``
+    in ``folder``) touched, by (source, session), and the texts a new message must not nearly copy
+    (earlier messages of ``held_splits`` and the dev set)."""
+    taken: dict[str, str] = {}
+    for name in drawn_files:
+        for r in map(json.loads, (folder / name).read_text(encoding="utf-8").splitlines()):
+            taken[r["id"]] = r["split"]
+    used = {(rows[i]["source"], rows[i]["session"]) for i in taken}
+    held = [rows[i]["message"] for i, s in taken.items() if s in held_splits]
+    held += [json.loads(line)["message"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sessions: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows.values():
+        key = (r["source"], r["session"])
+        if r["source"] in sources and not r["in_dev"] and key not in used and split_of(*key) == "train":
+            sessions[key].append(r)
+    return sessions, held
+
+
+def near_copy(message: str, held: list[str]) -> bool:
+    return process.extractOne(message, held, scorer=fuzz.ratio, score_cutoff=90) is not None
 
 
 def main(pool: Path = POOL) -> None:

@@ -14,32 +14,15 @@ from __future__ import annotations
 import json
 import random
 import sys
-from collections import defaultdict
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
-from sample import POOL, SEED, split_of
-
-HERE = Path(__file__).resolve().parent
-DEV = POOL.parents[1] / "eval" / "dev.jsonl"
+from sample import HERE, POOL, SEED, fresh_sessions, near_copy
 QUOTA = 2600
 
 
-def main(pool: Path = POOL) -> None:
+def main(pool: Path = POOL, folder: Path = HERE) -> None:
     rows = {r["id"]: r for r in map(json.loads, pool.open(encoding="utf-8"))}
-    taken: dict[str, str] = {}
-    for name in ("split.jsonl", "split_tune.jsonl"):
-        for r in map(json.loads, (HERE / name).read_text(encoding="utf-8").splitlines()):
-            taken[r["id"]] = r["split"]
-    used_sessions = {(rows[i]["source"], rows[i]["session"]) for i in taken}
-    held = [rows[i]["message"] for i, s in taken.items() if s in ("val", "tune")]
-    held += [json.loads(line)["message"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    sessions: dict[str, list[dict]] = defaultdict(list)
-    for r in rows.values():
-        key = (r["source"], r["session"])
-        if r["source"] == "ntcir_dch" and not r["in_dev"] and key not in used_sessions and split_of(*key) == "train":
-            sessions[r["session"]].append(r)
+    sessions, held = fresh_sessions(rows, ("ntcir_dch",), ("split.jsonl", "split_tune.jsonl"), ("val", "tune"), folder)
     rng = random.Random(SEED + 14)
     keys = sorted(sessions)
     rng.shuffle(keys)
@@ -48,11 +31,10 @@ def main(pool: Path = POOL) -> None:
         if len(out) >= QUOTA:
             break
         r = rng.choice(sessions[key])
-        near = process.extractOne(r["message"], held, scorer=fuzz.ratio, score_cutoff=90)
-        if near is None:
+        if not near_copy(r["message"], held):
             out.append({"id": r["id"], "source": "ntcir_dch", "split": "train"})
     out.sort(key=lambda r: r["id"])
-    with (HERE / "split_ntcir.jsonl").open("w", encoding="utf-8") as f:
+    with (folder / "split_ntcir.jsonl").open("w", encoding="utf-8") as f:
         for r in out:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"{len(out)} NTCIR turns from {len(out)} unused train-side sessions", file=sys.stderr)

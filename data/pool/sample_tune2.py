@@ -12,29 +12,14 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
-from sample import POOL, SEED, split_of
-
-HERE = Path(__file__).resolve().parent
-DEV = POOL.parents[1] / "eval" / "dev.jsonl"
+from sample import HERE, POOL, SEED, fresh_sessions, near_copy
 QUOTA = {"jddc_chat": 240, "jddc_pairs": 360}
 
 
-def main(pool: Path = POOL) -> None:
+def main(pool: Path = POOL, folder: Path = HERE) -> None:
     rows = {r["id"]: r for r in map(json.loads, pool.open(encoding="utf-8"))}
-    taken: dict[str, str] = {}
-    for name in ("split.jsonl", "split_tune.jsonl", "split_ntcir.jsonl"):
-        for r in map(json.loads, (HERE / name).read_text(encoding="utf-8").splitlines()):
-            taken[r["id"]] = r["split"]
-    used = {(rows[i]["source"], rows[i]["session"]) for i in taken}
-    held = [rows[i]["message"] for i, s in taken.items() if s == "val"]
-    held += [json.loads(line)["message"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    sessions: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for r in rows.values():
-        key = (r["source"], r["session"])
-        if r["source"] in QUOTA and not r["in_dev"] and key not in used and split_of(*key) == "train":
-            sessions[key].append(r)
+    sessions, held = fresh_sessions(rows, tuple(QUOTA), ("split.jsonl", "split_tune.jsonl", "split_ntcir.jsonl"),
+                                    ("val",), folder)
     rng = random.Random(SEED + 21)
     keys = sorted(sessions)
     rng.shuffle(keys)
@@ -45,10 +30,10 @@ def main(pool: Path = POOL) -> None:
         if got[src] >= QUOTA[src]:
             continue
         r = rng.choice(sessions[key])
-        if process.extractOne(r["message"], held, scorer=fuzz.ratio, score_cutoff=90) is None:
+        if not near_copy(r["message"], held):
             out.append({"id": r["id"], "source": src, "split": "tune"})
             got[src] += 1
-    with (HERE / "split_tune.jsonl").open("a", encoding="utf-8") as f:
+    with (folder / "split_tune.jsonl").open("a", encoding="utf-8") as f:
         for r in sorted(out, key=lambda r: r["id"]):
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"{len(out)} tune messages added: {dict(got)}", file=sys.stderr)
