@@ -217,11 +217,10 @@ def _rows(X: Design, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def fit_softmax(X: Design, y: np.ndarray, n_classes: int, weights: np.ndarray, *, l2: float = 1e-4,
                 epochs: int = 30, batch: int = 128, lr: float = 0.05, seed: int = SEED,
-                n_features: int | None = None, decay: bool = True, average_from: float = 0.5,
-                ) -> tuple[np.ndarray, np.ndarray]:
+                n_features: int | None = None, average_from: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression, mini-batch Adam with L2; returns (W, b).
 
-    With ``decay`` the step size falls linearly to a tenth over the run, and the weights returned
+    The step size falls linearly to a tenth over the run, and the weights returned
     are the average of the end-of-epoch weights from ``average_from`` of the run on: the last
     iterate of constant-step Adam jitters, so that two seeds differed by 1.5 points of tune intent
     accuracy and 10 of dev urgency F1."""
@@ -260,16 +259,14 @@ def fit_softmax(X: Design, y: np.ndarray, n_classes: int, weights: np.ndarray, *
             mb = b1 * mb + (1 - b1) * gb
             vb = b2 * vb + (1 - b2) * gb * gb
             corr = np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-            step = lr * (1.0 - 0.9 * t / steps) if decay else lr
+            step = lr * (1.0 - 0.9 * t / steps)
             W -= step * corr * mW / (np.sqrt(vW) + eps)
             b -= step * corr * mb / (np.sqrt(vb) + eps)
-        if decay and epoch + 1 > epochs * average_from:
+        if epoch + 1 > epochs * average_from:
             avg_W += W
             avg_b += b
             n_avg += 1
-    if decay and n_avg:
-        return avg_W / n_avg, avg_b / n_avg
-    return W, b
+    return (avg_W / n_avg, avg_b / n_avg) if n_avg else (W, b)
 
 
 # --- the three models -------------------------------------------------------------------------
