@@ -1,7 +1,8 @@
 """Agreement between the first labels (labels.jsonl) and an independent second labeller
 (labels_second.jsonl) on the messages both labelled: `python data/pool/agreement.py`.
 Reported for the first sample (JDDC and NTCIR, 250) and the later NTCIR batch
-(split_ntcir.jsonl) apart, as they were labelled by different people at different times."""
+(split_ntcir.jsonl) apart, as they were labelled by different people at different times; and the
+two judges of the judged replies on 100 tune messages (judged.jsonl against judged_second.jsonl)."""
 from __future__ import annotations
 
 import json
@@ -30,6 +31,8 @@ def main() -> dict:
     out = {"first sample": agreement(first, second, sorted(both - later))}
     if both & later:
         out["NTCIR batch"] = agreement(first, second, sorted(both & later))
+    if (HERE / "judged_second.jsonl").exists():
+        out["judged replies"] = judged_agreement(read(HERE / "judged.jsonl"), read(HERE / "judged_second.jsonl"))
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return out
 
@@ -49,6 +52,30 @@ def agreement(first: dict, second: dict, ids: list[str]) -> dict:
     conf = Counter((first[i]["intent"], second[i]["intent"]) for i in ids if first[i]["intent"] != second[i]["intent"])
     out["intent_disagreements"] = [f"{a} / {b}: {c}" for (a, b), c in conf.most_common(10)]
     return out
+
+
+def judged_agreement(first: dict, second: dict) -> dict:
+    """Two judges on the same tune messages: each of the engine's candidates (the 12 they were
+    shown) is sendable, harmful or neither; and is the first candidate sendable."""
+    ids = sorted(set(first) & set(second))
+
+    def verdict(j: dict, code: str) -> str:
+        return "ok" if code in j["answers"] else "harmful" if code in j["harmful"] else "no"
+
+    a, b = [], []
+    for i in ids:
+        for code in second[i]["candidates"]:
+            a.append(verdict(first[i], code))
+            b.append(verdict(second[i], code))
+    top_a = [verdict(first[i], second[i]["candidates"][0]) == "ok" for i in ids if second[i]["candidates"]]
+    top_b = [verdict(second[i], second[i]["candidates"][0]) == "ok" for i in ids if second[i]["candidates"]]
+    jac = [len(set(first[i]["answers"]) & set(second[i]["answers"])) / len(set(first[i]["answers"]) | set(second[i]["answers"]))
+           for i in ids if first[i]["answers"] or second[i]["answers"]]
+    return {"n": len(ids), "candidates": len(a),
+            "candidate verdict": {"agree": round(sum(x == y for x, y in zip(a, b)) / len(a), 3), "kappa": round(kappa(a, b), 3)},
+            "first candidate sendable": {"agree": round(sum(x == y for x, y in zip(top_a, top_b)) / len(top_a), 3),
+                                         "kappa": round(kappa(top_a, top_b), 3)},
+            "sendable sets, mean Jaccard": round(sum(jac) / len(jac), 3)}
 
 
 if __name__ == "__main__":
