@@ -58,6 +58,7 @@ class Analysis:
     reply_hits: dict[int, float] | None = None  # reply id -> BM25 relative to the best hit
     also: list[str] = field(default_factory=list)  # other questions in the same message (intent ids)
     category: str | None = None  # shop category of the product mentioned (服装, 家居 …)
+    own_scores: dict[str, float] = field(default_factory=dict)  # the message's intent read without its context
 
     def as_dict(self) -> dict:
         return {
@@ -225,11 +226,12 @@ class Analyzer:
         scoring = scoring_text(clean)
         entities = extract_entities(message, self.product_finder)
         if self.reader is not None:
-            intent, intent_scores, hits, used_context, also, emotion, intensity, urgent = \
+            intent, intent_scores, hits, used_context, also, emotion, intensity, urgent, own = \
                 self._read_learned(message, clean, scoring, context, entities)
             also = self._also_learned(message, intent)
         else:
             intent, intent_scores, hits, used_context = self._read_cues(scoring, clean, context, entities)
+            own = {}
             also = self.other_questions(scoring, intent)
             emotion, intensity = self.emotion(message, clean)
             urgent = self.urgency(clean, emotion, intensity)
@@ -240,6 +242,7 @@ class Analyzer:
             emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
             entities=entities, clean=clean,
             used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring), also=also,
+            own_scores=own,
         )
 
     def category_of(self, product: str | None, context: list[Turn]) -> str | None:
@@ -289,6 +292,9 @@ class Analyzer:
     def _read_learned(self, message: str, clean: str, scoring: str, context: list[Turn], entities: dict):
         feats = self.features(scoring, context, message)
         probs = self.reader.intent.proba(feats)
+        # the message alone, without its context: "好的 那我再等等" is an acknowledgement, whatever it follows
+        alone = self.reader.intent.proba(self.features(scoring, [], message)) if context else probs
+        own = {k: round(v, 3) for k, v in sorted(alone.items(), key=lambda kv: -kv[1])[:5]}
         if context:
             probs = with_topic(probs, self.topic(context),
                                topic_weight(content_len(scoring), self.TOPIC_SHORT, self.TOPIC_LONG))
@@ -330,7 +336,7 @@ class Analyzer:
         if self.ANGRY_IS_URGENT and emotion == "angry":  # the labelling convention: anger needs speed
             urgent = True
         used_context = bool(context) and feats.get("ctx:short") == 1.0
-        return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent
+        return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent, own
 
     def _also_learned(self, message: str, intent: str) -> list[str]:
         """Intents of the other clauses of a message that asks several things at once: each

@@ -395,7 +395,8 @@ def cmd_train(args) -> int:
     from assistant import train
 
     report = train.main_train(Path(args.out) if args.out else None, quiet=args.json,
-                              written_dir=Path(args.written) if args.written else None, use_pool=not args.no_pool)
+                              written_dir=Path(args.written) if args.written else None, use_pool=not args.no_pool,
+                              judged_file=Path(args.judged) if args.judged else None)
     if args.json:
         _print_json(report)
     return 0
@@ -510,9 +511,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--details", action="store_true", help="列出判错的样本")
     s.set_defaults(func=cmd_eval)
 
-    s = sub.add_parser("train", help="用仓库里的数据重新训练读懂消息的模型（resources/models/reader.npz）")
-    s.add_argument("--out", help="权重写到这里（默认 resources/models/reader.npz）")
+    s = sub.add_parser("train", help="用仓库里的数据重新训练读懂消息的模型和话术排序（resources/models/）")
+    s.add_argument("--out", help="读消息模型的权重写到这里（默认 resources/models/reader.npz；排序权重写在旁边）")
     s.add_argument("--written", help="自写训练消息的目录（默认 data/written）")
+    s.add_argument("--judged", help="自写的、标了可发话术的对话（默认 data/judged/para.jsonl）")
     s.add_argument("--no-pool", action="store_true", help="不用语料池里许可允许的标注（NTCIR）")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_train)

@@ -397,18 +397,32 @@ def cross_validate(examples: list[Example], k: int = 5, p: Params | None = None,
     return {"k": k, "folds": folds, "mean": mean, "sd": sd}
 
 
+def ranker_path(reader_out: Path) -> Path:
+    """Where the ranker's weights go beside the reader's: resources/models/ranker.json for the
+    shipped reader.npz, ``<name>-ranker.json`` beside any other."""
+    reader_out = Path(reader_out)
+    return reader_out.with_name("ranker.json" if reader_out.name == "reader.npz" else reader_out.stem + "-ranker.json")
+
+
 def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Path | None = None,
-               use_pool: bool = True, kb_dir: Path | None = None) -> dict:
-    """Train on everything that may ship and write the weights; report train and validation
-    figures of the reader alone (the engine's figures come from `kefu eval`)."""
+               use_pool: bool = True, kb_dir: Path | None = None, judged_file: Path | None = None) -> dict:
+    """Train on everything that may ship and write the weights (the reader, then the reply ranker
+    over the candidates an engine with that reader gathers); report train and validation figures
+    of the reader alone (the engine's figures come from `kefu eval`)."""
     pool = load_pool() if use_pool and POOL_FILE.exists() else None
     ex = training_examples(pool=pool, kb_dir=kb_dir, written_dir=written_dir or WRITTEN_DIR, use_pool=pool is not None)
     counts = Counter(e.source for e in ex)
     reader = train_reader(ex, kb_dir=kb_dir, meta={"seed": SEED, "examples": dict(sorted(counts.items()))})
     out = Path(out) if out else paths.resources_dir() / "models" / "reader.npz"
     reader.save(out)
+    judged = judged_examples(pool=pool, written=judged_file or JUDGED_WRITTEN, use_pool=pool is not None)
+    jcounts = Counter(j.example.source for j in judged)
+    rk = train_ranker(reader, judged, kb_dir=kb_dir, meta={"judged": dict(sorted(jcounts.items()))})
+    rk.save(ranker_path(out))
     report = {"examples": dict(sorted(counts.items())),
-              "features": {k: len(m.vocab) for k, m in reader.models.items()}}
+              "features": {k: len(m.vocab) for k, m in reader.models.items()},
+              "ranker": {"judged": dict(sorted(jcounts.items())), "lists": rk.meta["lists"],
+                         "weights": {k: round(v, 3) for k, v in rk.weights.items()}}}
     if pool is not None:
         cues = Cues()
         report["train"] = reader_scores(reader, [e for e in ex if e.source != "trigger"], cues)
@@ -420,3 +434,104 @@ def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Pat
 
 
 
+
+
+# --- the reply ranker ---------------------------------------------------------------------------
+
+JUDGED_WRITTEN = REPO / "data" / "judged" / "para.jsonl"  # written conversations with judged replies
+
+
+@dataclass
+class Judged:
+    """A conversation with the replies an experienced agent would send (by code) and the harmful ones."""
+    example: Example
+    answers: list[str]
+    harmful: list[str]
+
+
+def judged_examples(*, pool: dict | None = None, written: Path = JUDGED_WRITTEN, use_pool: bool = True,
+                    split: str = "train", sources: tuple[str, ...] | None = LICENSED_POOL_SOURCES) -> list[Judged]:
+    """What the ranker may learn from: the project's written judged conversations and, from the
+    pool, the judged turns of ``split`` whose licence allows training (NTCIR)."""
+    out = []
+    if written and Path(written).exists():
+        for i, r in enumerate(read_jsonl_file(Path(written))):
+            if not r.get("text") or not r.get("answers"):
+                continue
+            out.append(Judged(Example(r["text"], context=[parse_turn(t) for t in r.get("context") or []],
+                                      intent=r.get("intent", ""), source="judged-written", group=f"jw{i}"),
+                              list(r["answers"]), list(r.get("harmful") or [])))
+    if use_pool and (pool is not None or POOL_FILE.exists()) and JUDGED_FILE.exists():
+        judged = {r["id"]: r for r in read_jsonl_file(JUDGED_FILE)}
+        for e in pool_examples(split, sources, pool=pool):
+            j = judged.get(e.id)
+            if j and j.get("answers"):
+                out.append(Judged(e, list(j["answers"]), list(j.get("harmful") or [])))
+    return out
+
+
+def read_jsonl_file(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def ranker_lists(engine, judged: list[Judged]) -> list[tuple]:
+    """(features, acceptable mask, harmful mask) of each judged conversation's candidates, as the
+    engine gathers them; conversations where no candidate is acceptable teach nothing and are left out."""
+    from assistant.engine import Conversation
+    from assistant.ranker import matrix
+
+    codes = {r[0]: r[1] for r in engine.conn.execute("SELECT id, code FROM replies")}
+    out = []
+    for j in judged:
+        e = j.example
+        ctx = [{"role": "agent" if r == "agent" else "customer", "text": t} for r, t in e.context]
+        engine.suggest(Conversation.of(e.text, ctx), limit=1)
+        feats = getattr(engine._last_features, "value", None) or []
+        if not feats:
+            continue
+        ok = np.array([codes.get(rid) in j.answers for rid, _ in feats], dtype=float)
+        if not ok.any():
+            continue
+        harm = np.array([codes.get(rid) in j.harmful for rid, _ in feats], dtype=bool)
+        out.append((matrix([f for _, f in feats]), ok, harm))
+    return out
+
+
+@dataclass
+class RankParams:
+    l2: float = 1e-2  # chosen on the 450 judged tune messages (1e-3 … 3e-2 within a point of each other)
+    epochs: int = 400
+    harm_weight: float = 1.0
+
+
+def train_ranker(reader: Reader | None, judged: list[Judged], p: RankParams | None = None, *,
+                 kb_dir: Path | None = None, meta: dict | None = None):
+    """Fit the reply ranker on the candidates an engine with ``reader`` gathers from a knowledge
+    base built from ``kb_dir`` (resources/kb) in a scratch database."""
+    import tempfile
+
+    from assistant import kb, ranker
+    from assistant.engine import Engine
+
+    p = p or RankParams()
+    with tempfile.TemporaryDirectory() as tmp:
+        db_file = Path(tmp) / "rank.db"
+        kb.build(db_file, kb_dir, backup_first=False)
+        engine = Engine(db_file, reader=reader, ranker=None, build_if_needed=False)
+        try:
+            lists = ranker_lists(engine, judged)
+        finally:
+            engine.close()
+    weights = ranker.fit(lists, l2=p.l2, epochs=p.epochs, harm_weight=p.harm_weight)
+    # the same order at the hand scores' spread, so the engine's other weights (the usage prior,
+    # the pull of the runner-up intents into the top 3) keep their meaning
+    if lists:
+        X = np.vstack([x for x, _, _ in lists])
+        learned = X @ np.array([weights[f] for f in ranker.FEATURES])
+        hand = X @ np.array([ranker.HAND.get(f, 0.0) for f in ranker.FEATURES])
+        if learned.std() > 0:
+            k = float(hand.std() / learned.std())
+            weights = {f: w * k for f, w in weights.items()}
+    m = dict(meta or {})
+    m.update({"params": p.__dict__, "lists": len(lists)})
+    return ranker.Ranker(weights, m)

@@ -8,15 +8,18 @@ import numpy as np
 import pytest
 
 from assistant import train
+from assistant.ranker import Ranker
 from assistant.reader import Reader
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "data" / "written"
+JUDGED = ROOT / "tests" / "data" / "judged.jsonl"
 
 
 def _train_cli(out: Path) -> dict:
     res = subprocess.run([sys.executable, "-m", "assistant", "train", "--written", str(FIXTURE), "--no-pool",
-                          "--out", str(out), "--json"], capture_output=True, text=True, timeout=300)
+                          "--judged", str(JUDGED), "--out", str(out), "--json"],
+                         capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)
 
@@ -30,6 +33,10 @@ def test_training_command_rebuilds_the_same_weights_from_a_small_fixture(tmp_pat
     for name in ("intent", "emotion", "urgent"):
         assert ra.models[name].vocab == rb.models[name].vocab
         assert np.array_equal(ra.models[name].W, rb.models[name].W)
+    # the reply ranker is trained beside it, from the judged fixture, to the same weights each time
+    assert report["ranker"]["lists"] == 12 and report["ranker"]["judged"] == {"judged-written": 12}
+    ka, kb_ = Ranker.load(tmp_path / "a-ranker.json"), Ranker.load(tmp_path / "b-ranker.json")
+    assert ka.weights == kb_.weights
     # what it learned: the fixture's own labels come back, and the urgency model says yes to a threat
     ex = {e.text: e for e in train.written_examples(FIXTURE)}
     cues = train.Cues()
@@ -108,3 +115,6 @@ def test_the_shipped_weights_are_what_kefu_train_builds_from_the_repo(tmp_path):
     for name, m in shipped.models.items():
         assert rebuilt.models[name].vocab == m.vocab, name
         assert np.array_equal(rebuilt.models[name].W, m.W), name
+    shipped_rk, rebuilt_rk = Ranker.load(), Ranker.load(tmp_path / "rebuilt-ranker.json")
+    assert rebuilt_rk.meta == shipped_rk.meta
+    assert rebuilt_rk.weights == shipped_rk.weights

@@ -50,12 +50,12 @@ def test_the_category_gate_excludes_what_the_old_penalty_only_lowered(cue_engine
 def test_a_reply_asking_for_the_order_number_is_not_offered_when_the_customer_gave_it(cue_engine):
     asks = lambda s: [r["code"] for r in s.replies  # noqa: E731
                       if cue_engine.ASKS_ORDER.search(re.sub(r"\{[^{}]*\}", "", r["text"]))]
-    without = cue_engine.suggest("你们太慢了 我要投诉")
+    without = cue_engine.suggest("你们太慢了 我要投诉", limit=12)
     assert asks(without), "the complaint replies ask for the order number when it is missing"
-    given = cue_engine.suggest("你们太慢了 我要投诉 订单号 3254857712345678")
+    given = cue_engine.suggest("你们太慢了 我要投诉 订单号 3254857712345678", limit=12)
     assert given.analysis.entities["order_no"] == "3254857712345678"
     assert given.replies and not asks(given)
-    earlier = cue_engine.suggest(Conversation.of("我要投诉", ["customer:订单号 3254857712345678 到现在没发货"]))
+    earlier = cue_engine.suggest(Conversation.of("我要投诉", ["customer:订单号 3254857712345678 到现在没发货"]), limit=12)
     assert earlier.replies and not asks(earlier)
 
 

@@ -207,7 +207,12 @@ def test_one_pick_does_not_flip_the_list_many_do_and_it_decays_back(engine, db_f
     clock.t += 120 * DAY
     assert model.prior_keys([key], intent, "千牛")[key] < 0.01
     faded = ranked(engine)
-    assert [r["id"] for r in faded.replies] == [r["id"] for r in base.replies]
+    # back to the list before the picks: the same replies, each within the faded prior's share of
+    # its old score (two replies whose scores are that close may swap places)
+    assert faded.replies[0]["id"] == base.replies[0]["id"]
+    before = {r["id"]: r["score"] for r in base.replies}
+    assert set(before) == {r["id"] for r in faded.replies}
+    assert all(abs(r["score"] - before[r["id"]]) <= 0.01 for r in faded.replies)
     assert all("常用" not in r["why"] for r in faded.replies)
 
 
