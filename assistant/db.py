@@ -234,6 +234,9 @@ MIGRATIONS: list = [
     DROP TABLE reply_fts;
     ALTER TABLE reply_fts_new RENAME TO reply_fts;
     """,
+    # 7: a reply may presuppose a situation (破损: the goods arrived broken); it is offered only
+    # when the conversation mentions one of its words (JSON list, NULL = always)
+    "ALTER TABLE replies ADD COLUMN needs TEXT;",
 ]
 
 

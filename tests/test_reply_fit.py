@@ -109,3 +109,16 @@ def test_when_the_customer_sends_what_the_agent_asked_for_the_first_reply_says_i
     # a question is answered as a question, even right after the agent asked for the number
     q = cue_engine.suggest(Conversation.of("什么时候能退款到账", asked))
     assert q.replies[0]["id"] != hold["id"]
+
+
+def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
+    """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
+    does not get them; a breakage in the message or an earlier turn does."""
+    transit = {"dpspz", "dbfxz"}
+    fault = cue_engine.suggest("手机用了两天就充不进电了 怎么回事", limit=12)
+    assert fault.analysis.intent == "damaged_defect"
+    assert not transit & {r["code"] for r in fault.replies}
+    broken = cue_engine.suggest("杯子收到就碎了", limit=12)
+    assert transit & {r["code"] for r in broken.replies}
+    later = cue_engine.suggest(Conversation.of("能给我补发一个吗", ["customer:快递到了 盒子压扁了 杯子也裂了"]), limit=12)
+    assert "dbfxz" in {r["code"] for r in later.replies}
