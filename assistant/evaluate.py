@@ -166,8 +166,11 @@ def format_report(res: dict) -> str:
     if res.get("per_source"):
         lines.append("\nper source:")
         for src, r in res["per_source"].items():
+            judged = (f" answer@1={r['answer@1']:.3f} harmful={r['harmful@1']}/{r['judged']}"
+                      if r.get("judged") else "")
             lines.append(f"  {src:<12} n={r['n']:<4} intent={r['intent_acc']:.3f} hit@3={r['reply_hit@3']:.3f} "
-                         f"emotion={r['emotion_macro_f1']:.3f} urgent={r['urgent_f1']:.3f} entity={r['entity_f1']:.3f}")
+                         f"emotion={r['emotion_macro_f1']:.3f} urgent={r['urgent_f1']:.3f} entity={r['entity_f1']:.3f}"
+                         + judged)
     lines.append("\nper intent (n, precision, recall, f1):")
     for k, r in sorted(res.get("per_intent", {}).items(), key=lambda kv: -kv[1]["n"]):
         lines.append(f"  {k:<17} {r['n']:>4} {r['precision']:.3f} {r['recall']:.3f} {r['f1']:.3f}")

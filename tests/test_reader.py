@@ -90,15 +90,21 @@ def test_eval_reads_pool_labels_by_id_and_reports_per_source(tmp_path, db_file):
     if not train.POOL_FILE.exists():
         pytest.skip("../shared/corpus/pool.jsonl is not beside the checkout")
     from assistant.engine import Engine
-    from assistant.evaluate import evaluate, pool_items
+    from assistant.evaluate import evaluate, format_report, pool_items
 
     labels = train.read_labels()
     assert all("message" not in r for r in labels.values())  # no message text in the repo
     items = pool_items("val")
     assert len(items) >= 800 and all(i["message"] for i in items)
-    res = evaluate(Engine(db_file), items[:120], report=True)
+    judged = [i for i in items if "answers" in i]
+    assert len(judged) >= 150  # the judged replies join by id too
+    sample = items[:120] + judged[:30]
+    res = evaluate(Engine(db_file), sample, report=True)
     assert set(res["per_source"]) <= {"jddc_chat", "jddc_pairs", "ntcir_dch"} and res["per_intent"]
-    assert sum(r["n"] for r in res["per_intent"].values()) == 120
+    assert sum(r["n"] for r in res["per_intent"].values()) == 150
+    assert res["judged"] == sum(r.get("judged", 0) for r in res["per_source"].values()) >= 30
+    text = format_report(res)
+    assert "per source:" in text and "answer@1=" in text and "confusions" in text
 
 
 @pytest.mark.slow
