@@ -379,6 +379,8 @@ class Engine:
             for i, (score, rid, row, why) in enumerate(pool[:50]):
                 k = per_intent.get(row["intent"], 0)
                 p = probs.get(row["intent"], 0.0)
+                if chosen and p < self.UNLIKELY:  # an intent the reader all but rules out earns no diversity lead
+                    k = max(k, 1)
                 v = score - k * self.DIVERSITY * (1.0 - p) ** 0.5 * (1 if len(chosen) < 3 else 0.5)
                 if best_v is None or v > best_v:
                     best_i, best_v = i, v
@@ -463,7 +465,8 @@ class Engine:
     NEEDS_TURNS = 4
     # how far a second reply of an intent drops in the top 3 when that intent is uncertain: 0.3 → 0.7
     # with the learned ranker (tune hit@3 0.699 → 0.708; dev hit@3 equal)
-    DIVERSITY = 0.7
+    DIVERSITY = 1.0
+    UNLIKELY = 0.05
     # the learned ranker's judged training data (Weibo helpdesk turns, written conversations) prize
     # general replies; the reader's most likely intent keeps this much of a lead (tune: 0 → 0.15,
     # reply hit@1 0.500 → 0.574 on the judged tune messages, answer@1 and harmful equal)

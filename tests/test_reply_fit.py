@@ -122,3 +122,13 @@ def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broke
     assert transit & {r["code"] for r in broken.replies}
     later = cue_engine.suggest(Conversation.of("能给我补发一个吗", ["customer:快递到了 盒子压扁了 杯子也裂了"]), limit=12)
     assert "dbfxz" in {r["code"] for r in later.replies}
+
+
+def test_the_top_three_come_from_intents_the_reader_finds_likely(cue_engine):
+    """Slots 2 and 3 go to the runner-up intents the reader gives some probability, not to a reply
+    of an intent it all but rules out (which used to win a slot only for being of another intent)."""
+    s = cue_engine.suggest("退款什么时候到账", limit=3)
+    likely = {k for k, p in s.analysis.intent_scores.items() if p >= cue_engine.UNLIKELY}
+    assert len(likely) > 1  # an uncertain reading: the runner-ups do compete
+    assert s.replies[0]["intent"] == "refund"
+    assert {r["intent"] for r in s.replies} <= likely
