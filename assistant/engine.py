@@ -176,8 +176,7 @@ class Engine:
         self._intent_reply_ids: dict[str, list[int]] = {}
         self._hold_row = False  # the holding reply's row, read on first use
         self._general_ids: list[int] | None = None
-        self._grams_cache: dict[int, frozenset] = {}
-        self._goods_cache: dict[int, bool] = {}
+        self._static_cache: dict[int, dict] = {}
         self._norm_cache: dict[str, str] = {}
 
     def _norm(self, phrase: str) -> str:
@@ -332,13 +331,16 @@ class Engine:
             fit = self._category_fit(a, row, trig.get(rid) or [])
             if fit is None:  # written for another kind of goods: its facts are wrong for this one
                 continue
-            if has_order_no and self.ASKS_ORDER.search(templates.strip(row["text"])):
+            # a reply imported without phrasings is matched on its title and the start of its text
+            phrases = (trig.get(rid) or [row["text"][:40]]) + [row["title"]]
+            st = self._reply_static(row, phrases)
+            if has_order_no and st["asks_order"]:
                 continue  # the customer already gave the order number
             if upset and row["intent"] == "recommend":
                 continue  # no sales pitch to an upset customer
-            if row["needs"] and not any(w in said for w in json.loads(row["needs"])):
+            if st["needs"] and not any(w in said for w in st["needs"]):
                 continue  # it presupposes a situation (the goods arrived broken) nobody has mentioned
-            feats_of.append((rid, self._reply_features(a, row, trig.get(rid) or [], lexical.get(rid, 0.0), fit,
+            feats_of.append((rid, self._reply_features(a, row, phrases, st, lexical.get(rid, 0.0), fit,
                                                        upset, earlier, bool(conv.context), grams)))
         ranker_mod.add_relative(feats_of, rows)
         self._last_features.value = feats_of
@@ -405,60 +407,61 @@ class Engine:
     _APOLOGY = re.compile(r"抱歉|不好意思|对不起|给您添麻烦|久等了|理解您")
     _PROFILE_VARS = frozenset({"顾客称呼", "店铺名", "客服名", "快递公司", "商品"})
 
-    def _reply_features(self, a: Analysis, row, phrases: list[str], lex: float, fit: float,
+    def _reply_features(self, a: Analysis, row, phrases: list[str], st: dict, lex: float, fit: float,
                         upset: bool, earlier: str = "", conv_has_context: bool = False,
                         grams: tuple[set, set] = (set(), set())) -> dict[str, float]:
-        """What the ranker knows of one candidate reply (assistant/ranker.py: FEATURES)."""
+        """What the ranker knows of one candidate reply (assistant/ranker.py: FEATURES); ``st`` is
+        its message-independent part (``_reply_static``)."""
         p = a.intent_scores.get(row["intent"], 0.0)
-        # a reply imported without phrasings is matched on its title and the start of its text
-        phrases = (phrases or [row["text"][:40]]) + [row["title"]]
         sim = self._closeness(a.clean, phrases)
         ctx_sim = self._closeness(earlier, phrases) if earlier else 0.0
-        plain = templates.strip(row["text"])
-        apology = 1.0 if self._APOLOGY.search(plain) else 0.0
-        ids = self._replies_of_intent(row["intent"])
-        # the shop's own replies (imported or written in the app) are its defaults: they state its
-        # real terms, where the shipped knowledge base can only guess them
-        pos = 0 if row["source"] == "user" else ids.index(row["id"]) if row["id"] in ids else len(ids)
-        states = [n for n in templates.names(row["text"]) if n not in self._PROFILE_VARS]
         short = text.content_chars(a.clean) <= 6
         top = 1.0 if row["intent"] == a.intent else 0.0
         return {
             "p": p, "top": top, "lex": lex, "sim": sim, "p_sim": p * sim,
             "stage": 1.0 if row["stage"] in (a.stage, "any") else 0.0,
             "other_goods": 1.0 if fit < 0 else 0.0,
-            "general": 1.0 if row["intent"] in self.GENERAL_INTENTS else 0.0,
-            "short_top": top * short, "first": 1.0 if pos == 0 else 0.0, "pos": 1.0 / (1 + pos),
-            "asks": 1.0 if self.ASKED_INFO.search(plain) or self.ASKS_ORDER.search(plain) else 0.0,
-            "apology_calm": apology * (a.emotion == "calm" and not upset),
-            "apology_upset": apology * upset,
-            "states": min(3, len(states)) / 3, "length": min(200, len(plain)) / 200,
+            "general": st["general"],
+            "short_top": top * short, "first": st["first"], "pos": st["pos"],
+            "asks": st["asks"],
+            "apology_calm": st["apology"] * (a.emotion == "calm" and not upset),
+            "apology_upset": st["apology"] * upset,
+            "states": st["states"], "length": st["length"],
             "also": 1.0 if row["intent"] in a.also else 0.0,
             "ctx_sim": ctx_sim,
             "own_p": a.own_scores.get(row["intent"], 0.0) if conv_has_context else 0.0,
-            "goods_guess": 1.0 if not a.category and self._names_goods(row, phrases) else 0.0,
-            "words": ranker_mod.overlap(grams[0], self._reply_grams(row, phrases)),
-            "ctx_words": ranker_mod.overlap(grams[1], self._reply_grams(row, phrases)),
+            "goods_guess": 1.0 if not a.category and st["names_goods"] else 0.0,
+            "words": ranker_mod.overlap(grams[0], st["grams"]),
+            "ctx_words": ranker_mod.overlap(grams[1], st["grams"]),
         }
 
-    def _names_goods(self, row, phrases: list[str]) -> bool:
-        """Is a reply written for particular goods (a category tag, or goods named in its text,
-        title or phrasings)? Cached per reply."""
-        v = self._goods_cache.get(row["id"])
-        if v is None:
+    def _reply_static(self, row, phrases: list[str]) -> dict:
+        """The parts of a reply's features that do not depend on the message (cached per reply
+        until the next reload): its place among its intent's replies, whether it apologises, asks
+        for information or names particular goods, the order states it needs, its character pairs."""
+        st = self._static_cache.get(row["id"])
+        if st is None:
+            plain = templates.strip(row["text"])
+            ids = self._replies_of_intent(row["intent"])
+            # the shop's own replies (imported or written in the app) are its defaults: they state
+            # its real terms, where the shipped knowledge base can only guess them
+            pos = 0 if row["source"] == "user" else ids.index(row["id"]) if row["id"] in ids else len(ids)
+            states = [n for n in templates.names(row["text"]) if n not in self._PROFILE_VARS]
             tags = set(json.loads(row["tags"])) if row["tags"] else set()
             finder = self.analyzer.product_finder
             named = bool(finder) and any(finder.nouns_in(t) for t in [row["text"], row["title"], *phrases])
-            v = self._goods_cache[row["id"]] = bool(tags & self._shop_categories) or named
-        return v
-
-    def _reply_grams(self, row, phrases: list[str]) -> frozenset:
-        """The character pairs of a reply's text, title and phrasings (cached per reply)."""
-        g = self._grams_cache.get(row["id"])
-        if g is None:
-            g = self._grams_cache[row["id"]] = frozenset(ranker_mod.bigrams(
-                self._norm(templates.strip(row["text"]) + " " + " ".join(phrases))))
-        return g
+            st = self._static_cache[row["id"]] = {
+                "general": 1.0 if row["intent"] in self.GENERAL_INTENTS else 0.0,
+                "first": 1.0 if pos == 0 else 0.0, "pos": 1.0 / (1 + pos),
+                "asks": 1.0 if self.ASKED_INFO.search(plain) or self.ASKS_ORDER.search(plain) else 0.0,
+                "asks_order": bool(self.ASKS_ORDER.search(plain)),
+                "apology": 1.0 if self._APOLOGY.search(plain) else 0.0,
+                "states": min(3, len(states)) / 3, "length": min(200, len(plain)) / 200,
+                "names_goods": bool(tags & self._shop_categories) or named,
+                "grams": frozenset(ranker_mod.bigrams(self._norm(plain + " " + " ".join(phrases)))),
+                "needs": json.loads(row["needs"]) if row["needs"] else None,
+            }
+        return st
 
     # a reply that asks for the order number (its own words, not a {订单号} to fill)
     # how many earlier turns a reply's `needs` words are looked for in (with the message)
