@@ -2,7 +2,7 @@
 
 The contract (keys of Suggestions.as_dict) is documented in DESIGN.md and docs/architecture.md.
 
-Size (~670 lines): suggest, search and check share the loaded knowledge (replies, triggers, banned
+Size (~800 lines): suggest, search and check share the loaded knowledge (replies, triggers, banned
 words) and its caches; the reading is in analysis.py, templates in templates.py.
 """
 from __future__ import annotations
@@ -463,18 +463,24 @@ class Engine:
             }
         return st
 
-    # a reply that asks for the order number (its own words, not a {订单号} to fill)
-    # how many earlier turns a reply's `needs` words are looked for in (with the message)
+    # Ranking settings, each chosen on the judged tune split (docs/reader.md, "Choosing the reply").
+    # How many earlier turns a reply's `needs` words are looked for in (with the message).
     NEEDS_TURNS = 4
-    # how far a second reply of an intent drops in the top 3 when that intent is uncertain: 0.3 → 0.7
-    # with the learned ranker (tune hit@3 0.699 → 0.708; dev hit@3 equal)
+    # How far a second reply of an intent drops in the top 3 when that intent is uncertain
+    # (0.3 → 1.0: tune hit@3 0.699 → 0.772 with UNLIKELY), and the probability under which an
+    # intent gets no such lead: a reply of an intent the reader all but rules out does not take
+    # slot 2 or 3 only for being of another intent.
     DIVERSITY = 1.0
     UNLIKELY = 0.05
-    # the learned ranker's judged training data (Weibo helpdesk turns, written conversations) prize
-    # general replies; the reader's most likely intent keeps this much of a lead (tune: 0 → 0.15,
-    # reply hit@1 0.500 → 0.574 on the judged tune messages, answer@1 and harmful equal)
+    # The learned ranker's judged training data (Weibo helpdesk turns, written conversations) prize
+    # general replies; the reader's most likely intent keeps this much of a lead (0 → 0.15: reply
+    # hit@1 0.500 → 0.574 on the judged tune messages, answer@1 and harmful equal).
     TOP_INTENT_BONUS = 0.15
+    # The hand score's share next to the learned one: a reply the shop imported with its own
+    # phrasing still wins on closeness (0 → 0.3: tune answer@1 and harmful equal).
     HAND_SHARE = 0.3
+
+    # a reply that asks for the order number (its own words, not a {订单号} to fill)
     ASKS_ORDER = re.compile(r"(发|提供|告诉|给|报|留|私信|复制).{0,6}(订单号|订单编号|单号)|(订单号|订单编号).{0,6}(发|给|告诉)(我|一下)")
     ORDER_IN_TEXT = re.compile(r"\[订单x\]|\[ORDERID_\d+\]|订单(?:编)?号?\s*(?:是|为|[:：])?\s*\d{6,}|(?<!\d)\d{15,20}(?!\d)")
 

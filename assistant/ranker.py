@@ -70,10 +70,9 @@ class Ranker:
     def score(self, feats: dict[str, float]) -> float:
         return float(sum(self.weights.get(k, 0.0) * v for k, v in feats.items()))
 
-    def scores(self, rows: list[dict[str, float]]) -> np.ndarray:
-        if not rows:
-            return np.zeros(0)
-        return matrix(rows) @ self._w
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        """Scores of the rows of a feature matrix (``matrix``)."""
+        return X @ self._w
 
     def save(self, path: Path) -> None:
         path = Path(path)

@@ -77,7 +77,7 @@ def test_fit_puts_the_acceptable_candidate_first_and_pushes_the_harmful_down():
     w = ranker.fit(lists, epochs=300)
     r = Ranker(w)
     for X, ok, _ in lists:
-        assert int(np.argmax(r._w @ X.T)) == int(np.argmax(ok))
+        assert int(np.argmax(r.scores(X))) == int(np.argmax(ok))
     softer = ranker.fit(lists, epochs=300, harm_weight=0.0)
     assert w["general"] < softer["general"]  # the harmful mark costs the feature it carries
     assert ranker.fit(lists, epochs=300) == w  # the same weights on every run
