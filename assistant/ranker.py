@@ -132,14 +132,14 @@ def matrix(rows: list[dict[str, float]]) -> np.ndarray:
 
 
 def fit(lists: list[tuple[np.ndarray, np.ndarray, np.ndarray]], *, l2: float = 1e-3, epochs: int = 400,
-        harm_weight: float = 1.0, start: dict[str, float] | None = None) -> dict[str, float]:
+        harm_weight: float = 1.0) -> dict[str, float]:
     """Listwise softmax over each message's candidates. ``lists``: (features n×d, ok mask, harmful
     mask) per message; the target spreads evenly over the acceptable candidates, and a harmful
     candidate's probability is pushed down by ``harm_weight`` × −log(1 − p). Full-batch gradient
     descent (Adam, fixed schedule, the step a tenth for the last quarter), so every run gives the
     same weights."""
     d = len(FEATURES)
-    w = np.array([float((start or HAND).get(f, 0.0)) for f in FEATURES])
+    w = np.array([float(HAND.get(f, 0.0)) for f in FEATURES])  # start from the hand weights
     if not lists:
         return {f: float(w[i]) for i, f in enumerate(FEATURES)}
     X = np.vstack([x for x, _, _ in lists])

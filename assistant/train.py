@@ -527,8 +527,7 @@ def train_ranker(reader: Reader | None, judged: list[Judged], p: RankParams | No
     # the pull of the runner-up intents into the top 3) keep their meaning
     if lists:
         X = np.vstack([x for x, _, _ in lists])
-        learned = X @ np.array([weights[f] for f in ranker.FEATURES])
-        hand = X @ np.array([ranker.HAND.get(f, 0.0) for f in ranker.FEATURES])
+        learned, hand = ranker.Ranker(weights).scores(X), ranker.Ranker(ranker.HAND).scores(X)
         if learned.std() > 0:
             k = float(hand.std() / learned.std())
             weights = {f: w * k for f, w in weights.items()}
