@@ -80,3 +80,33 @@ def test_a_product_named_in_passing_in_a_post_to_an_account_is_not_the_product(e
     assert extract_entities("手机屏幕碎了怎么办", finder).get("product") == "手机"
     # JDDC's turn separator is not an account mention
     assert extract_entities("你好!@@@!手机屏幕碎了怎么办", finder).get("product") == "手机"
+
+
+def test_money_phone_and_order_numbers_as_customers_write_them():
+    assert extract_entities("欠费100多块 怎么回事")["amount"] == "100多块"
+    assert extract_entities("扣了我三百块钱")["amount"] == "三百块钱"
+    assert extract_entities("就欠了两毛钱就停机")["amount"] == "两毛钱"
+    assert "amount" not in extract_entities("换一块再送过来吧")  # a piece, not money
+    assert "amount" not in extract_entities("我们一块儿下的单")
+    assert "amount" not in extract_entities("送到三元里那边")  # a place
+    assert extract_entities("经理电话189-8806-0007")["phone"] == "189-8806-0007"
+    assert extract_entities("手机号159xxxx6507 打不通")["phone"] == "159xxxx6507"
+    assert extract_entities("维修点电话0755-83762288")["phone"] == "0755-83762288"
+    assert "phone" not in extract_entities("订单金额1889元")
+    assert extract_entities("QT2011081529836 这个订单还在途中")["order_no"] == "QT2011081529836"
+    assert extract_entities("单号：2388839770-20130527-1087824169")["order_no"] == "2388839770-20130527-1087824169"
+    # a bare product id or link is no order number (the labels count only what is called 订单号)
+    assert "order_no" not in extract_entities("538872953711 是纸皮核桃吗")
+
+
+def test_goods_in_the_lexicon_beyond_the_shops_own_and_comparisons(engine):
+    finder = engine.analyzer.product_finder
+    for msg, goods in (("我的童车轮子掉了", "童车"), ("录音笔什么时候到", "录音笔"),
+                       ("想再买机滤 可以门店保养吗", "机滤"), ("洗手液漏了", "洗手液")):
+        assert extract_entities(msg, finder).get("product") == goods, msg
+    # words that hide a noun but name no goods
+    for msg in ("手机卡丢了补办", "电源键按不动", "外面包装破了没事吧"):
+        assert "product" not in extract_entities(msg, finder), msg
+    # goods named only in a comparison are not what the customer asks about
+    assert "product" not in extract_entities("泡出来跟糊了的绿豆汤一样", finder)
+    assert extract_entities("这个茶叶泡出来跟汤一样", finder).get("product") == "茶叶"
