@@ -87,6 +87,8 @@ def cmd_suggest(args) -> int:
     print(f"情绪：{emo} 强度 {a.intensity:.1f}{'  【紧急】' if a.urgent else ''}")
     if a.entities:
         print("信息：" + "  ".join(f"{k}={v}" for k, v in a.entities.items()))
+    if s.hold:
+        print(f"\n先回复（0）：{s.hold['filled']}\n    — {s.hold['why']}")
     print("\n推荐话术：")
     for i, r in enumerate(s.replies, 1):
         miss = f"  [待填：{'、'.join(r['missing'])}]" if r["missing"] else ""

@@ -65,7 +65,7 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
     emo_tp, emo_fp, emo_fn = Counter(), Counter(), Counter()
     u_tp = u_fp = u_fn = 0
     e_tp = e_fp = e_fn = 0
-    judged = answered = harmful = 0
+    judged = answered = harmful = first_ok = first_harm = held = 0
     rows = []
     for item in items:
         if "message" not in item:
@@ -90,6 +90,11 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
             top_code = s.replies[0]["code"] if s.replies else None
             answered += top_code in item["answers"]
             harmful += top_code in (item.get("harmful") or [])
+            # the first line the agent sees: the 先回复 line when there is one, else the top reply
+            first = s.hold["code"] if s.hold else top_code
+            held += s.hold is not None
+            first_ok += first in item["answers"]
+            first_harm += first in (item.get("harmful") or [])
         ge = item.get("emotion", "calm")
         if pred_emotion == ge:
             emo_tp[ge] += 1
@@ -126,6 +131,9 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
         out["judged"] = judged
         out["answer@1"] = round(answered / judged, 4)
         out["harmful@1"] = harmful
+        out["first_line@1"] = round(first_ok / judged, 4)
+        out["first_line_harmful"] = first_harm
+        out["hold_shown"] = round(held / judged, 4)
     if details:
         out["details"] = rows
     return out
@@ -167,6 +175,7 @@ def format_report(res: dict) -> str:
         lines.append("\nper source:")
         for src, r in res["per_source"].items():
             judged = (f" answer@1={r['answer@1']:.3f} harmful={r['harmful@1']}/{r['judged']}"
+                      f" first_line@1={r['first_line@1']:.3f} first_line_harmful={r['first_line_harmful']}"
                       if r.get("judged") else "")
             lines.append(f"  {src:<12} n={r['n']:<4} intent={r['intent_acc']:.3f} hit@3={r['reply_hit@3']:.3f} "
                          f"emotion={r['emotion_macro_f1']:.3f} urgent={r['urgent_f1']:.3f} entity={r['entity_f1']:.3f}"

@@ -24,6 +24,7 @@ def test_suggest_json_is_stable_and_parseable(db_file, kefu_home):
     assert d["analysis"]["intent"] == "size_fit"
     assert d["analysis"]["entities"]["size"] == "160 100斤"  # height and weight together
     assert len(d["replies"]) == 5 and all(r["intent"] for r in d["replies"])
+    assert d["hold"] is None  # a pre-sale question gets answers, no 先回复 line
 
 
 def test_suggest_uses_context_turns(db_file, kefu_home):

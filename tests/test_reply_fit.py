@@ -132,3 +132,39 @@ def test_the_top_three_come_from_intents_the_reader_finds_likely(cue_engine):
     assert len(likely) > 1  # an uncertain reading: the runner-ups do compete
     assert s.replies[0]["intent"] == "refund"
     assert {r["intent"] for r in s.replies} <= likely
+
+
+def test_an_unsure_answer_about_the_customers_own_order_gets_a_hold_line_above_it(cue_engine):
+    """The 先回复 line: "收到，我这就帮您查" on a line of its own when the message is about the
+    customer's own order or case and the best answer scores under HOLD_BELOW."""
+    hold = cue_engine._holding_reply()
+    s = cue_engine.suggest("买的东西有问题")
+    assert s.analysis.intent in cue_engine.HOLD_INTENTS and s.replies
+    top = s.replies[0]["score"]
+    cue_engine.HOLD_BELOW = top + 0.01  # the best answer is not sure enough
+    s = cue_engine.suggest("买的东西有问题")
+    assert s.hold is not None and s.hold["id"] == hold["id"] and "查" in s.hold["filled"]
+    assert s.replies[0]["id"] != hold["id"], "the answers keep their places below the line"
+    assert s.as_dict()["hold"] == s.hold
+    cue_engine.HOLD_BELOW = top  # a sure enough answer needs no holding line
+    assert cue_engine.suggest("买的东西有问题").hold is None
+    # a pre-sale question is answered, never put on hold, however unsure
+    cue_engine.HOLD_BELOW = 10.0
+    presale = cue_engine.suggest("这款面霜保湿吗")
+    assert presale.analysis.intent not in cue_engine.HOLD_INTENTS and presale.hold is None
+    # when the holding reply is already first (the customer sent what was asked), no second copy
+    asked = ["customer:我的快递怎么还没到", "agent:麻烦您提供一下订单号，我帮您查询"]
+    given = cue_engine.suggest(Conversation.of("3254857712345678", asked))
+    assert given.replies[0]["id"] == hold["id"] and given.hold is None
+
+
+def test_the_evaluation_counts_the_hold_line_as_the_first_thing_the_agent_sees(cue_engine):
+    from assistant.evaluate import evaluate
+
+    cue_engine.HOLD_BELOW = 10.0
+    s = cue_engine.suggest("买的东西有问题")
+    hold, top = s.hold["code"], s.replies[0]["code"]
+    item = {"message": "买的东西有问题", "intent": s.analysis.intent, "answers": [hold], "harmful": [top]}
+    res = evaluate(cue_engine, [item])
+    assert res["answer@1"] == 0.0 and res["harmful@1"] == 1
+    assert res["first_line@1"] == 1.0 and res["first_line_harmful"] == 0 and res["hold_shown"] == 1.0

@@ -280,3 +280,27 @@ def test_hotkeys_are_registered_again_after_sleep_or_when_the_listener_died(qtbo
     app_ui.set_paused(True)  # paused on purpose: left alone
     assert app_ui.watch_hotkeys(now=t0 + 2000) is False and not hot.alive()
     app_ui.set_paused(False)
+
+
+def test_key_0_pastes_the_hold_line_shown_above_unsure_answers(qtbot, app_ui, desk, db_file):
+    from assistant.engine import Engine
+
+    adapters, _, chat = desk
+    w = app_ui.window
+    eng = Engine(db_file)
+    eng.HOLD_BELOW = 10.0  # every order question is "unsure": the line must show
+    s = eng.suggest("买的东西有问题")
+    eng.close()
+    assert s.hold is not None
+    w.show_suggestions(s)
+    assert w.hold.isVisible() and w.hold.text() == "0. 先回复：" + s.hold["filled"]
+    w.replies.setFocus()
+    with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000) as used:
+        qtbot.keyClick(w.replies, Qt.Key_0)
+    assert chat.input == s.hold["filled"]
+    assert used.args[0]["reply_id"] == s.hold["id"] and used.args[0]["rank"] == 0
+    # a message without the line hides it, and 0 does nothing
+    w.input.setPlainText("你好，这个杯子能装热水吗")
+    qtbot.waitUntil(lambda: w.suggestions is not s and w.replies.count() > 0, timeout=5000)
+    assert w.suggestions.analysis.intent == "product_info"
+    assert w.suggestions.hold is None and not w.hold.isVisible()

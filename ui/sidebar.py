@@ -47,6 +47,7 @@ QLabel#warn { color: #b71c1c; font-weight: bold; }
 QFrame#banned { background: #fff3e0; border: 1px solid #ef6c00; border-radius: 6px; }
 QFrame#variant { background: #e8f5e9; border: 1px solid #43a047; border-radius: 6px; }
 QFrame#dbstate { background: #ffebee; border: 1px solid #c62828; border-radius: 6px; }
+QLabel#hold { background: #fffde7; border: 1px solid #f9a825; border-radius: 6px; padding: 5px 6px; color: #4e342e; }
 QLabel.card { background: white; border: 1px solid #e0e4e8; border-radius: 6px; padding: 6px; color: #37474f; }
 QLineEdit[missing="true"] { background: #ffebee; border: 1px solid #e53935; border-radius: 3px; }
 QLineEdit { border: 1px solid #cfd8dc; border-radius: 3px; padding: 1px 3px; background: white; }
@@ -85,6 +86,24 @@ class ReplyList(QListWidget):
         super().resizeEvent(e)
         if e.size().width() != e.oldSize().width():
             QTimer.singleShot(0, self, self.fit)
+
+
+class HoldLine(QLabel):
+    """The 先回复 line: "收到，我这就帮您查" above the answers when none is a sure fit (key 0)."""
+
+    clicked = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("hold")
+        self.setWordWrap(True)
+        self.setCursor(Qt.PointingHandCursor)
+        self.setToolTip("没有把握的答案时，先告诉顾客在查（数字键 0 粘贴）")
+
+    def mousePressEvent(self, e):  # noqa: N802
+        if e.button() == Qt.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(e)
 
 
 class TitleBar(QWidget):
@@ -337,6 +356,9 @@ class Sidebar(QWidget):
         self.editor.hide()
         self.editor_hint.hide()
         self._editing: tuple[int, dict] | None = None  # (rank − 1, reply) being rewritten
+        self.hold = HoldLine()
+        self.hold.clicked.connect(self.pick_hold)
+        self.hold.hide()
         self.replies = ReplyList()
         self.replies.setWordWrap(True)
         self.replies.setTextElideMode(Qt.ElideNone)
@@ -383,6 +405,7 @@ class Sidebar(QWidget):
         lay.addWidget(self.banned)
         lay.addWidget(self.variant)
         lay.addWidget(self.replies_title)
+        lay.addWidget(self.hold)
         lay.addWidget(self.replies, 3)
         lay.addWidget(self.editor)
         lay.addWidget(self.editor_hint)
@@ -439,6 +462,9 @@ class Sidebar(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(lambda: self.message_changed.emit(self.input.toPlainText()))
         self.input.textChanged.connect(self._debounce.start)
+        sc = QShortcut(QKeySequence("0"), self)
+        sc.setContext(Qt.WindowShortcut)
+        sc.activated.connect(self.pick_hold)
         for n in range(1, 10):
             sc = QShortcut(QKeySequence(str(n)), self)
             sc.setContext(Qt.WindowShortcut)  # text fields keep their digits (ShortcutOverride)
@@ -586,6 +612,9 @@ class Sidebar(QWidget):
         self._vars = {}
         self.banned.hide()
         self.replies.clear()
+        self.hold.setVisible(bool(s and s.hold))
+        if s and s.hold:
+            self.hold.setText(f"0. 先回复：{s.hold['filled']}")
         if s is None:
             self.replies.fit()
             self.chips.set_chips([])
@@ -704,6 +733,16 @@ class Sidebar(QWidget):
                        "edited": self._reply_text(index)[0] != r["filled"],
                        "empathy": self.empathy_btn.isChecked() and bool(self.suggestions.empathy)}
         self.paste_requested.emit(textv)
+
+    def pick_hold(self) -> None:
+        """Paste the 先回复 line (key 0), when there is one."""
+        hold = self.suggestions.hold if self.suggestions else None
+        if not hold:
+            return
+        empathy = self.empathy_btn.isChecked() and bool(self.suggestions.empathy)
+        self.picked = {"source": "sidebar", "reply_id": hold["id"], "intent": hold["intent"], "rank": 0,
+                       "edited": False, "empathy": empathy}
+        self.paste_requested.emit((self.suggestions.empathy[0]["text"] if empathy else "") + hold["filled"])
 
     def start_edit(self, index: int) -> None:
         """Open the selected reply, filled in, for rewriting (F2)."""
