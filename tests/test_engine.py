@@ -75,6 +75,20 @@ def test_emotion_intensity_and_urgency(engine):
     assert anxious.emotion == "anxious" and anxious.urgent
 
 
+def test_a_mood_said_in_earlier_turns_carries_over_to_a_flat_follow_up(engine):
+    from assistant.analysis import EMOTIONS, Turn
+
+    an = engine.analyzer
+    flat = {e: 1 / len(EMOTIONS) for e in EMOTIONS}
+    angry = [Turn("customer", "你们什么态度 等了一个星期还不发货 气死我了 我要投诉")]
+    worried = [Turn("customer", "说好昨天到的 明天就要用了 急死了")]
+    for ctx, mood in ((angry, "angry"), (worried, "anxious")):
+        pe = an._with_mood(flat, ctx + [Turn("agent", "亲 我马上帮您查一下")])
+        assert max(pe, key=pe.get) == mood and abs(sum(pe.values()) - 1) < 1e-9
+    assert an._with_mood(flat, [Turn("agent", "亲 还有什么可以帮您")]) == flat  # only the customer's turns
+    assert an.EMOTION_TOPIC > 0
+
+
 def test_empathy_matches_the_emotion(engine):
     s = engine.suggest("太失望了 本来很期待的 结果用了两天就坏")
     assert s.analysis.emotion == "disappointed"

@@ -8,7 +8,8 @@ from assistant.evaluate import evaluate, pool_items, read_jsonl
 from assistant.train import REPO
 
 OFF = dict(CUES_GAMMA=0.0, CUES_GAMMA_STRONG=0.0, TOPIC_SHORT=0.0, TOPIC_LONG=0.0, RETRIEVAL_BETA=0.0,
-           EMOTION_CUES=False, URGENT_CUES=False, ANGRY_IS_URGENT=False)
+           EMOTION_CUES=False, URGENT_CUES=False, ANGRY_IS_URGENT=False, EMOTION_TOPIC=0.0, CALM_PRIOR=3.0)
+BEFORE_MOOD = {"EMOTION_TOPIC": 0.0, "CALM_PRIOR": 3.0}
 ROWS = [
     ("hand cues + retrieval only (the old reader)", None),
     ("model alone", OFF),
@@ -17,8 +18,9 @@ ROWS = [
                                                              "TOPIC_LONG": Analyzer.TOPIC_LONG,
                                                              "CUES_GAMMA": Analyzer.CUES_GAMMA,
                                                              "CUES_GAMMA_STRONG": Analyzer.CUES_GAMMA_STRONG}),
-    ("+ hand emotion cues override a calm reading", {"URGENT_CUES": False, "ANGRY_IS_URGENT": False}),
-    ("+ urgency cues, anger is urgent (shipped)", {}),
+    ("+ hand emotion cues override a calm reading", {**BEFORE_MOOD, "URGENT_CUES": False, "ANGRY_IS_URGENT": False}),
+    ("+ urgency cues, anger is urgent", BEFORE_MOOD),
+    ("+ the customer's earlier turns' mood, calm prior 3 → 2 (shipped)", {}),
     ("+ nearest trigger added to the intent (not shipped)", {"RETRIEVAL_BETA": 1.0}),
     ("cue weight as before (0.5, 1.5 for strong cues; not shipped)", {"CUES_GAMMA": 0.5, "CUES_GAMMA_STRONG": 1.5}),
 ]
