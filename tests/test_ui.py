@@ -299,6 +299,14 @@ def test_key_0_pastes_the_hold_line_shown_above_unsure_answers(qtbot, app_ui, de
         qtbot.keyClick(w.replies, Qt.Key_0)
     assert chat.input == s.hold["filled"]
     assert used.args[0]["reply_id"] == s.hold["id"] and used.args[0]["rank"] == 0
+    # E puts the empathy opening before it too, on screen and in what is pasted
+    qtbot.keyClick(w.replies, Qt.Key_E)
+    opening = s.empathy[0]["text"]
+    assert w.hold.text() == "0. 先回复：" + opening + s.hold["filled"]
+    with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000):
+        qtbot.keyClick(w.replies, Qt.Key_0)
+    assert chat.input.endswith(opening + s.hold["filled"])
+    qtbot.keyClick(w.replies, Qt.Key_E)
     # a message without the line hides it, and 0 does nothing
     w.input.setPlainText("你好，这个杯子能装热水吗")
     qtbot.waitUntil(lambda: w.suggestions is not s and w.replies.count() > 0, timeout=5000)

@@ -613,8 +613,6 @@ class Sidebar(QWidget):
         self.banned.hide()
         self.replies.clear()
         self.hold.setVisible(bool(s and s.hold))
-        if s and s.hold:
-            self.hold.setText(f"0. 先回复：{s.hold['filled']}")
         if s is None:
             self.replies.fit()
             self.chips.set_chips([])
@@ -677,9 +675,17 @@ class Sidebar(QWidget):
             return r["filled"], list(r["missing"])
         return templates.render(r["text"], values), [k for k, v in values.items() if not v]
 
+    def _hold_text(self) -> str:
+        """The 先回复 line as it would be pasted (with the empathy opening when E is on)."""
+        s = self.suggestions
+        empathy = self.empathy_btn.isChecked() and bool(s.empathy)
+        return (s.empathy[0]["text"] if empathy else "") + s.hold["filled"]
+
     def _refresh_items(self, *_):
         if not self.suggestions:
             return
+        if self.suggestions.hold:
+            self.hold.setText(f"0. 先回复：{self._hold_text()}")
         for i in range(self.replies.count()):
             item = self.replies.item(i)
             textv, missing = self._reply_text(i)
@@ -739,10 +745,9 @@ class Sidebar(QWidget):
         hold = self.suggestions.hold if self.suggestions else None
         if not hold:
             return
-        empathy = self.empathy_btn.isChecked() and bool(self.suggestions.empathy)
         self.picked = {"source": "sidebar", "reply_id": hold["id"], "intent": hold["intent"], "rank": 0,
-                       "edited": False, "empathy": empathy}
-        self.paste_requested.emit((self.suggestions.empathy[0]["text"] if empathy else "") + hold["filled"])
+                       "edited": False, "empathy": self.empathy_btn.isChecked() and bool(self.suggestions.empathy)}
+        self.paste_requested.emit(self._hold_text())
 
     def start_edit(self, index: int) -> None:
         """Open the selected reply, filled in, for rewriting (F2)."""
