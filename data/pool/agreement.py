@@ -1,7 +1,7 @@
 """Agreement between the first labels (labels.jsonl) and an independent second labeller
 (labels_second.jsonl) on the messages both labelled: `python data/pool/agreement.py`.
-Reported for the first sample (JDDC and NTCIR, 250) and the later NTCIR batch
-(split_ntcir.jsonl) apart, as they were labelled by different people at different times; and the
+Reported for the first sample (JDDC and NTCIR, 250) and the later NTCIR batches
+(split_ntcir.jsonl, split_ntcir2.jsonl) apart, as they were labelled by different people at different times; and the
 two judges of the judged replies on 100 tune messages (judged.jsonl against judged_second.jsonl)."""
 from __future__ import annotations
 
@@ -28,9 +28,12 @@ def main() -> dict:
     first, second = read(HERE / "labels.jsonl"), read(HERE / "labels_second.jsonl")
     both = set(first) & set(second)
     later = set(read(HERE / "split_ntcir.jsonl")) if (HERE / "split_ntcir.jsonl").exists() else set()
-    out = {"first sample": agreement(first, second, sorted(both - later))}
+    later2 = set(read(HERE / "split_ntcir2.jsonl")) if (HERE / "split_ntcir2.jsonl").exists() else set()
+    out = {"first sample": agreement(first, second, sorted(both - later - later2))}
     if both & later:
         out["NTCIR batch"] = agreement(first, second, sorted(both & later))
+    if both & later2:
+        out["NTCIR second batch"] = agreement(first, second, sorted(both & later2))
     if (HERE / "judged_second.jsonl").exists():
         out["judged replies"] = judged_agreement(read(HERE / "judged.jsonl"), read(HERE / "judged_second.jsonl"))
     print(json.dumps(out, ensure_ascii=False, indent=1))
