@@ -287,9 +287,14 @@ class Analyzer:
         cues = cue_hits(self.cue_patterns, scoring) if self.reader.meta.get("cues", True) else None
         return featurize(scoring, ctx, cues, raw=raw)
 
+    def _earlier(self, context: list[Turn], customer_only: bool = False) -> str:
+        """The last TOPIC_TURNS earlier turns, cleaned and joined (only the customer's, if asked)."""
+        return " ".join(clean_for_intent(t.text) for t in context[-self.TOPIC_TURNS:]
+                        if t.text and not (customer_only and t.role == "agent"))
+
     def topic(self, context: list[Turn]) -> dict[str, float] | None:
         """The conversation's topic: the intent model read over the last TOPIC_TURNS earlier turns."""
-        blob = " ".join(clean_for_intent(t.text) for t in context[-self.TOPIC_TURNS:] if t.text)
+        blob = self._earlier(context)
         if not content_len(blob):
             return None
         blob = blob[-300:]
@@ -297,8 +302,7 @@ class Analyzer:
 
     def _with_mood(self, pe: dict[str, float], context: list[Turn]) -> dict[str, float]:
         """The message's emotion reading times the customer's earlier turns' (EMOTION_TOPIC)."""
-        blob = " ".join(clean_for_intent(t.text) for t in context[-self.TOPIC_TURNS:]
-                        if t.text and t.role != "agent")[-300:]
+        blob = self._earlier(context, customer_only=True)[-300:]
         if not content_len(blob):
             return pe
         mood = self.reader.emotion.proba(featurize(blob, None, cue_hits(self.cue_patterns, blob)))

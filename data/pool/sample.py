@@ -31,17 +31,23 @@ def split_of(source: str, session: str) -> str:
     return "val" if h / 0xFFFFFFFF < VAL_SHARE else "train"
 
 
-def fresh_sessions(rows: dict[str, dict], sources, drawn_files, held_splits, folder: Path = HERE):
-    """For a later draw: the train-side sessions of ``sources`` that no earlier draw (``drawn_files``
-    in ``folder``) touched, by (source, session), and the texts a new message must not nearly copy
-    (earlier messages of ``held_splits`` and the dev set)."""
+def drawn(rows: dict[str, dict], drawn_files, held_splits, folder: Path = HERE):
+    """What earlier draws (``drawn_files`` in ``folder``) took, pool id -> split, and the texts a
+    new message must not nearly copy (earlier messages of ``held_splits`` and the dev set)."""
     taken: dict[str, str] = {}
     for name in drawn_files:
         for r in map(json.loads, (folder / name).read_text(encoding="utf-8").splitlines()):
             taken[r["id"]] = r["split"]
-    used = {(rows[i]["source"], rows[i]["session"]) for i in taken}
     held = [rows[i]["message"] for i, s in taken.items() if s in held_splits]
     held += [json.loads(line)["message"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return taken, held
+
+
+def fresh_sessions(rows: dict[str, dict], sources, drawn_files, held_splits, folder: Path = HERE):
+    """For a later draw: the train-side sessions of ``sources`` that no earlier draw touched, by
+    (source, session), and the texts a new message must not nearly copy (``drawn``)."""
+    taken, held = drawn(rows, drawn_files, held_splits, folder)
+    used = {(rows[i]["source"], rows[i]["session"]) for i in taken}
     sessions: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows.values():
         key = (r["source"], r["session"])
@@ -52,6 +58,13 @@ def fresh_sessions(rows: dict[str, dict], sources, drawn_files, held_splits, fol
 
 def near_copy(message: str, held: list[str]) -> bool:
     return process.extractOne(message, held, scorer=fuzz.ratio, score_cutoff=90) is not None
+
+
+def write_draw(out: list[dict], path: Path) -> None:
+    """A later draw's split file: one {id, source, split} per line, by pool id."""
+    with path.open("w", encoding="utf-8") as f:
+        for r in sorted(out, key=lambda r: r["id"]):
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
 def main(pool: Path = POOL) -> None:

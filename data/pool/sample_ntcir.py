@@ -16,7 +16,7 @@ import random
 import sys
 from pathlib import Path
 
-from sample import HERE, POOL, SEED, fresh_sessions, near_copy
+from sample import HERE, POOL, SEED, fresh_sessions, near_copy, write_draw
 QUOTA = 2600
 
 
@@ -33,10 +33,7 @@ def main(pool: Path = POOL, folder: Path = HERE) -> None:
         r = rng.choice(sessions[key])
         if not near_copy(r["message"], held):
             out.append({"id": r["id"], "source": "ntcir_dch", "split": "train"})
-    out.sort(key=lambda r: r["id"])
-    with (folder / "split_ntcir.jsonl").open("w", encoding="utf-8") as f:
-        for r in out:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_draw(out, folder / "split_ntcir.jsonl")
     print(f"{len(out)} NTCIR turns from {len(out)} unused train-side sessions", file=sys.stderr)
 
 

@@ -16,20 +16,14 @@ import random
 import sys
 from pathlib import Path
 
-from sample import DEV, HERE, POOL, SEED, near_copy, split_of
+from sample import HERE, POOL, SEED, drawn, near_copy, split_of, write_draw
 QUOTA = 1200
 
 
 def main(pool: Path = POOL, folder: Path = HERE) -> None:
     rows = [json.loads(line) for line in pool.open(encoding="utf-8")]
     labelled = {json.loads(line)["id"] for line in (folder / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line}
-    taken: dict[str, str] = {}
-    for name in ("split.jsonl", "split_tune.jsonl"):
-        for r in map(json.loads, (folder / name).read_text(encoding="utf-8").splitlines()):
-            taken[r["id"]] = r["split"]
-    by_id = {r["id"]: r for r in rows}
-    held = [by_id[i]["message"] for i, s in taken.items() if s in ("val", "tune")]
-    held += [json.loads(line)["message"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    _, held = drawn({r["id"]: r for r in rows}, ("split.jsonl", "split_tune.jsonl"), ("val", "tune"), folder)
     cands = [r for r in rows if r["source"] == "ntcir_dch" and not r["in_dev"] and r["id"] not in labelled
              and split_of(r["source"], r["session"]) == "train"]
     rng = random.Random(SEED + 15)
@@ -40,10 +34,7 @@ def main(pool: Path = POOL, folder: Path = HERE) -> None:
             break
         if not near_copy(r["message"], held):
             out.append({"id": r["id"], "source": "ntcir_dch", "split": "train"})
-    out.sort(key=lambda r: r["id"])
-    with (folder / "split_ntcir2.jsonl").open("w", encoding="utf-8") as f:
-        for r in out:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_draw(out, folder / "split_ntcir2.jsonl")
     print(f"{len(out)} more NTCIR turns from train-side sessions", file=sys.stderr)
 
 
