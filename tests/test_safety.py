@@ -153,13 +153,13 @@ def test_csv_exports_never_carry_a_live_formula(db_file, tmp_path, capsys):
     conn.close()
     out = tmp_path / "记录.csv"
     assert run_cli(capsys, "usage", "export", str(out))[0] == 0
-    cells = [c for row in csv.reader(open(out, encoding="utf-8-sig")) for c in row]
+    cells = [c for row in csv.reader(out.read_text(encoding="utf-8-sig").splitlines()) for c in row]
     risky = [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t")]
     assert not risky, risky
     assert "'" + FORMULA in cells
     report = tmp_path / "周报.csv"
     assert run_cli(capsys, "stats", "--since", "all", "--export", str(report))[0] == 0
-    assert not [c for row in csv.reader(open(report, encoding="utf-8-sig")) for c in row
+    assert not [c for row in csv.reader(report.read_text(encoding="utf-8-sig").splitlines()) for c in row
                 if c.startswith(("=", "+", "@"))]
 
 

@@ -52,6 +52,8 @@ def _run_and_kill(db: Path, start: int, flushes_before_kill: int, delay: float,
         killed_at = time.time()
         proc.send_signal(signal.SIGKILL)  # mid-logging: no atexit, no close
         proc.wait(30)
+        proc.stdout.close()
+        proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
     return last_flushed, killed_at
 

@@ -113,6 +113,9 @@ class XDesktop:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait(5)
+            for stream in (p.stdin, p.stdout, p.stderr):
+                if stream is not None:
+                    stream.close()
         self.procs.clear()
 
 

@@ -17,9 +17,17 @@ def x11(xdesktop, monkeypatch):
     return x11
 
 
-def test_active_window_reports_the_chat_window(xdesktop, chat, x11):
+@pytest.fixture
+def xd(x11):
+    """One X connection for the adapters under test, closed afterwards (the app shares one too)."""
+    d = x11.open_display()
+    yield d
+    d.close()
+
+
+def test_active_window_reports_the_chat_window(xdesktop, chat, x11, xd):
     chat.focus_input()
-    win = x11.X11ActiveWindow().current()
+    win = x11.X11ActiveWindow(xd).current()
     assert win.handle == chat.wid
     assert "测试聊天窗口" in win.title and win.pid == chat.proc.pid
     assert win.process.startswith("python")
@@ -29,10 +37,10 @@ def test_active_window_reports_the_chat_window(xdesktop, chat, x11):
     assert classify(win).id == "qianniu"
 
 
-def test_activate_brings_a_window_back_to_front(xdesktop, chat, x11, tmp_path):
+def test_activate_brings_a_window_back_to_front(xdesktop, chat, x11, tmp_path, xd):
     from desktop import Chat
 
-    aw = x11.X11ActiveWindow()
+    aw = x11.X11ActiveWindow(xd)
     assert aw.has_ewmh()
     chat.focus_input()
     target = aw.current()
@@ -47,11 +55,11 @@ def test_activate_brings_a_window_back_to_front(xdesktop, chat, x11, tmp_path):
         other.proc.wait(5)
 
 
-def test_keep_on_top_gives_a_window_back_its_above_state(xdesktop, chat, x11):
+def test_keep_on_top_gives_a_window_back_its_above_state(xdesktop, chat, x11, xd):
     from Xlib import X, Xatom
     from Xlib.protocol import event
 
-    aw = x11.X11ActiveWindow()
+    aw = x11.X11ActiveWindow(xd)
     state, above = aw.atom("_NET_WM_STATE"), aw.atom("_NET_WM_STATE_ABOVE")
     win = aw.d.create_resource_object("window", chat.wid)
 
@@ -74,12 +82,12 @@ def test_keep_on_top_gives_a_window_back_its_above_state(xdesktop, chat, x11):
         set_above(False)
 
 
-def test_injector_pastes_chinese_into_the_chat_and_sees_held_modifiers(xdesktop, chat, x11):
+def test_injector_pastes_chinese_into_the_chat_and_sees_held_modifiers(xdesktop, chat, x11, xd):
     chat.clear()
     chat.focus_input()
     text = "亲，已为您备注：加急发货😊\n第二行"
     xdesktop.set_clipboard(text)
-    inj = x11.X11TextInjector()
+    inj = x11.X11TextInjector(xd)
     inj.paste()
     assert wait_for(lambda: chat.state()["input"], what="pasted") == text
     assert inj.modifiers_down() == set()
@@ -96,8 +104,8 @@ def test_injector_pastes_chinese_into_the_chat_and_sees_held_modifiers(xdesktop,
     assert inj.modifiers_down() == set()
 
 
-def test_xclip_clipboard_round_trip_and_change_counter(xdesktop, x11):
-    clip = x11.XClipClipboard()
+def test_xclip_clipboard_round_trip_and_change_counter(xdesktop, x11, xd):
+    clip = x11.XClipClipboard(xd)
     xdesktop.set_clipboard("别人复制的")
     wait_for(lambda: clip.text() == "别人复制的", what="clipboard text")
     seq = clip.sequence()
@@ -158,3 +166,5 @@ def test_selector_picks_x11_and_logs_it(xdesktop, x11, caplog):
     a = osplatform.select("linux", {"DISPLAY": xdesktop.display})
     assert a.name == "x11" and type(a.hotkeys).__name__ == "X11GrabHotkeys"
     assert "platform adapters: x11" in caplog.text
+    a.active_window.d.close()  # the app keeps its two connections for its lifetime; a test does not
+    a.clipboard.d.close()
