@@ -329,7 +329,9 @@ class Engine:
         feats_of: list[tuple[int, dict]] = []
         # a short follow-up ("查了吗") is about the customer's previous turn: compare with it too
         last_customer = next((t.text for t in reversed(conv.context) if t.role != "agent"), "")
-        said = " ".join([conv.message or "", *(t.text or "" for t in conv.context[-self.NEEDS_TURNS:])])
+        # spaces inside a turn do not hide a word (发 漏 了, 送 的 没收 到)
+        said = " ".join(re.sub(r"\s+", "", turn or "")
+                        for turn in [conv.message, *(t.text for t in conv.context[-self.NEEDS_TURNS:])])
         earlier = self._norm(last_customer) if text.content_chars(a.clean) <= 6 else ""
         grams = (ranker_mod.bigrams(a.clean), ranker_mod.bigrams(self._norm(last_customer)) if last_customer else set())
         for rid, row in rows.items():

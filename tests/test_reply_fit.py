@@ -50,12 +50,14 @@ def test_the_category_gate_excludes_what_the_old_penalty_only_lowered(cue_engine
 def test_a_reply_asking_for_the_order_number_is_not_offered_when_the_customer_gave_it(cue_engine):
     asks = lambda s: [r["code"] for r in s.replies  # noqa: E731
                       if cue_engine.ASKS_ORDER.search(re.sub(r"\{[^{}]*\}", "", r["text"]))]
-    without = cue_engine.suggest("你们太慢了 我要投诉", limit=12)
+    # a compensation demand: the reply for it asks for the order number when it is missing
+    without = cue_engine.suggest("你们太慢了 我要投诉 必须赔偿", limit=12)
     assert asks(without), "the complaint replies ask for the order number when it is missing"
-    given = cue_engine.suggest("你们太慢了 我要投诉 订单号 3254857712345678", limit=12)
+    given = cue_engine.suggest("你们太慢了 我要投诉 必须赔偿 订单号 3254857712345678", limit=12)
     assert given.analysis.entities["order_no"] == "3254857712345678"
     assert given.replies and not asks(given)
-    earlier = cue_engine.suggest(Conversation.of("我要投诉", ["customer:订单号 3254857712345678 到现在没发货"]), limit=12)
+    earlier = cue_engine.suggest(Conversation.of("我要投诉 必须赔偿", ["customer:订单号 3254857712345678 到现在没发货"]),
+                                 limit=12)
     assert earlier.replies and not asks(earlier)
 
 
@@ -122,6 +124,18 @@ def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broke
     assert transit & {r["code"] for r in broken.replies}
     later = cue_engine.suggest(Conversation.of("能给我补发一个吗", ["customer:快递到了 盒子压扁了 杯子也裂了"]), limit=12)
     assert "dbfxz" in {r["code"] for r in later.replies}
+    # a message typed with spaces between words still says it (杯子 碎 了 → 碎了)
+    spaced = cue_engine.suggest("杯子 收到 就 碎 了", limit=12)
+    assert transit & {r["code"] for r in spaced.replies}
+
+
+def test_a_parcel_shows_as_delivered_only_when_someone_says_so(cue_engine):
+    """显示签收未收到 (cwsd) takes for granted that the tracking says delivered: a plain "not here
+    yet" gets the tracking replies instead; "显示签收了" gets it."""
+    late = cue_engine.suggest("快递怎么还没到 都好几天了", limit=12)
+    assert "cwsd" not in {r["code"] for r in late.replies}
+    signed = cue_engine.suggest("显示签收了 可我根本没收到", limit=12)
+    assert "cwsd" in {r["code"] for r in signed.replies[:3]}
 
 
 def test_the_top_three_come_from_intents_the_reader_finds_likely(cue_engine):
