@@ -80,6 +80,11 @@ def test_a_product_named_in_passing_in_a_post_to_an_account_is_not_the_product(e
     assert extract_entities("手机屏幕碎了怎么办", finder).get("product") == "手机"
     # JDDC's turn separator is not an account mention
     assert extract_entities("你好!@@@!手机屏幕碎了怎么办", finder).get("product") == "手机"
+    # what a post opens with is what it is about, a bare model code included
+    assert extract_entities("手机放在床上充电 一晚上都没充进去 @某某客服", finder).get("product") == "手机"
+    assert extract_entities("@某某客服 手机充电一晚上还是没电", finder).get("product") == "手机"
+    assert extract_entities("T2屏幕完全失灵 怎么办 @某某客服", finder).get("product") == "T2"
+    assert "product" not in extract_entities("T2屏幕完全失灵 怎么办", finder)  # a chat: T2 may be a size or a code
 
 
 def test_money_phone_and_order_numbers_as_customers_write_them():
