@@ -129,6 +129,14 @@ def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broke
     assert transit & {r["code"] for r in spaced.replies}
 
 
+def test_a_tracking_number_is_given_only_when_someone_asks_for_it(cue_engine):
+    """告知快递单号 (cwldh) states the parcel left with a carrier: "has it shipped?" must not get it."""
+    shipped = cue_engine.suggest("我的快递发货了吗 怎么还没动静", limit=12)
+    assert "cwldh" not in {r["code"] for r in shipped.replies}
+    asked = cue_engine.suggest("快递单号发我一下", limit=12)
+    assert asked.replies[0]["code"] == "cwldh"
+
+
 def test_a_parcel_shows_as_delivered_only_when_someone_says_so(cue_engine):
     """显示签收未收到 (cwsd) takes for granted that the tracking says delivered: a plain "not here
     yet" gets the tracking replies instead; "显示签收了" gets it."""
