@@ -117,10 +117,10 @@ _MENTION = re.compile(r"(?<![@!])@(?![@!])")  # @某某客服 (not JDDC's !@@@! 
 _LIKE = re.compile(r"(?:跟|像|如同|和)[^，。,.!?？！\s]{1,10}?(?:一样|似的|一般)")
 # What a Weibo post opens with (after any @accounts) is what it is about: a device named first
 # counts even without 我的, and so does a bare model code (T2, MX4, mate8, N7102). Chosen on the
-# second NTCIR batch (1,200 labelled turns nobody trains on): entity F1 0.455 -> 0.493, NTCIR
-# train 0.478 -> 0.497; the 100 tune NTCIR turns disagree (0.333 -> 0.293). docs/reader.md.
+# second NTCIR batch (1,200 labelled turns nobody trains on): entity F1 0.455 -> 0.501, NTCIR
+# train 0.478 -> 0.505, the 100 tune NTCIR turns 0.333 -> 0.342. docs/reader.md.
 _LEADING_AT = re.compile(r"^(?:\s*@[^\s@:：]{1,30}[\s:：]*)*\s*")
-_MODEL_FIRST = re.compile(r"((?:我的|我家的|白色|黑色)?[A-Za-z]{1,5}\s?\d{1,4}[A-Za-z]{0,5})(?=[\u4e00-\u9fff\s,，])")
+_MODEL_FIRST = re.compile(r"(?:我的|我家的|白色|黑色)?([A-Za-z]{1,5}\s?\d{1,4}[A-Za-z]{0,5})(?=[\u4e00-\u9fff\s,，])")
 _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|部|款|把|只|件|条|双|套|瓶|盒|买了|入手|的)\s?$")
 
 
@@ -144,13 +144,14 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dic
         out["amount"] = v.strip()
     if (v := first(_SIZE_RX)):
         out["size"] = v.strip()
+    post = bool(_MENTION.search(raw))
+    body = _LEADING_AT.sub("", raw) if post else raw  # a post without the @accounts it opens with
     if finder is not None and (span := finder.search_span(_LIKE.sub(lambda m: "\u25a1" * len(m.group(0)), raw))):
         v = raw[span[0]:span[1]].strip()
-        opens = span[0] <= len(raw) - len(_LEADING_AT.sub("", raw)) + 1  # the post starts with it
-        in_passing = (_MENTION.search(raw) and not opens
-                      and not _OWNED.search(raw[max(0, span[0] - 4):span[0]]))
+        opens = span[0] <= len(raw) - len(body) + 1  # the post starts with it
+        in_passing = post and not opens and not _OWNED.search(raw[max(0, span[0] - 4):span[0]])
         if v and not in_passing:
             out["product"] = v
-    if "product" not in out and _MENTION.search(raw) and (m := _MODEL_FIRST.match(_LEADING_AT.sub("", raw))):
+    if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     return out
