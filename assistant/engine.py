@@ -324,6 +324,9 @@ class Engine:
         prior = self._prior(list(rows), a.intent, conv.platform)
         has_order_no = bool(a.entities.get("order_no")) or any(
             t.role != "agent" and self.ORDER_IN_TEXT.search(t.text) for t in conv.context)
+        # an address in the message or the customer's last turns (a new one, the one asked for)
+        has_address = bool(self.ADDRESS_IN_TEXT.search(conv.message or "")) or any(
+            t.role != "agent" and self.ADDRESS_IN_TEXT.search(t.text or "") for t in conv.context[-3:])
         upset = self.is_upset(a)
         ranker = self.ranker
         feats_of: list[tuple[int, dict]] = []
@@ -343,6 +346,8 @@ class Engine:
             st = self._reply_static(row, phrases)
             if has_order_no and st["asks_order"]:
                 continue  # the customer already gave the order number
+            if has_address and st["asks_address"]:
+                continue  # nor ask again for the address the customer has just sent
             if upset and row["intent"] == "recommend":
                 continue  # no sales pitch to an upset customer
             if st["needs"] and not any(w in said for w in st["needs"]):
@@ -462,6 +467,7 @@ class Engine:
                 "first": 1.0 if pos == 0 else 0.0, "pos": 1.0 / (1 + pos),
                 "asks": 1.0 if self.ASKED_INFO.search(plain) or self.ASKS_ORDER.search(plain) else 0.0,
                 "asks_order": bool(self.ASKS_ORDER.search(plain)),
+                "asks_address": bool(self.ASKS_ADDRESS.search(plain)),
                 "apology": 1.0 if self._APOLOGY.search(plain) else 0.0,
                 "states": min(3, len(states)) / 3, "length": min(200, len(plain)) / 200,
                 "names_goods": bool(tags & self._shop_categories) or named,
@@ -488,6 +494,15 @@ class Engine:
     HAND_SHARE = 0.3
 
     # a reply that asks for the order number (its own words, not a {订单号} to fill)
+    # a reply that asks for the delivery address (not an e-mail address), or to type it in oneself
+    ASKS_ADDRESS = re.compile(r"(?<!邮箱)地址.{0,10}(发我|发一下|发给我|告诉我)|(发我|告诉我|给我|提供).{0,12}(?<!邮箱)地址"
+                              r"|自己改.{0,20}修改地址")
+    # an address as customers send one: the corpus mask, or a place word with a number after it
+    # (东风路省五金宿舍3-2-401, 格澜郡二期5栋D101室, 光明路18号)
+    ADDRESS_IN_TEXT = re.compile(
+        r"\[地址x?\]|#地址|(路|街|巷|弄|大道|村|镇|小区|宿舍|大厦|花园|公寓|广场|园区|号院)"
+        r".{0,8}?(\d|\[数字x?\]|#数字)+.{0,4}(号|栋|幢|单元|室|楼|-)"
+        r"|(\d|\[数字x?\]|#数字)(栋|幢|号楼|单元)")
     ASKS_ORDER = re.compile(r"(发|提供|告诉|给|报|留|私信|复制).{0,6}(订单号|订单编号|单号)|(订单号|订单编号).{0,6}(发|给|告诉)(我|一下)")
     ORDER_IN_TEXT = re.compile(r"\[订单x\]|\[ORDERID_\d+\]|订单(?:编)?号?\s*(?:是|为|[:：])?\s*\d{6,}|(?<!\d)\d{15,20}(?!\d)")
 

@@ -61,6 +61,46 @@ def test_a_reply_asking_for_the_order_number_is_not_offered_when_the_customer_ga
     assert earlier.replies and not asks(earlier)
 
 
+def test_a_reply_asking_for_the_address_is_not_offered_when_the_customer_just_sent_one(cue_engine):
+    """未发货改地址 asks for the new address, 自助改地址 says to type it in oneself: neither once the
+    customer has sent it, in the message or a turn just before (as for the order number)."""
+    asking = {"cxgdz", "czxgd"}
+    codes = lambda s: {r["code"] for r in s.replies}  # noqa: E731
+    request = cue_engine.suggest("地址写错了 帮我改下收货地址", limit=12)
+    assert asking & codes(request), "a plain request to change the address gets the replies that ask for it"
+    for sent in ("地址写错了 改成 东风路省五金宿舍3-2-401", "帮我改下收货地址 武汉[地址x]",
+                 "改地址 格澜郡二期5栋D101室"):
+        s = cue_engine.suggest(sent, limit=12)
+        assert s.replies and not asking & codes(s), sent
+    earlier = cue_engine.suggest(Conversation.of("帮我改下收货地址", ["customer:新地址 光明路18号 3单元"]), limit=12)
+    assert earlier.replies and not asking & codes(earlier)
+    # an agent's turn with an address in it is not the customer sending one
+    agent = cue_engine.suggest(Conversation.of("地址写错了 帮我改下收货地址", ["agent:您留的是光明路18号吗"]), limit=12)
+    assert asking & codes(agent)
+
+
+@pytest.mark.parametrize("text, is_address", [
+    ("石家庄东风路省五金宿舍[数字x]-[数字x]-[数字x]0[数字x]", True),
+    ("北京市朝阳区建国路88号SOHO现代城5号楼1201", True),
+    ("我3号到家", False), ("这个道具2号发", False), ("路上走了5天了还没到", False), ("买了3件", False),
+])
+def test_what_counts_as_an_address_the_customer_sent(text, is_address):
+    assert bool(Engine.ADDRESS_IN_TEXT.search(text)) is is_address
+
+
+def test_stock_and_earbud_replies_need_their_own_situation(cue_engine):
+    """现货可拍 is for a stock question (缺货 and 拍照 in the conversation are not one); 耳机单边无声
+    is for wireless earbuds, not a phone's headphone jack."""
+    codes = lambda s: {r["code"] for r in s.replies}  # noqa: E731
+    assert "axhkp" in codes(cue_engine.suggest("这个有现货吗", limit=12))
+    sold_out = cue_engine.suggest(Conversation.of("那还有别的颜色吗", ["agent:这款黑色缺货了"]), limit=12)
+    assert sold_out.analysis.intent == "stock" and "axhkp" not in codes(sold_out)
+    assert "axhkp" not in codes(cue_engine.suggest("什么时候补货", limit=12))
+    assert "dejgz" in codes(cue_engine.suggest("蓝牙耳机左耳没声音了", limit=12))
+    jack = cue_engine.suggest("插耳机没声音", limit=12)
+    assert jack.analysis.intent == "damaged_defect" and "dejgz" not in codes(jack)
+
+
 def test_no_cross_sell_or_sales_pitch_to_an_upset_customer(cue_engine):
     calm = cue_engine.suggest("这款面霜保湿吗 我是干皮")
     assert calm.cross_sell, "a calm pre-sale question about the same goods gets ideas"
