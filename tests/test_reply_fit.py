@@ -231,3 +231,13 @@ def test_the_evaluation_counts_the_hold_line_as_the_first_thing_the_agent_sees(c
     res = evaluate(cue_engine, [item])
     assert res["answer@1"] == 0.0 and res["harmful@1"] == 1
     assert res["first_line@1"] == 1.0 and res["first_line_harmful"] == 0 and res["hold_shown"] == 1.0
+
+
+def test_replies_for_one_occasion_or_one_kind_of_goods_wait_for_it(cue_engine):
+    """节日礼盒推荐 names Mother's Day and 茶叶产地 tea: a generic gift or origin question does not
+    get them (those phrasings describe the intent, not the reply); the occasion or the goods do."""
+    codes = lambda s: {r["code"] for r in s.replies}  # noqa: E731
+    assert "bmq" not in codes(cue_engine.suggest("三八节送啥", limit=12))
+    assert "bmq" in codes(cue_engine.suggest("母亲节送妈妈什么好", limit=12))
+    assert "acyxx" not in codes(cue_engine.suggest("产地是哪里", limit=12))
+    assert "acyxx" in codes(cue_engine.suggest("这个茶叶产地是哪里", limit=12))
