@@ -75,6 +75,19 @@ def test_emotion_intensity_and_urgency(engine):
     assert anxious.emotion == "anxious" and anxious.urgent
 
 
+@pytest.mark.parametrize("message", ["对这次服务很不满意", "安装不满意 找你们还是找厂家", "不太满意", "不开心 东西坏了"])
+def test_negated_praise_is_not_read_as_praise(engine, message):
+    """不满意 holds 满意: the hand cue for praise must not fire on it, and the customer is let down."""
+    a = engine.suggest(message).analysis
+    assert a.emotion == "disappointed", (message, a.emotion)
+    assert engine.analyzer.emotion(message, a.clean)[0] == "disappointed"
+
+
+def test_praise_is_still_praise(engine):
+    for message in ("收到了 很满意", "挺不错的 谢谢", "很喜欢 谢谢亲"):
+        assert engine.suggest(message).analysis.emotion == "satisfied", message
+
+
 def test_a_mood_said_in_earlier_turns_carries_over_to_a_flat_follow_up(engine):
     from assistant.analysis import EMOTIONS, Turn
 
