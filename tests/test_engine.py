@@ -83,6 +83,15 @@ def test_negated_praise_is_not_read_as_praise(engine, message):
     assert engine.analyzer.emotion(message, a.clean)[0] == "disappointed"
 
 
+@pytest.mark.parametrize("message", ["不是很急 慢慢发就行", "不急 什么时候有货", "不着急 帮我备注周末送", "没那么急"])
+def test_no_hurry_is_not_a_hurry(engine, message):
+    """急 inside 不急 / 不着急 / 不是很急 is the opposite of a deadline."""
+    a = engine.suggest(message).analysis
+    assert (a.emotion, a.urgent) == ("calm", False), message
+    hurry = engine.suggest("着急用 明天能到吗").analysis
+    assert hurry.emotion == "anxious" and hurry.urgent
+
+
 def test_praise_is_still_praise(engine):
     for message in ("收到了 很满意", "挺不错的 谢谢", "很喜欢 谢谢亲"):
         assert engine.suggest(message).analysis.emotion == "satisfied", message
