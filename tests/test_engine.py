@@ -92,6 +92,21 @@ def test_no_hurry_is_not_a_hurry(engine, message):
     assert hurry.emotion == "anxious" and hurry.urgent
 
 
+def test_a_worry_before_buying_is_a_product_question_not_a_fault(engine):
+    """会不会起球 asks about goods not yet bought; 会不会是坏了 asks about a fault."""
+    for message in ("会不会起球啊", "会不会漏水啊 看评论有人说漏", "质量咋样 会不会用两天就坏"):
+        assert engine.suggest(message).analysis.intent == "product_info", message
+    assert engine.suggest("用了一周 会不会是坏了").analysis.intent == "damaged_defect"
+
+
+def test_a_complaint_denied_or_thanks_with_a_but_is_read_for_what_follows(engine):
+    calm = engine.suggest("我不是要投诉 就是想问下为啥还没发货").analysis
+    assert calm.emotion != "angry" and not calm.urgent
+    assert engine.suggest("我要投诉 你们太过分了").analysis.emotion == "angry"
+    but = engine.suggest("谢谢客服 但是收到的颜色不对").analysis
+    assert but.emotion != "satisfied" and but.intent != "thanks_bye"
+
+
 def test_praise_is_still_praise(engine):
     for message in ("收到了 很满意", "挺不错的 谢谢", "很喜欢 谢谢亲"):
         assert engine.suggest(message).analysis.emotion == "satisfied", message
