@@ -494,6 +494,8 @@ class Engine:
     HAND_SHARE = 0.3
 
     # a reply that asks for the order number (its own words, not a {订单号} to fill)
+    ASKS_ORDER = re.compile(r"(发|提供|告诉|给|报|留|私信|复制).{0,6}(订单号|订单编号|单号)|(订单号|订单编号).{0,6}(发|给|告诉)(我|一下)")
+    ORDER_IN_TEXT = re.compile(r"\[订单x\]|\[ORDERID_\d+\]|订单(?:编)?号?\s*(?:是|为|[:：])?\s*\d{6,}|(?<!\d)\d{15,20}(?!\d)")
     # a reply that asks for the delivery address (not an e-mail address), or to type it in oneself
     ASKS_ADDRESS = re.compile(r"(?<!邮箱)地址.{0,10}(发我|发一下|发给我|告诉我)|(发我|告诉我|给我|提供).{0,12}(?<!邮箱)地址"
                               r"|自己改.{0,20}修改地址")
@@ -503,8 +505,6 @@ class Engine:
         r"\[地址x?\]|#地址|(路|街|巷|弄|大道|村|镇|小区|宿舍|大厦|花园|公寓|广场|园区|号院)"
         r".{0,8}?(\d|\[数字x?\]|#数字)+.{0,4}(号|栋|幢|单元|室|楼|-)"
         r"|(\d|\[数字x?\]|#数字)(栋|幢|号楼|单元)")
-    ASKS_ORDER = re.compile(r"(发|提供|告诉|给|报|留|私信|复制).{0,6}(订单号|订单编号|单号)|(订单号|订单编号).{0,6}(发|给|告诉)(我|一下)")
-    ORDER_IN_TEXT = re.compile(r"\[订单x\]|\[ORDERID_\d+\]|订单(?:编)?号?\s*(?:是|为|[:：])?\s*\d{6,}|(?<!\d)\d{15,20}(?!\d)")
 
     # the agent asked for something to look up (order number, phone, name, address …)
     ASKED_INFO = re.compile(r"(提供|发一下|发下|发我|告诉我|报一下|给我).{0,12}(订单|单号|电话|手机|姓名|地址|号码|服务单|账号|截图|发票)")

@@ -4,17 +4,16 @@ threats, pre-sale worries, two needs, money, short follow-ups). It is scored, ne
 import json
 from pathlib import Path
 
+from assistant.analysis import EMOTIONS
 from assistant.evaluate import evaluate, read_jsonl
-from assistant.train import REPO, WRITTEN_DIR
+from assistant.train import REPO, WRITTEN_DIR, intent_ids
 
 PROBES = REPO / "data" / "probes" / "probes.jsonl"
-SPEC = REPO.parent / "shared" / "spec"
 
 
 def test_the_probe_set_uses_the_spec_and_is_not_training_text():
     rows = read_jsonl(PROBES)
-    intents = {line.split("\t")[0] for line in (SPEC / "intents.tsv").read_text(encoding="utf-8").splitlines()[1:]}
-    emotions = {line.split("\t")[0] for line in (SPEC / "emotions.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    intents, emotions = set(intent_ids()), set(EMOTIONS)
     assert len(rows) == 200 and len({r["id"] for r in rows}) == 200
     assert len({r["source"] for r in rows}) == 10
     for r in rows:
