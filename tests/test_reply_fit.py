@@ -19,6 +19,10 @@ def cue_engine(db_file):
     eng.close()
 
 
+def _codes(suggestion):
+    return {r["code"] for r in suggestion.replies}
+
+
 def _categories(eng, reply):
     tags = eng.conn.execute("SELECT tags FROM replies WHERE id=?", (reply["id"],)).fetchone()[0]
     return eng._shop_categories.intersection(json.loads(tags or "[]"))
@@ -65,18 +69,17 @@ def test_a_reply_asking_for_the_address_is_not_offered_when_the_customer_just_se
     """未发货改地址 asks for the new address, 自助改地址 says to type it in oneself: neither once the
     customer has sent it, in the message or a turn just before (as for the order number)."""
     asking = {"cxgdz", "czxgd"}
-    codes = lambda s: {r["code"] for r in s.replies}  # noqa: E731
     request = cue_engine.suggest("地址写错了 帮我改下收货地址", limit=12)
-    assert asking & codes(request), "a plain request to change the address gets the replies that ask for it"
+    assert asking & _codes(request), "a plain request to change the address gets the replies that ask for it"
     for sent in ("地址写错了 改成 东风路省五金宿舍3-2-401", "帮我改下收货地址 武汉[地址x]",
                  "改地址 格澜郡二期5栋D101室"):
         s = cue_engine.suggest(sent, limit=12)
-        assert s.replies and not asking & codes(s), sent
+        assert s.replies and not asking & _codes(s), sent
     earlier = cue_engine.suggest(Conversation.of("帮我改下收货地址", ["customer:新地址 光明路18号 3单元"]), limit=12)
-    assert earlier.replies and not asking & codes(earlier)
+    assert earlier.replies and not asking & _codes(earlier)
     # an agent's turn with an address in it is not the customer sending one
     agent = cue_engine.suggest(Conversation.of("地址写错了 帮我改下收货地址", ["agent:您留的是光明路18号吗"]), limit=12)
-    assert asking & codes(agent)
+    assert asking & _codes(agent)
 
 
 @pytest.mark.parametrize("text, is_address", [
@@ -91,14 +94,13 @@ def test_what_counts_as_an_address_the_customer_sent(text, is_address):
 def test_stock_and_earbud_replies_need_their_own_situation(cue_engine):
     """现货可拍 is for a stock question (缺货 and 拍照 in the conversation are not one); 耳机单边无声
     is for wireless earbuds, not a phone's headphone jack."""
-    codes = lambda s: {r["code"] for r in s.replies}  # noqa: E731
-    assert "axhkp" in codes(cue_engine.suggest("这个有现货吗", limit=12))
+    assert "axhkp" in _codes(cue_engine.suggest("这个有现货吗", limit=12))
     sold_out = cue_engine.suggest(Conversation.of("那还有别的颜色吗", ["agent:这款黑色缺货了"]), limit=12)
-    assert sold_out.analysis.intent == "stock" and "axhkp" not in codes(sold_out)
-    assert "axhkp" not in codes(cue_engine.suggest("什么时候补货", limit=12))
-    assert "dejgz" in codes(cue_engine.suggest("蓝牙耳机左耳没声音了", limit=12))
+    assert sold_out.analysis.intent == "stock" and "axhkp" not in _codes(sold_out)
+    assert "axhkp" not in _codes(cue_engine.suggest("什么时候补货", limit=12))
+    assert "dejgz" in _codes(cue_engine.suggest("蓝牙耳机左耳没声音了", limit=12))
     jack = cue_engine.suggest("插耳机没声音", limit=12)
-    assert jack.analysis.intent == "damaged_defect" and "dejgz" not in codes(jack)
+    assert jack.analysis.intent == "damaged_defect" and "dejgz" not in _codes(jack)
 
 
 def test_no_cross_sell_or_sales_pitch_to_an_upset_customer(cue_engine):
@@ -236,8 +238,7 @@ def test_the_evaluation_counts_the_hold_line_as_the_first_thing_the_agent_sees(c
 def test_replies_for_one_occasion_or_one_kind_of_goods_wait_for_it(cue_engine):
     """节日礼盒推荐 names Mother's Day and 茶叶产地 tea: a generic gift or origin question does not
     get them (those phrasings describe the intent, not the reply); the occasion or the goods do."""
-    codes = lambda s: {r["code"] for r in s.replies}  # noqa: E731
-    assert "bmq" not in codes(cue_engine.suggest("三八节送啥", limit=12))
-    assert "bmq" in codes(cue_engine.suggest("母亲节送妈妈什么好", limit=12))
-    assert "acyxx" not in codes(cue_engine.suggest("产地是哪里", limit=12))
-    assert "acyxx" in codes(cue_engine.suggest("这个茶叶产地是哪里", limit=12))
+    assert "bmq" not in _codes(cue_engine.suggest("三八节送啥", limit=12))
+    assert "bmq" in _codes(cue_engine.suggest("母亲节送妈妈什么好", limit=12))
+    assert "acyxx" not in _codes(cue_engine.suggest("产地是哪里", limit=12))
+    assert "acyxx" in _codes(cue_engine.suggest("这个茶叶产地是哪里", limit=12))
