@@ -82,6 +82,16 @@ def test_a_reply_asking_for_the_address_is_not_offered_when_the_customer_just_se
     assert asking & _codes(agent)
 
 
+def test_the_address_replies_are_for_address_changes_only(cue_engine):
+    """未发货改地址 / 自助改地址 are not the answer to every change of an order: a new install
+    date, a merged order or a different colour does not get them."""
+    asking = {"cxgdz", "czxgd"}
+    for other in ("安装时间帮我改到下周三", "两个订单能合并一起发吗", "颜色拍错了 能换成黑色吗"):
+        s = cue_engine.suggest(other, limit=12)
+        assert s.replies and not asking & _codes(s), other
+    assert asking & _codes(cue_engine.suggest("还没发货 想改成送到公司", limit=12))
+
+
 @pytest.mark.parametrize("text, is_address", [
     ("石家庄东风路省五金宿舍[数字x]-[数字x]-[数字x]0[数字x]", True),
     ("北京市朝阳区建国路88号SOHO现代城5号楼1201", True),
