@@ -2,7 +2,9 @@
 (labels_second.jsonl) on the messages both labelled: `python data/pool/agreement.py`.
 Reported for the first sample (JDDC and NTCIR, 250) and the later NTCIR batches
 (split_ntcir.jsonl, split_ntcir2.jsonl) apart, as they were labelled by different people at different times; and the
-two judges of the judged replies on 100 tune messages (judged.jsonl against judged_second.jsonl)."""
+two judges of the judged replies on 100 tune messages (judged.jsonl against judged_second.jsonl).
+Last, the project's labelling against the issue's: the 210 dev messages labelled blind with the
+project's guide (dev_blind.jsonl, labels by dev id) against ../shared/eval/dev.jsonl's own labels."""
 from __future__ import annotations
 
 import json
@@ -36,6 +38,10 @@ def main() -> dict:
         out["NTCIR second batch"] = agreement(first, second, sorted(both & later2))
     if (HERE / "judged_second.jsonl").exists():
         out["judged replies"] = judged_agreement(read(HERE / "judged.jsonl"), read(HERE / "judged_second.jsonl"))
+    dev = HERE.parents[2] / "shared" / "eval" / "dev.jsonl"
+    if (HERE / "dev_blind.jsonl").exists() and dev.exists():
+        gold, blind = read(dev), read(HERE / "dev_blind.jsonl")
+        out["dev set, blind"] = agreement(gold, blind, sorted(set(gold) & set(blind)))
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return out
 
