@@ -11,6 +11,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from sample import DEV
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -38,9 +40,8 @@ def main() -> dict:
         out["NTCIR second batch"] = agreement(first, second, sorted(both & later2))
     if (HERE / "judged_second.jsonl").exists():
         out["judged replies"] = judged_agreement(read(HERE / "judged.jsonl"), read(HERE / "judged_second.jsonl"))
-    dev = HERE.parents[2] / "shared" / "eval" / "dev.jsonl"
-    if (HERE / "dev_blind.jsonl").exists() and dev.exists():
-        gold, blind = read(dev), read(HERE / "dev_blind.jsonl")
+    if (HERE / "dev_blind.jsonl").exists() and DEV.exists():
+        gold, blind = read(DEV), read(HERE / "dev_blind.jsonl")
         out["dev set, blind"] = agreement(gold, blind, sorted(set(gold) & set(blind)))
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return out

@@ -21,6 +21,7 @@ from assistant.analysis import clean_for_intent, scoring_text
 from assistant.engine import Conversation, Engine
 from assistant.evaluate import evaluate, pool_items, read_jsonl
 from assistant.reader import Reader, content_len
+from sample import DEV
 
 HALF = ("para1_0", "para1_1", "para2_0", "para2_1", "para3_0")
 KEYS = ("intent_acc", "reply_hit@3", "emotion_macro_f1", "urgent_f1")
@@ -29,7 +30,7 @@ KEYS = ("intent_acc", "reply_hit@3", "emotion_macro_f1", "urgent_f1")
 def _sets() -> dict[str, list[dict]]:
     return {"tune": pool_items("tune"),
             "train JD": [i for i in pool_items("train") if i["source"] != "ntcir_dch"],
-            "dev": read_jsonl(train.REPO.parent / "shared" / "eval" / "dev.jsonl")}
+            "dev": read_jsonl(DEV)}
 
 
 def _score(examples: list, sets: dict[str, list[dict]], label: str) -> None:
