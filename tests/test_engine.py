@@ -92,6 +92,14 @@ def test_no_hurry_is_not_a_hurry(engine, message):
     assert hurry.emotion == "anxious" and hurry.urgent
 
 
+@pytest.mark.parametrize("message", ["好的，麻烦你了", "麻烦帮我查一下这个单", "那麻烦你帮我申请退货", "就这个"])
+def test_a_polite_request_is_not_a_letdown(engine, message):
+    """麻烦你了 / 麻烦帮我 is please, not 'what a hassle': no apology to a calm customer."""
+    assert engine.suggest(message).analysis.emotion != "disappointed", message
+    assert engine.analyzer.emotion(message, engine.suggest(message).analysis.clean)[0] != "disappointed"
+    assert engine.suggest("退个货太麻烦了 真失望").analysis.emotion == "disappointed"
+
+
 def test_a_worry_before_buying_is_a_product_question_not_a_fault(engine):
     """会不会起球 asks about goods not yet bought; 会不会是坏了 asks about a fault."""
     for message in ("会不会起球啊", "会不会漏水啊 看评论有人说漏", "质量咋样 会不会用两天就坏"):
