@@ -100,6 +100,14 @@ def test_a_polite_request_is_not_a_letdown(engine, message):
     assert engine.suggest("退个货太麻烦了 真失望").analysis.emotion == "disappointed"
 
 
+def test_thanks_after_a_request_is_politeness_thanks_for_an_answer_is_satisfaction(engine):
+    """帮我查下 谢谢 asks for something (calm); 好的谢谢 thanks the agent for the last answer."""
+    for message in ("快递还没收到 麻烦帮查下 谢谢", "查到了告诉我一声，谢谢", "帮我备注一下周六送 谢谢"):
+        assert engine.suggest(message).analysis.emotion != "satisfied", message
+    for message in ("好的谢谢", "好的谢谢 另外发票能开公司抬头吗"):
+        assert engine.suggest(message).analysis.emotion == "satisfied", message
+
+
 def test_a_worry_before_buying_is_a_product_question_not_a_fault(engine):
     """会不会起球 asks about goods not yet bought; 会不会是坏了 asks about a fault."""
     for message in ("会不会起球啊", "会不会漏水啊 看评论有人说漏", "质量咋样 会不会用两天就坏"):
