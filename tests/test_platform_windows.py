@@ -27,6 +27,8 @@ class FakeWin32:
         self.taken = set()  # (mods, vk) another program holds
         self.integrity = {}
         self.thread_id = 99
+        self.point_hits = {}  # the screen: which (child) window WindowFromPoint hits at (x, y)
+        self.roots = {}  # each child's root owner (GetAncestor GA_ROOT)
 
     def _log(self, *a):
         self.calls.append(a)
@@ -117,6 +119,14 @@ class FakeWin32:
     def ProcessIntegrity(self, pid):
         return self.integrity.get(pid)
 
+    def WindowFromPoint(self, x, y):
+        self._log("WindowFromPoint", x, y)
+        return self.point_hits.get((x, y), 0)
+
+    def GetAncestor(self, hwnd, flags):
+        self._log("GetAncestor", hwnd, flags)
+        return self.roots.get(hwnd, hwnd)
+
 
 @pytest.fixture
 def api():
@@ -159,6 +169,16 @@ def test_keep_on_top_re_inserts_into_the_topmost_band_without_activating(api):
     assert flags & w.SWP_NOACTIVATE and flags & w.SWP_NOMOVE and flags & w.SWP_NOSIZE
     assert not flags & w.SWP_SHOWWINDOW
     assert api.fg == 0x100  # the chat keeps the focus
+
+
+def test_shows_asks_windowfrompoint_and_compares_the_root_owner(api):
+    aw = w.WinActiveWindow(api)
+    api.point_hits = {(300, 400): 0x111, (20, 30): 0x222}
+    api.roots = {0x111: 0x100, 0x222: 0x300}  # a message-list child of 千牛; a child of another app
+    assert aw.shows(WindowInfo(0x100), 300, 400) is True
+    assert ("GetAncestor", 0x111, w.GA_ROOT) in api.calls
+    assert aw.shows(WindowInfo(0x100), 20, 30) is False  # another window lies on top there
+    assert aw.shows(WindowInfo(0x100), 5, 5) is None  # nothing at all: cannot tell
 
 
 def test_paste_is_one_sendinput_of_ctrl_v(api):
@@ -272,6 +292,13 @@ class FakeUser32:
     def GetForegroundWindow(self):
         return None  # NULL
 
+    def WindowFromPoint(self, pt):
+        self.point = (pt.x, pt.y)  # POINT by value, as user32 takes it
+        return 0x4242
+
+    def GetAncestor(self, hwnd, flags):
+        return None if flags != w.GA_ROOT else 0x100
+
 
 def test_ctypes_layer_marshals_text_and_inputs():
     u = FakeUser32()
@@ -280,3 +307,5 @@ def test_ctypes_layer_marshals_text_and_inputs():
     assert api.SendInput([(0x11, False), (0x56, False)]) == 2
     assert u.sent == [(0x11, False), (0x56, False)]
     assert api.GetForegroundWindow() == 0
+    assert api.WindowFromPoint(300, 400) == 0x4242 and u.point == (300, 400)
+    assert api.GetAncestor(0x4242, w.GA_ROOT) == 0x100

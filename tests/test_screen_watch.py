@@ -146,3 +146,34 @@ def test_a_message_read_off_the_screen_is_logged_only_when_the_agent_uses_it(qtb
     with qtbot.waitSignal(app.reply_pasted, timeout=5000):
         app.window.pick(0)
     assert app.usage.pending is None and app.usage.msg is not None  # recorded with the paste
+
+
+def test_a_changed_area_is_not_read_while_another_window_lies_on_top_of_it(qapp, monkeypatch):
+    """Right after a switch the focus record may still name the old chat while the new one is on
+    top: the pixels there are the new chat's and must not be read as the old one's message."""
+    import ui.screen_watch as sw
+    from assistant.platform.ports import WindowInfo
+
+    shown = {"now": np.zeros((120, 300, 4), np.uint8)}
+    monkeypatch.setattr(sw, "grab_bgra", lambda rect: (shown["now"][: rect[3], : rect[2]], None))
+    monkeypatch.setattr(sw, "grab", lambda rect: shown["now"][: rect[3], : rect[2], :3].copy())
+    on_top = {"value": False}
+    asked = []
+
+    def shows(win, x, y):
+        asked.append((win.handle, x, y))
+        return on_top["value"]
+
+    port = sw.QtOcrScreenText(shows=shows)
+    qianniu = WindowInfo(7, "千牛", rect=(100, 100, 600, 500))
+    area = (20, 30, 300, 120)  # on screen: x 120..420, y 130..250
+    shown["now"] = np.full((120, 300, 4), 255, np.uint8)
+    shown["now"][100:110, 10:200] = 0  # a new line of text appeared there
+    assert port.frame(qianniu, area) is None and port.covered == 1
+    assert asked and all(h == 7 and 120 <= x < 420 and 130 <= y < 250 for h, x, y in asked)
+    on_top["value"] = True  # the window is really in front now: the same change is read
+    f = port.frame(qianniu, area)
+    assert f is not None and f.handle == 7 and port.covered == 1
+    assert port.frame(qianniu, area) is None  # and only once
+    port_without = sw.QtOcrScreenText()  # an adapter that cannot tell: read as before
+    assert port_without.frame(qianniu, area) is not None

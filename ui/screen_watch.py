@@ -92,7 +92,12 @@ class QtOcrScreenText:
 
     WATCH_PART = 3  # watch the bottom 1/3 of the area for changes
 
-    def __init__(self):
+    def __init__(self, shows=None):
+        # ActiveWindow.shows: a changed area is read only when the screen there shows the window
+        # it is read for. Right after a switch the focus record can still name the old chat while
+        # the new one is already on top; its pixels would be read as the old chat's message.
+        self.shows = shows
+        self.covered = 0  # changes not read because another window was on top of the area
         self._thumbs: dict[int, np.ndarray] = {}
         self._areas: dict[int, AreaReader] = {}  # per window, used on the OCR thread only
         self._ocr = None
@@ -124,6 +129,10 @@ class QtOcrScreenText:
         self.last_grab_ms = (time.perf_counter() - t) * 1000
         old = self._thumbs.get(win.handle)
         if not differs(old, th):
+            return None
+        if self.shows is not None and False in (self.shows(win, x + w // 2, y + h // 2),
+                                                 self.shows(win, x + w // 2, y + h - part // 2)):
+            self.covered += 1  # not this window's pixels: look again at the next tick
             return None
         if old is not None and old.shape == th.shape:
             log.debug("area changed: max thumb diff %.1f", float(np.abs(old - th).max()))

@@ -48,6 +48,9 @@ class NullActiveWindow:
     def keep_on_top(self, handle: int) -> bool:
         return False
 
+    def shows(self, win: WindowInfo, x: int, y: int) -> bool | None:
+        return None
+
 
 class NullInjector:
     def __init__(self, reason: str):

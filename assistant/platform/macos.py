@@ -69,6 +69,10 @@ class MacActiveWindow:
         """Qt's Tool window level (NSFloatingWindowLevel) is not lost on macOS: nothing to do."""
         return False
 
+    def shows(self, win: WindowInfo, x: int, y: int) -> bool | None:
+        """Not asked on macOS (CGWindowListCopyWindowInfo could tell; unbuilt): unknown."""
+        return None
+
 
 class MacTextInjector:
     def __init__(self, runner: Runner = run, quartz=None):

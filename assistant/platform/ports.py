@@ -111,6 +111,12 @@ class ActiveWindow(Protocol):
         it: Windows lets Task View or another topmost window push it behind (desktop-pitfalls
         §5.3). True when the adapter (re)asserted it; False when there is nothing to do."""
 
+    def shows(self, win: WindowInfo, x: int, y: int) -> bool | None:
+        """Whether the screen at (x, y) shows ``win`` now: False when another window is on top
+        there, None when the adapter cannot tell. Asked of the window server itself, not of the
+        window manager's focus record, which lags a switch: read off the screen in that gap, one
+        chat window's pixels would pass for the other's."""
+
 
 @runtime_checkable
 class TextInjector(Protocol):

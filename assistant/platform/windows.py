@@ -32,6 +32,7 @@ WM_HOTKEY, WM_QUIT = 0x0312, 0x0012
 SW_RESTORE = 9
 HWND_TOP = 0
 HWND_TOPMOST = -1
+GA_ROOT = 2  # GetAncestor: the root window, walking the parent chain
 SWP_NOSIZE, SWP_NOMOVE, SWP_NOACTIVATE, SWP_SHOWWINDOW = 0x1, 0x2, 0x10, 0x40
 CF_UNICODETEXT = 13
 SECURITY_MANDATORY_HIGH_RID = 0x3000
@@ -81,6 +82,8 @@ class Win32(Protocol):
     def GetMessage(self) -> tuple[int, int]: ...  # (message, wParam); message 0 = WM_QUIT
     def PostThreadMessage(self, tid: int, msg: int) -> bool: ...
     def ProcessIntegrity(self, pid: int) -> int | None: ...  # mandatory-label RID, None unknown
+    def WindowFromPoint(self, x: int, y: int) -> int: ...  # the (child) window shown at x, y; 0 none
+    def GetAncestor(self, hwnd: int, flags: int) -> int: ...
 
 
 # --- the real layer ---------------------------------------------------------------------------
@@ -174,6 +177,10 @@ class CtypesWin32:
             user32.UnregisterHotKey.argtypes = [w.HWND, ctypes.c_int]
             user32.GetMessageW.argtypes = [ctypes.POINTER(w.MSG), w.HWND, w.UINT, w.UINT]
             user32.PostThreadMessageW.argtypes = [w.DWORD, w.UINT, w.WPARAM, w.LPARAM]
+            user32.WindowFromPoint.argtypes = [w.POINT]
+            user32.WindowFromPoint.restype = w.HWND
+            user32.GetAncestor.argtypes = [w.HWND, w.UINT]
+            user32.GetAncestor.restype = w.HWND
             kernel32.OpenProcess.argtypes = [w.DWORD, w.BOOL, w.DWORD]
             kernel32.OpenProcess.restype = w.HANDLE
             kernel32.QueryFullProcessImageNameW.argtypes = [w.HANDLE, w.DWORD, w.LPWSTR, ctypes.POINTER(w.DWORD)]
@@ -194,6 +201,14 @@ class CtypesWin32:
 
     def GetForegroundWindow(self) -> int:
         return int(self.u.GetForegroundWindow() or 0)
+
+    def WindowFromPoint(self, x: int, y: int) -> int:
+        from ctypes import wintypes as w
+
+        return int(self.u.WindowFromPoint(w.POINT(x, y)) or 0)
+
+    def GetAncestor(self, hwnd: int, flags: int) -> int:
+        return int(self.u.GetAncestor(hwnd, flags) or 0)
 
     def GetWindowText(self, hwnd: int) -> str:
         n = self.u.GetWindowTextLengthW(hwnd)
@@ -412,6 +427,14 @@ class WinActiveWindow:
         """SetWindowPos(HWND_TOPMOST) moves the window to the top of the topmost band (setting
         WS_EX_TOPMOST with SetWindowLong would not); NOACTIVATE keeps the chat's focus."""
         return self.api.SetWindowPos(handle, HWND_TOPMOST, SWP_NOMOVE | SWP_NOSIZE | SWP_NOACTIVATE)
+
+    def shows(self, win: WindowInfo, x: int, y: int) -> bool | None:
+        """WindowFromPoint gives the (child) window the screen shows at (x, y); its root owner
+        (GetAncestor GA_ROOT) must be ``win``. Disabled or hidden windows are skipped by the OS."""
+        hit = self.api.WindowFromPoint(x, y)
+        if not hit:
+            return None
+        return (self.api.GetAncestor(hit, GA_ROOT) or hit) == win.handle
 
 
 class WinTextInjector:

@@ -117,6 +117,36 @@ class X11ActiveWindow:
             return None  # the window went away between two calls
         return WindowInfo(wid, title, process_name(pid), pid, rect, wm_class=cls[1] if cls else "")
 
+    def _top_level(self, wid: int) -> int:
+        """The child of the root that holds ``wid`` (its window manager frame, or itself)."""
+        w = self.d.create_resource_object("window", wid)
+        for _ in range(16):
+            parent = w.query_tree().parent
+            if not parent or parent.id == self.root.id:
+                return w.id
+            w = parent
+        return w.id
+
+    def shows(self, win: WindowInfo, x: int, y: int) -> bool | None:
+        """The X server's own stacking order (XQueryTree lists the root's children bottom to
+        top), not _NET_ACTIVE_WINDOW: the topmost mapped top-level window containing (x, y) must
+        be ``win``'s."""
+        from Xlib import X
+        from Xlib.error import XError
+
+        try:
+            mine = self._top_level(win.handle)
+            for child in reversed(self.root.query_tree().children):
+                if child.get_attributes().map_state != X.IsViewable:
+                    continue
+                g = child.get_geometry()
+                edge = 2 * g.border_width
+                if g.x <= x < g.x + g.width + edge and g.y <= y < g.y + g.height + edge:
+                    return child.id == mine
+        except XError:
+            return None  # a window went away between two calls
+        return None
+
     def current(self) -> WindowInfo | None:
         from Xlib.error import XError
 

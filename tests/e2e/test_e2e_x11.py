@@ -55,6 +55,30 @@ def test_activate_brings_a_window_back_to_front(xdesktop, chat, x11, tmp_path, x
         other.proc.wait(5)
 
 
+def test_shows_asks_the_server_which_window_is_on_top_at_a_point(xdesktop, chat, x11, tmp_path, xd):
+    """Where another window lies on top of the chat, the screen does not show the chat."""
+    from desktop import Chat
+
+    aw = x11.X11ActiveWindow(xd)
+    chat.focus_input()
+    mine = aw.current()
+    x, y, w, h = mine.rect
+    other = Chat(xdesktop, tmp_path / "other.sock", geometry=(x + w // 2, y + h // 2, 400, 300))
+    try:
+        other.focus_input()
+        wait_for(lambda: aw.current().handle == other.wid, what="other window in front")
+        inside_both = (x + w // 2 + 50, y + h // 2 + 50)
+        only_chat = (x + 30, y + 60)
+        assert aw.shows(mine, *inside_both) is False
+        assert aw.shows(aw.current(), *inside_both) is True
+        assert aw.shows(mine, *only_chat) is True
+        assert aw.activate(mine)
+        wait_for(lambda: aw.shows(mine, *inside_both) is True, what="chat on top again")
+    finally:
+        other.proc.terminate()
+        other.proc.wait(5)
+
+
 def test_keep_on_top_gives_a_window_back_its_above_state(xdesktop, chat, x11, xd):
     from Xlib import X, Xatom
     from Xlib.protocol import event
