@@ -179,6 +179,9 @@ def test_shows_asks_windowfrompoint_and_compares_the_root_owner(api):
     assert ("GetAncestor", 0x111, w.GA_ROOT) in api.calls
     assert aw.shows(WindowInfo(0x100), 20, 30) is False  # another window lies on top there
     assert aw.shows(WindowInfo(0x100), 5, 5) is None  # nothing at all: cannot tell
+    api.windows[0x300] = ("千牛聊天", 11, 501, r"C:\Program Files\AliWorkBench\AliWorkBench.exe")
+    assert aw.shows(WindowInfo(0x100, pid=501), 20, 30) is True  # 千牛's own conversation window
+    assert aw.shows(WindowInfo(0x100, pid=502), 20, 30) is False
 
 
 def test_paste_is_one_sendinput_of_ctrl_v(api):

@@ -90,7 +90,6 @@ class FakeDesktop:
     def __init__(self):
         self.windows: dict[int, FakeWindow] = {}
         self.foreground: int | None = None
-        self.stacking: list[int] = []  # bottom to top, when a test needs it (ActiveWindow.shows)
         self._next = 100
 
     def open(self, title: str, process: str = "", *, pid: int = 4242, refuses_focus=False,
@@ -128,15 +127,8 @@ class FakeActiveWindow:
         return True
 
     def shows(self, win: WindowInfo, x: int, y: int) -> bool | None:
-        """The fake desktop's top window at (x, y): ``desktop.stacking`` when a test set it
-        (bottom to top), else the window in front covers everything."""
-        order = self.desktop.stacking or ([self.desktop.foreground] if self.desktop.foreground else [])
-        for handle in reversed(order):
-            w = self.desktop.windows.get(handle)
-            r = w.info.rect if w else None
-            if r and r[0] <= x < r[0] + r[2] and r[1] <= y < r[1] + r[3]:
-                return handle == win.handle
-        return None
+        """On the fake desktop the window in front covers every other."""
+        return None if self.desktop.foreground is None else self.desktop.foreground == win.handle
 
 
 class FakeTextInjector:

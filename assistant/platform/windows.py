@@ -429,12 +429,15 @@ class WinActiveWindow:
         return self.api.SetWindowPos(handle, HWND_TOPMOST, SWP_NOMOVE | SWP_NOSIZE | SWP_NOACTIVATE)
 
     def shows(self, win: WindowInfo, x: int, y: int) -> bool | None:
-        """WindowFromPoint gives the (child) window the screen shows at (x, y); its root owner
-        (GetAncestor GA_ROOT) must be ``win``. Disabled or hidden windows are skipped by the OS."""
+        """WindowFromPoint gives the (child) window the screen shows at (x, y); its top-level
+        window (GetAncestor GA_ROOT) must be ``win``, or another window of the same process (a
+        client that draws its conversation in a window of its own). Hidden windows are skipped
+        by the OS."""
         hit = self.api.WindowFromPoint(x, y)
         if not hit:
             return None
-        return (self.api.GetAncestor(hit, GA_ROOT) or hit) == win.handle
+        top = self.api.GetAncestor(hit, GA_ROOT) or hit
+        return top == win.handle or bool(win.pid and self.api.GetWindowThreadProcessId(top)[1] == win.pid)
 
 
 class WinTextInjector:
