@@ -108,6 +108,27 @@ def test_thanks_after_a_request_is_politeness_thanks_for_an_answer_is_satisfacti
         assert engine.suggest(message).analysis.emotion == "satisfied", message
 
 
+def test_thanks_that_closes_an_exchange_is_thanks_whatever_the_topic(engine):
+    """好的 谢谢哦 after the agent has done the thing ends the exchange: the topic (a price
+    protection, a refund, a parcel) must not turn it into another question about it. A bare 好的
+    after "需要帮您取消吗" is a yes and stays with the topic."""
+    closed = [
+        ("好的 谢谢哦", "买贵了 能保价吗", "原价299 现价279 差价20元已经为您申请了价保"),
+        ("OK 谢谢", "退款什么时候到账", "退款已经提交了 原路退回 1-3个工作日到账"),
+        ("懂了，谢谢", "还没发货能取消吗", "已经发出了 可以拒收 快递退回后给您退款"),
+        ("辛苦了", "快递三天没动了", "我这边联系站点帮您催一下"),
+    ]
+    for message, asked, answered in closed:
+        conv = Conversation.of(message, [{"role": "customer", "text": asked}, {"role": "agent", "text": answered}])
+        s = engine.suggest(conv)
+        assert s.analysis.intent == "thanks_bye", message
+        assert s.replies[0]["intent"] == "thanks_bye", message
+    yes = Conversation.of("好的", [{"role": "customer", "text": "还没发货能取消吗"},
+                                   {"role": "agent", "text": "可以的 需要帮您取消吗"}])
+    assert engine.suggest(yes).analysis.intent == "order_cancel"
+    assert engine.suggest("谢谢 那什么时候发货").analysis.intent != "thanks_bye"
+
+
 def test_a_worry_before_buying_is_a_product_question_not_a_fault(engine):
     """会不会起球 asks about goods not yet bought; 会不会是坏了 asks about a fault."""
     for message in ("会不会起球啊", "会不会漏水啊 看评论有人说漏", "质量咋样 会不会用两天就坏"):
