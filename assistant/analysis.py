@@ -287,11 +287,11 @@ class Analyzer:
     # them read as the topic. Bare 好的 / 嗯 stays with the model: after "需要取消吗" it is a yes.
     THANKS_ONLY = True
     _ACK_PART = re.compile(
-        r"(?:好的?|行|嗯+|恩+|哦+|噢+|喔+|额|呃|ok(?:ay)?|知道了?|明白了?|晓得了?|懂了?|收到了?|了解了?"
-        r"|谢谢?|感谢|多谢|辛苦了?|麻烦了|没关系|不用了|暂不用了|暂时不用了|没事了?|没问题"
-        r"|您|你|亲爱?的?|哈+|啊|呀|吧|了|啦|哒|嘞|滴|呢|哈|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+)+"
+        r"(?:好的?|行|嗯|恩|哦|噢|喔|额|呃|ok(?:ay)?|知道|明白|晓得|懂|收到|了解|谢谢?|感谢|多谢|辛苦"
+        r"|麻烦了|没关系|不用|暂不用|暂时不用|没事|没问题|(?:其他|别的|暂时)?没(?:有|别的|其他的?)了"
+        r"|再见|拜拜|回见|晚安|您|你|亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+)+"
     )
-    _THANKS_WORD = re.compile(r"谢|辛苦|没关系|不用了|没事")
+    _THANKS_WORD = re.compile(r"谢|辛苦|没关系|不用了|没事|再见|拜拜|回见|晚安")
 
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
         ctx = [(t.role, clean_for_intent(t.text)) for t in context[-2:] if t.text]

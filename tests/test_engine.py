@@ -127,6 +127,10 @@ def test_thanks_that_closes_an_exchange_is_thanks_whatever_the_topic(engine):
                                    {"role": "agent", "text": "可以的 需要帮您取消吗"}])
     assert engine.suggest(yes).analysis.intent == "order_cancel"
     assert engine.suggest("谢谢 那什么时候发货").analysis.intent != "thanks_bye"
+    closings = ("亲 其他没有了 谢谢", "好的拜拜", "不用了谢谢", "嗯嗯 好吧 谢谢哦")
+    assert all(engine.analyzer.thanks_only(m) for m in closings)
+    questions = ("没有了？", "货没有了", "好的", "谢谢 不过还没到", "谢谢，帮我查下")
+    assert not any(engine.analyzer.thanks_only(m) for m in questions)
 
 
 def test_a_worry_before_buying_is_a_product_question_not_a_fault(engine):
