@@ -87,6 +87,10 @@ def scoring_text(clean: str) -> str:
     return core if len(core) >= 2 else clean
 
 
+# intents a name of goods may point to by itself (防晒, 礼盒): its cue hits for these are kept
+GOODS_INTENTS = ("product_info", "gift")
+
+
 def cue_hits(patterns: dict[str, "_Patterns"], s: str) -> dict[str, float]:
     """Hand-written cue hits as reader features: ``kind:label`` -> summed weight."""
     out: dict[str, float] = {}
@@ -99,12 +103,19 @@ def cue_hits(patterns: dict[str, "_Patterns"], s: str) -> dict[str, float]:
 class _Patterns:
     """Weighted regex cues of one kind, grouped by label."""
 
-    def __init__(self, rows):
+    def __init__(self, rows, goods=(), goods_labels=()):
         self.by_label: dict[str, list[tuple[re.Pattern, float, str]]] = defaultdict(list)
         for label, pattern, weight in rows:
             self.by_label[label].append((re.compile(pattern), weight, pattern))
+        # Names of goods that would read as a cue themselves (垃圾桶 as 垃圾, 靠垫 as 靠, 棒棒糖 as 棒,
+        # 扫地机器人 as "are you a robot") are blanked before scoring: a question about a bin is not a
+        # complaint. A name whose cues are all in ``goods_labels`` (防晒 → product_info) stays.
+        self._goods = None
+        self._goods = _alternation_rx([g for g in set(goods) if g and not set(self.score(g.lower())[0]) <= set(goods_labels)])
 
     def score(self, s: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        if self._goods is not None:
+            s = self._goods.sub("\u25a1", s)
         scores: dict[str, float] = {}
         hits: dict[str, list[str]] = {}
         for label, pats in self.by_label.items():
@@ -132,9 +143,11 @@ class Analyzer:
         by_kind = defaultdict(list)
         for r in rows:
             by_kind[r["kind"]].append((r["label"], r["pattern"], r["weight"]))
-        self.intent_lex = _Patterns(by_kind["intent"])
-        self.emotion_lex = _Patterns(by_kind["emotion"])
-        self.urgent_lex = _Patterns(by_kind["urgent"])
+        goods = [p for label, p, _ in by_kind["product"] if label.startswith(("nouns", "brands"))] + [
+            kw for r in self.conn.execute("SELECT keywords FROM products") for kw in json.loads(r["keywords"])]
+        self.intent_lex = _Patterns(by_kind["intent"], goods, GOODS_INTENTS)
+        self.emotion_lex = _Patterns(by_kind["emotion"], goods)
+        self.urgent_lex = _Patterns(by_kind["urgent"], goods)
         self.cue_patterns = {"intent": self.intent_lex, "emotion": self.emotion_lex, "urgent": self.urgent_lex}
         self.stages = {r["id"]: r["stage"] for r in self.conn.execute("SELECT id, stage FROM intents")}
         self._trigger_cache: dict[str, str] = {}
@@ -511,6 +524,13 @@ class Analyzer:
         if emotion == "anxious":
             total += 0.6 + intensity * 0.4
         return total >= 1.0
+
+
+def _alternation_rx(words: list[str]) -> re.Pattern | None:
+    """One regex for a list of literal words, longest first (None for no words)."""
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))), re.IGNORECASE)
 
 
 def hits_scores(patterns: "_Patterns", s: str) -> dict[str, float]:

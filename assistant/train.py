@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import paths
-from assistant.analysis import _Patterns, clean_for_intent, cue_hits, scoring_text
+from assistant.analysis import GOODS_INTENTS, _Patterns, clean_for_intent, cue_hits, scoring_text
 from assistant.reader import LinearModel, Reader, featurize
 
 SEED = 20261201
@@ -161,7 +161,13 @@ class Cues:
         import yaml
 
         doc = yaml.safe_load((Path(kb_dir or paths.kb_resources_dir()) / "lexicon.yaml").read_text(encoding="utf-8"))
-        self.kinds = {k: _Patterns([(label, p, w) for label, pats in (doc.get(k) or {}).items() for p, w in pats])
+        product = doc.get("product") or {}
+        if isinstance(product, list):  # a plain list is nouns (kb.py)
+            product = {"nouns": product}
+        goods = [w for k, v in product.items() if k in ("nouns", "brands")
+                 for w in (v if isinstance(v, list) else [x for ws in v.values() for x in ws])]
+        self.kinds = {k: _Patterns([(label, p, w) for label, pats in (doc.get(k) or {}).items() for p, w in pats],
+                                   goods, GOODS_INTENTS if k == "intent" else ())
                       for k in kinds}
 
     def hits(self, scoring: str) -> dict[str, float]:

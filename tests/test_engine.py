@@ -133,6 +133,31 @@ def test_thanks_that_closes_an_exchange_is_thanks_whatever_the_topic(engine):
     assert not any(engine.analyzer.thanks_only(m) for m in questions)
 
 
+def test_names_of_goods_carry_no_feeling_and_no_other_need(engine):
+    """垃圾桶 is a bin, not 垃圾; 靠垫 a cushion, not the curse 靠; 扫地机器人 a vacuum robot, not
+    "are you a robot"; 棒棒糖 a lollipop, not 棒 (great). The words alone still count."""
+    for message in ("这个靠垫什么材质", "垃圾桶有货吗", "腰靠多少钱", "棒棒糖保质期多久", "扫地机器人有货吗"):
+        a = engine.suggest(message).analysis
+        assert a.emotion == "calm", message
+        assert a.intent not in ("complaint", "human_agent"), message
+    assert engine.suggest("垃圾 什么破东西").analysis.emotion == "angry"
+    assert engine.suggest("你是机器人吗").analysis.intent == "human_agent"
+
+
+def test_training_reads_the_cues_as_the_engine_does(engine):
+    """The reader learns from cue hits computed without a database (train.Cues): the goods it
+    blanks must be the ones the engine blanks, or the weights learn one thing and see another."""
+    from assistant.train import Cues
+
+    cues = Cues()
+    a = engine.analyzer
+    for kind, lex in (("intent", a.intent_lex), ("emotion", a.emotion_lex), ("urgent", a.urgent_lex)):
+        ours = lex._goods.pattern if lex._goods else None
+        theirs = cues.kinds[kind]._goods.pattern if cues.kinds[kind]._goods else None
+        assert ours == theirs, kind
+    assert "靠垫" in a.emotion_lex._goods.pattern and "扫地机器人" in a.intent_lex._goods.pattern
+
+
 def test_a_worry_before_buying_is_a_product_question_not_a_fault(engine):
     """会不会起球 asks about goods not yet bought; 会不会是坏了 asks about a fault."""
     for message in ("会不会起球啊", "会不会漏水啊 看评论有人说漏", "质量咋样 会不会用两天就坏"):
