@@ -144,6 +144,16 @@ def test_names_of_goods_carry_no_feeling_and_no_other_need(engine):
     assert engine.suggest("你是机器人吗").analysis.intent == "human_agent"
 
 
+def test_everyday_words_that_contain_a_curse_are_not_curses(engine):
+    """靠 and 滚 are curses alone, not in 靠谱 (reliable), 可靠, 靠近 or 滚轮; 棒 is praise, not in 铁棒."""
+    for message in ("这家店靠谱吗", "放门口靠近电梯那边就行", "鼠标滚轮坏了 能换吗", "铁棒多少钱一根"):
+        assert engine.suggest(message).analysis.emotion not in ("angry", "satisfied"), message
+    assert engine.suggest("京东客服还是靠谱 点赞").analysis.emotion == "satisfied"
+    assert engine.suggest("太不靠谱了 说好今天到的").analysis.emotion in ("angry", "disappointed")
+    for message in ("我靠 又没送到", "你给我滚"):
+        assert engine.suggest(message).analysis.emotion == "angry", message
+
+
 def test_training_reads_the_cues_as_the_engine_does(engine):
     """The reader learns from cue hits computed without a database (train.Cues): the goods it
     blanks must be the ones the engine blanks, or the weights learn one thing and see another."""
