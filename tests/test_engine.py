@@ -154,6 +154,15 @@ def test_everyday_words_that_contain_a_curse_are_not_curses(engine):
         assert engine.suggest(message).analysis.emotion == "angry", message
 
 
+def test_a_bank_or_a_speaker_is_no_threat_to_complain(engine):
+    """工商 (the market regulator) and 媒体 (the press) threaten a complaint; 工商银行 and 多媒体 do not."""
+    lex = engine.analyzer.intent_lex
+    assert "complaint" not in lex.score("工商银行的卡能付款吗")[0]
+    assert "complaint" not in lex.score("多媒体音箱有货吗")[0]
+    assert "complaint" in lex.score("再不处理我就找工商")[0]
+    assert "complaint" in lex.score("我要找媒体曝光")[0]
+
+
 def test_training_reads_the_cues_as_the_engine_does(engine):
     """The reader learns from cue hits computed without a database (train.Cues): the goods it
     blanks must be the ones the engine blanks, or the weights learn one thing and see another."""
