@@ -152,6 +152,8 @@ def test_everyday_words_that_contain_a_curse_are_not_curses(engine):
     assert engine.suggest("太不靠谱了 说好今天到的").analysis.emotion in ("angry", "disappointed")
     for message in ("我靠 又没送到", "你给我滚"):
         assert engine.suggest(message).analysis.emotion == "angry", message
+    for question in ("跟专柜的一样吗", "女朋友会喜欢吗 送她生日的"):  # a question, not a letdown or praise
+        assert engine.suggest(question).analysis.emotion == "calm", question
     calm = engine.suggest("急性咽炎能吃这个药吗").analysis  # 急性 (acute) is no hurry
     assert calm.emotion == "calm" and not calm.urgent
     assert engine.suggest("我急用 能快点发吗").analysis.urgent
