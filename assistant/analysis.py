@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from assistant import text
-from assistant.entities import ProductFinder, extract_entities
+from assistant.entities import ProductFinder, _alternation, extract_entities
 from assistant.reader import Reader, content_len, featurize, topic_weight, with_topic
 
 # JD/Taobao client boilerplate that says nothing about the need itself.
@@ -110,8 +110,9 @@ class _Patterns:
         # Names of goods that would read as a cue themselves (垃圾桶 as 垃圾, 靠垫 as 靠, 棒棒糖 as 棒,
         # 扫地机器人 as "are you a robot") are blanked before scoring: a question about a bin is not a
         # complaint. A name whose cues are all in ``goods_labels`` (防晒 → product_info) stays.
-        self._goods = None
-        self._goods = _alternation_rx([g for g in set(goods) if g and not set(self.score(g.lower())[0]) <= set(goods_labels)])
+        self._goods = None  # score() below reads it
+        cue_goods = {g for g in goods if g and not set(self.score(g.lower())[0]) <= set(goods_labels)}
+        self._goods = re.compile(_alternation(cue_goods), re.IGNORECASE) if cue_goods else None
 
     def score(self, s: str) -> tuple[dict[str, float], dict[str, list[str]]]:
         if self._goods is not None:
@@ -524,13 +525,6 @@ class Analyzer:
         if emotion == "anxious":
             total += 0.6 + intensity * 0.4
         return total >= 1.0
-
-
-def _alternation_rx(words: list[str]) -> re.Pattern | None:
-    """One regex for a list of literal words, longest first (None for no words)."""
-    if not words:
-        return None
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))), re.IGNORECASE)
 
 
 def hits_scores(patterns: "_Patterns", s: str) -> dict[str, float]:
