@@ -211,7 +211,7 @@ class App(QObject):
             return st
         from assistant.platform.uia import UiaScreenText
 
-        ocr = QtOcrScreenText(shows=getattr(self.adapters.active_window, "shows", None))
+        ocr = QtOcrScreenText(shows=self.adapters.active_window.shows)
         return PreferText(st, ocr) if isinstance(st, UiaScreenText) else ocr
 
     def stop(self) -> None:
