@@ -81,6 +81,19 @@ def clean_for_intent(message: str) -> str:
     return re.sub(r"\s+", " ", norm).strip()
 
 
+def as_written(entities: dict[str, str], read: str, written: str) -> dict[str, str]:
+    """Entities found in the simplified reading, as the customer wrote them (手機殼, not 手机壳):
+    entities are substrings of the message. t2s keeps lengths, so a span maps across; a value
+    whose span does not (never seen) stays as read."""
+    if len(read) != len(written):
+        return entities
+    out = {}
+    for key, value in entities.items():
+        at = read.find(value)
+        out[key] = written[at:at + len(value)] if at >= 0 else value
+    return out
+
+
 def scoring_text(clean: str) -> str:
     """The part of a cleaned message that carries its need: "你好，这个漏水" is about the leak."""
     core = _LEADING_GREETING.sub("", clean)
@@ -234,7 +247,10 @@ class Analyzer:
     # --- main -------------------------------------------------------------------------------
 
     def analyse(self, message: str, context: list[Turn] | None = None) -> Analysis:
-        context = context or []
+        # read in simplified characters (訂單還沒發貨 as 订单还没发货), as the cues, the lexicon and
+        # the weights are written; entities are given back as the customer wrote them
+        written, message = message, text.simplified(message)
+        context = [t if (s := text.simplified(t.text)) == t.text else Turn(t.role, s) for t in context or []]
         self._reply_hits.clear()
         clean = clean_for_intent(message)
         scoring = scoring_text(clean)
@@ -251,6 +267,8 @@ class Analyzer:
             urgent = self.urgency(clean, emotion, intensity)
         stage = self.stage_of(intent, clean, context)
         category = self.category_of(entities.get("product"), context)
+        if written != message:
+            entities = as_written(entities, message, written)
         return Analysis(
             intent=intent, stage=stage, intent_scores=intent_scores,
             emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,

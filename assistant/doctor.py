@@ -42,7 +42,7 @@ def versions() -> dict:
            "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
            "frozen": bool(getattr(sys, "frozen", False))}
     for dist in ("PySide6-essentials", "PySide6", "pynput", "rapidfuzz", "numpy", "openpyxl",
-                 "pypinyin"):
+                 "pypinyin", "opencc"):
         v = _dist_version(dist)
         if v:
             out[dist.lower()] = v

@@ -239,6 +239,9 @@ class Engine:
             if a.intent == "other" and not conv.context:
                 return self._empty(started, "消息里没有文字（只有表情或符号），请看看顾客的意思。")
 
+        if (read := text.simplified(raw)) != raw or any(text.simplified(t.text) != t.text for t in conv.context):
+            # traditional characters ranked as simplified, like the analyser reads them
+            conv = replace(conv, message=read, context=[replace(t, text=text.simplified(t.text)) for t in conv.context])
         a = self.analyzer.analyse(raw, conv.context)
         replies = self._rank(a, conv, limit)
         out = Suggestions(analysis=a, replies=replies, warnings=warnings)
@@ -580,7 +583,7 @@ class Engine:
         if cats and a.category not in cats:
             return None
         finder = self.analyzer.product_finder
-        mention = re.sub(r"\s+", "", a.entities.get("product") or "")
+        mention = text.simplified(re.sub(r"\s+", "", a.entities.get("product") or ""))  # 手機殼: as written
         if finder is None or not mention:
             return 0.0
         named = finder.nouns_in(row["text"]) | finder.nouns_in(row["title"])
