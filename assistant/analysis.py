@@ -23,10 +23,15 @@ from assistant import text
 from assistant.entities import ProductFinder, _alternation, extract_entities
 from assistant.reader import Reader, content_len, featurize, topic_weight, with_topic
 
-# JD/Taobao client boilerplate that says nothing about the need itself.
+# JD/Taobao client boilerplate that says nothing about the need itself: the consult card, links.
+# Live chats carry real values where the corpus has masks (订单号:6136…, 下单时间:2026-12-01 10:23),
+# and normalize() has already removed the space between a link and the Chinese after it, so a link
+# ends at the first character that is not printable ASCII (it used to swallow "…html 人工").
 _BOILERPLATE = re.compile(
-    r"(咨询)?订单(编)?号[:：]?\s*(\[订单x\]|\[orderid_\d+\])|订单金额[:：]?\s*\[金额x\]|下单时间[:：]?\s*\[日期x\]\s*(\[时间x\])?"
-    r"|商品id[:：]?\s*\[?[\w*]+\]?|顾客通过点击.{0,20}信息发送[:：]?|\[链接x\]|https?://\S+"
+    r"(咨询)?订单(编)?号[:：]?\s*(\[订单x\]|\[orderid_\d+\]|\d{6,})"
+    r"|订单金额[:：]?\s*¥?\s*(\[金额x\]|\d+(\.\d+)?元?)"
+    r"|下单时间[:：]?\s*(\[日期x\]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*(\[时间x\]|\d{1,2}:\d{2}(:\d{2})?)?"
+    r"|商品id[:：]?\s*(\[[^\[\]]{1,12}\]|[0-9a-z*_\-]+)|顾客通过点击.{0,20}信息发送[:：]?|\[链接x\]|https?://[!-~]+"
     r"|#e-s\d+|用户发起转人工"
 )
 _LEADING_GREETING = re.compile(

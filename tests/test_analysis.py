@@ -59,6 +59,20 @@ def test_normalise_joins_segmented_text_and_platform_separators():
     assert clean_for_intent("咨询订单号:[订单x] 订单金额:[金额x] 还没发货") == "还没发货"
 
 
+def test_live_values_in_the_client_card_and_links_are_dropped_like_the_masked_ones(engine):
+    # the corpus masks values ([订单x]); live chats have them. A link used to swallow the words after
+    # it once normalize() had closed the space ("…html 人工" read as nothing), and a raw 商品ID the rest.
+    assert clean_for_intent("https://item.jd.com/114156183654.html 人工") == "人工"
+    assert clean_for_intent("看下这个https://item.jd.com/1.html，有货吗") == "看下这个 有货吗"
+    assert clean_for_intent("咨询订单号:6136134125242731672 商品ID:368656355 订单业务咨询 你好") == \
+        clean_for_intent("咨询订单号:[订单x] 商品ID:[数字x] 订单业务咨询 你好") == "订单业务咨询你好"
+    assert clean_for_intent("订单金额:¥99.00 下单时间:2026-12-01 10:23:45 还没发货") == "还没发货"
+    for live, masked in [("https://item.jd.com/119132742315.html 这个是正品吧", "[链接x] 这个是正品吧"),
+                         ("https://item.jd.com/114156183654.html 人工", "[链接x] 人工")]:
+        a, b = engine.suggest(live).analysis, engine.suggest(masked).analysis
+        assert (a.intent, a.emotion) == (b.intent, b.emotion) and a.intent != "other", live
+
+
 def test_binary_detection():
     assert text.looks_binary("\x00\x01\x02" * 100)
     assert not text.looks_binary("你好，在吗？\n谢谢")
