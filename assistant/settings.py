@@ -55,6 +55,9 @@ class Settings:
     agent_name: str = ""
     courier: str = ""
     watch_screen: bool = False  # read new customer messages off the screen (issue 13)
+    # a short copied message is read with the same chat window's messages copied in the last minutes
+    # (assistant/recent.py)
+    remember_context: bool = True
     profiles: dict = field(default_factory=dict)  # profile id → overrides (assistant/profiles.py)
     extra: dict = field(default_factory=dict)  # keys this version does not know
 
@@ -138,7 +141,7 @@ class Settings:
             self.send_keys = {}
         if not isinstance(self.profiles, dict):
             self.profiles = {}
-        for name in ("compact", "auto_send", "watch_clipboard", "paused", "watch_screen"):
+        for name in ("compact", "auto_send", "watch_clipboard", "paused", "watch_screen", "remember_context"):
             setattr(self, name, bool(getattr(self, name)))
         if not isinstance(self.max_clip_chars, int) or self.max_clip_chars < 50:
             self.max_clip_chars = d.max_clip_chars

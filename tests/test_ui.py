@@ -312,3 +312,31 @@ def test_key_0_pastes_the_hold_line_shown_above_unsure_answers(qtbot, app_ui, de
     qtbot.waitUntil(lambda: w.suggestions is not s and w.replies.count() > 0, timeout=5000)
     assert w.suggestions.analysis.intent == "product_info"
     assert w.suggestions.hold is None and not w.hold.isVisible()
+
+
+def test_a_short_follow_up_copied_in_the_same_chat_is_read_with_the_message_before(qtbot, app_ui, desk):
+    adapters, desktop, chat = desk
+    w = app_ui.window
+
+    def copied(text):
+        adapters.clipboard.copy_from_elsewhere(text)
+        qtbot.waitUntil(lambda: app_ui._message == text and w.suggestions is not None
+                        and w.suggestions.analysis is not None and w.input.toPlainText() == text, timeout=5000)
+
+    # GIVEN the agent copied the customer's question in this chat WHEN the follow-up is copied
+    copied("快递到哪了，怎么一直不动")
+    assert app_ui._context == []
+    copied("那我再等等")
+    # THEN it is read with the question before it (alone it reads as a stock question)
+    assert app_ui._context == [{"role": "customer", "text": "快递到哪了，怎么一直不动"}]
+    qtbot.waitUntil(lambda: w.suggestions.analysis.intent == "logistics", timeout=5000)
+    assert "结合本窗口刚才复制的 1 条消息" in w.status.text()
+    # a copy in another chat window starts afresh
+    other = desktop.open("微信", "WeChat.exe")
+    copied("好的 那我再等等")
+    assert app_ui._context == []
+    # and the agent can switch it off
+    adapters.active_window.activate(chat.info)
+    app_ui.settings.remember_context = False
+    copied("还是没动")
+    assert app_ui._context == [] and desktop.foreground == chat.info.handle != other.info.handle

@@ -115,6 +115,8 @@ def test_saving_the_dialog_rebinds_hotkeys_and_applies_the_look(qtbot, started):
     d.dock.setCurrentIndex(d.dock.findData("left"))
     d.opacity.setValue(70)
     d.auto_send.setChecked(True)
+    assert d.remember.isChecked()  # on by default: short follow-ups read with the chat's last copies
+    d.remember.setChecked(False)
     d.send_keys["wechat"].setCurrentIndex(1)
     d.portable.setChecked(d.portable.isChecked())  # unchanged: no marker file written
     qtbot.mouseClick(d.buttons.button(QDialogButtonBox.Ok), Qt.LeftButton)
@@ -125,6 +127,7 @@ def test_saving_the_dialog_rebinds_hotkeys_and_applies_the_look(qtbot, started):
     assert a.window.windowOpacity() == pytest.approx(0.7, abs=0.01)
     saved = json.loads(paths.settings_path().read_text(encoding="utf-8"))
     assert saved["hotkeys"]["search"] == "alt+e" and saved["auto_send"] and saved["send_keys"]["wechat"] == "ctrl+enter"
+    assert saved["remember_context"] is False and a.settings.remember_context is False
 
 
 def test_tray_pause_stops_watching_and_hotkeys(qtbot, started):

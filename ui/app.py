@@ -27,6 +27,7 @@ from assistant import copyfilter, paths
 from assistant import platform as osplatform
 from assistant import profiles as chat_profiles
 from assistant.engine import Conversation
+from assistant.recent import RecentMessages
 from assistant.platform.chat_clients import UNKNOWN, ChatPlatform, classify, profile_for
 from assistant.platform.paste import GrabJob, JobResult, PasteJob
 from assistant.platform.ports import Adapters, WindowInfo
@@ -114,6 +115,7 @@ class App(QObject):
         self.chat_profile: chat_profiles.Profile | None = None  # the client in front (or last)
         self._source = "copy"  # where the message on screen came from: copy | screen | typed
         self._pasted: list[str] = []  # replies pasted lately (a copy of one is not a customer message)
+        self.recent = RecentMessages()  # customer messages copied lately, per chat window (in memory only)
         self._clip_at: tuple[float, int] | None = None  # last clipboard change: when, front window
         self.picker = None
         self.watch = ScreenWatch(self._screen_port(), self.adapters.active_window, self.is_own, self, driven=True)
@@ -522,7 +524,15 @@ class App(QObject):
         win = self.poll_active()  # the window the agent copied from is the chat to answer
         self._chat_text = (text, is_chat_window(win))
         self.window.set_message(text)
-        self.analyse(text, source=source)
+        context = []
+        if self._chat_text[1] and self.settings.remember_context:
+            # a short follow-up ("都三天了") is read with what this chat's customer said just before
+            chat, now = self.conversation(), time.monotonic()
+            context = self.recent.context(chat, text, now)
+            self.recent.add(chat, text, now)
+        self.analyse(text, context=context, source=source)
+        if context:
+            self.window.set_status(f"结合本窗口刚才复制的 {len(context)} 条消息理解（设置里可关闭）")
         return True
 
     @Slot(str, list, str)

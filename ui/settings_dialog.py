@@ -113,12 +113,15 @@ class SettingsDialog(QDialog):
 
         self.watch = QCheckBox("复制顾客消息时自动分析")
         self.watch.setChecked(settings.watch_clipboard)
+        self.remember = QCheckBox("短消息结合同一窗口几分钟内复制过的消息理解")
+        self.remember.setChecked(settings.remember_context)
         self.auto_send = QCheckBox("粘贴后自动发送")
         self.auto_send.setChecked(settings.auto_send)
         self.send_keys: dict[str, QComboBox] = {}
         paste = QGroupBox("粘贴与发送")
         f3 = QFormLayout(paste)
         f3.addRow(self.watch)
+        f3.addRow(self.remember)
         f3.addRow(self.auto_send)
         for pid, name in PLATFORM_CHOICES:
             cb = QComboBox()
@@ -191,6 +194,7 @@ class SettingsDialog(QDialog):
         s.font_size = self.font_size.value()
         s.compact = self.compact.isChecked()
         s.watch_clipboard = self.watch.isChecked()
+        s.remember_context = self.remember.isChecked()
         s.auto_send = self.auto_send.isChecked()
         s.send_keys = {pid: cb.currentData() for pid, cb in self.send_keys.items()}
         s.shop_name = self.shop_name.text().strip()
