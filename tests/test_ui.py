@@ -330,7 +330,7 @@ def test_a_short_follow_up_copied_in_the_same_chat_is_read_with_the_message_befo
     # THEN it is read with the question before it (alone it reads as a stock question)
     assert app_ui._context == [{"role": "customer", "text": "快递到哪了，怎么一直不动"}]
     qtbot.waitUntil(lambda: w.suggestions.analysis.intent == "logistics", timeout=5000)
-    assert "结合本窗口刚才复制的 1 条消息" in w.status.text()
+    assert "结合本窗口刚复制的 1 条消息" in w.status.text()
     # a copy in another chat window starts afresh
     other = desktop.open("微信", "WeChat.exe")
     copied("好的 那我再等等")

@@ -532,7 +532,7 @@ class App(QObject):
             self.recent.add(chat, text, now)
         self.analyse(text, context=context, source=source)
         if context:
-            self.window.set_status(f"结合本窗口刚才复制的 {len(context)} 条消息理解（设置里可关闭）")
+            self.window.set_status(f"结合本窗口刚复制的 {len(context)} 条消息理解")
         return True
 
     @Slot(str, list, str)
