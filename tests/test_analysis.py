@@ -129,3 +129,14 @@ def test_goods_in_the_lexicon_beyond_the_shops_own_and_comparisons(engine):
     # goods named only in a comparison are not what the customer asks about
     assert "product" not in extract_entities("泡出来跟糊了的绿豆汤一样", finder)
     assert extract_entities("这个茶叶泡出来跟汤一样", finder).get("product") == "茶叶"
+
+
+def test_emoji_and_the_chat_clients_expression_codes_carry_the_feeling(engine):
+    # WeChat / 抖店 customers say it with emoji; 千牛 and the JD client copy stickers as [怒] codes
+    for message, emotion in [("还没发货😡😡", "angry"), ("快递呢[怒]", "angry"), ("快递呢[怒罵]", "angry"),
+                             ("[大哭]怎么还没到", "disappointed"), ("这是什么[疑问]", "confused"),
+                             ("什么时候发货😰", "anxious"), ("收到了👍", "satisfied")]:
+        a = engine.suggest(message).analysis
+        assert a.emotion == emotion, (message, a.emotion)
+    assert engine.suggest("快递呢[怒]").analysis.urgent  # anger needs speed (the labelling convention)
+    assert engine.suggest("快递呢").analysis.emotion == "calm"
