@@ -28,6 +28,14 @@ def test_old_messages_long_messages_and_the_message_itself_are_not_context():
     assert r.context("c", "都三天了", 1040.0) == [{"role": "customer", "text": "我买的耳机怎么还没发货"}]
 
 
+def test_replies_the_agent_pasted_into_the_chat_are_the_agents_turns():
+    r = RecentMessages()
+    r.add("c", "快递到哪了", 0.0)
+    r.add("c", "亲，物流暂时没更新，我这就帮您催查", 20.0, role="agent")
+    assert r.context("c", "那我再等等", 40.0) == [{"role": "customer", "text": "快递到哪了"},
+                                                 {"role": "agent", "text": "亲，物流暂时没更新，我这就帮您催查"}]
+
+
 def test_only_the_last_few_messages_are_kept_and_forget_drops_them():
     r = RecentMessages()
     for i in range(6):

@@ -323,14 +323,21 @@ def test_a_short_follow_up_copied_in_the_same_chat_is_read_with_the_message_befo
         qtbot.waitUntil(lambda: app_ui._message == text and w.suggestions is not None
                         and w.suggestions.analysis is not None and w.input.toPlainText() == text, timeout=5000)
 
-    # GIVEN the agent copied the customer's question in this chat WHEN the follow-up is copied
+    # GIVEN the agent copied the customer's question in this chat and pasted a reply to it
     copied("快递到哪了，怎么一直不动")
     assert app_ui._context == []
+    ready = next(k for k, r in enumerate(w.suggestions.replies) if not r.get("missing"))  # nothing to fill in
+    w.replies.setFocus()
+    with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000):
+        qtbot.keyClick(w.replies, Qt.Key_1 + ready)
+    pasted = chat.input
+    # WHEN the follow-up is copied
     copied("那我再等等")
-    # THEN it is read with the question before it (alone it reads as a stock question)
-    assert app_ui._context == [{"role": "customer", "text": "快递到哪了，怎么一直不动"}]
+    # THEN it is read with the question and the reply before it (alone it reads as a stock question)
+    assert app_ui._context == [{"role": "customer", "text": "快递到哪了，怎么一直不动"},
+                               {"role": "agent", "text": pasted}]
     qtbot.waitUntil(lambda: w.suggestions.analysis.intent == "logistics", timeout=5000)
-    assert "结合本窗口刚复制的 1 条消息" in w.status.text()
+    assert "结合本窗口刚才的 2 条消息" in w.status.text()
     # a copy in another chat window starts afresh
     other = desktop.open("微信", "WeChat.exe")
     copied("好的 那我再等等")

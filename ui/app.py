@@ -532,7 +532,7 @@ class App(QObject):
             self.recent.add(chat, text, now)
         self.analyse(text, context=context, source=source)
         if context:
-            self.window.set_status(f"结合本窗口刚复制的 {len(context)} 条消息理解")
+            self.window.set_status(f"结合本窗口刚才的 {len(context)} 条消息理解")
         return True
 
     @Slot(str, list, str)
@@ -672,6 +672,8 @@ class App(QObject):
             self.window.set_status(result.message)
         else:
             self._pasted = ([job.text] + self._pasted)[:20]
+            if self.settings.remember_context and is_chat_window(self.last_external):
+                self.recent.add(self.conversation(), job.text, time.monotonic(), role="agent")
             self.reply_pasted.emit(dict(getattr(job, "meta", {}) or {}))
 
     @Slot()

@@ -113,7 +113,7 @@ class SettingsDialog(QDialog):
 
         self.watch = QCheckBox("复制顾客消息时自动分析")
         self.watch.setChecked(settings.watch_clipboard)
-        self.remember = QCheckBox("短消息结合同一窗口几分钟内复制过的消息理解")
+        self.remember = QCheckBox("短消息结合同一窗口几分钟内的消息和回复理解")
         self.remember.setChecked(settings.remember_context)
         self.auto_send = QCheckBox("粘贴后自动发送")
         self.auto_send.setChecked(settings.auto_send)
