@@ -9,7 +9,11 @@ from assistant import text
 
 _ORDER_RX = [
     re.compile(r"\[订单x\]|\[ORDERID_\d+\]"),
+    # 拼多多: the order date, a dash and a serial (231201-572811234567890), whole
+    re.compile(r"(?<![\d\-])(\d{6}-\d{12,16})(?![\d\-])"),
     re.compile(r"订单(?:编)?号?\s*(?:是|为|[:：])?\s*(\[数字x\]|[0-9*]{4,}[0-9*]*)"),
+    # 单号 alone is the order's (我的单号是 265432198765); 快递/运/物流单号 is the parcel's
+    re.compile(r"(?<!快递)(?<!运)(?<!物流)(?<!快递的)单号\s*(?:是|为|[:：])?\s*(\d{8,24})(?![\d\-])"),
     re.compile(r"(\[数字x\])\s?(?:这个|这|的)?\s?订单"),  # [数字x]订单号 / [数字x] 这个订单
     re.compile(r"(?<![\d*])(\d{15,20})(?!\d)"),
     # Weibo-era order numbers: a letter prefix, or shop-date-serial with dashes

@@ -116,6 +116,11 @@ def test_money_phone_and_order_numbers_as_customers_write_them():
     assert extract_entities("单号：2388839770-20130527-1087824169")["order_no"] == "2388839770-20130527-1087824169"
     # a bare product id or link is no order number (the labels count only what is called 订单号)
     assert "order_no" not in extract_entities("538872953711 是纸皮核桃吗")
+    # 拼多多's dated order numbers whole, and 单号 alone as the order's; a parcel's 快递单号 is not one
+    assert extract_entities("订单号：231201-572811234567890")["order_no"] == "231201-572811234567890"
+    assert extract_entities("231201-572811234567890 这个什么时候发")["order_no"] == "231201-572811234567890"
+    assert extract_entities("我的单号是 265432198765 还没到")["order_no"] == "265432198765"
+    assert "order_no" not in extract_entities("快递单号 73645219876541 到哪了")
 
 
 def test_goods_in_the_lexicon_beyond_the_shops_own_and_comparisons(engine):
