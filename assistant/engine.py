@@ -239,9 +239,10 @@ class Engine:
             if a.intent == "other" and not conv.context:
                 return self._empty(started, "消息里没有文字（只有表情或符号），请看看顾客的意思。")
 
-        if (read := text.simplified(raw)) != raw or any(text.simplified(t.text) != t.text for t in conv.context):
-            # traditional characters ranked as simplified, like the analyser reads them
-            conv = replace(conv, message=read, context=[replace(t, text=text.simplified(t.text)) for t in conv.context])
+        # traditional characters ranked as simplified, like the analyser reads them
+        read_context = [t if (s := text.simplified(t.text)) == t.text else replace(t, text=s) for t in conv.context]
+        if (read := text.simplified(raw)) != raw or any(r is not t for r, t in zip(read_context, conv.context)):
+            conv = replace(conv, message=read, context=read_context)
         a = self.analyzer.analyse(raw, conv.context)
         replies = self._rank(a, conv, limit)
         out = Suggestions(analysis=a, replies=replies, warnings=warnings)

@@ -1,16 +1,16 @@
-"""The customer's earlier messages in the chat the agent is answering, from the agent's earlier
-copies, as context for a short follow-up (no Qt).
+"""The chat the agent is answering, as far as the sidebar saw it: the customer messages copied in
+a chat window and the replies pasted there from the sidebar, as context for a short copied
+follow-up (no Qt).
 
 A copied message reaches the sidebar alone, while a follow-up such as "都三天了" or "那我再等等"
 means little without what came before. On the tune split the engine reads 41% of the messages
-right without their context and 55% with the customer's last turns (docs/reader.md, "Tenth
-pass"); the replies the agent pasted from the sidebar into the same window count as the agent's
-turns (on the JD chats with roles, the last four turns of either side read 3 points better than
-the customer's alone). The sidebar cannot tell customers apart inside one chat window (千牛's 接待中心 keeps
-its title), so turns are kept per window title, for a few minutes, and given only to messages of
-at most MAX_CHARS characters: there the right context is worth 19–21 points and another
-customer's costs 2–4; a longer message stands on its own (+5 / −6). Kept in memory only: nothing
-is written anywhere.
+right without their context and 57% with the customer's last turns (docs/reader.md, "Tenth
+pass"); on the JD chats with roles, the last four turns of either side read 3 points better than
+the customer's alone. The sidebar cannot tell customers apart inside one chat window (千牛's
+接待中心 keeps its title), so turns are kept per window title, for a few minutes, and given only
+to messages of at most MAX_CHARS characters: there the right context is worth 19–21 points and
+another customer's costs 2–4; a longer message stands on its own (+5 / −6). Kept in memory only:
+nothing is written anywhere.
 """
 from __future__ import annotations
 

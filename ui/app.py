@@ -115,7 +115,7 @@ class App(QObject):
         self.chat_profile: chat_profiles.Profile | None = None  # the client in front (or last)
         self._source = "copy"  # where the message on screen came from: copy | screen | typed
         self._pasted: list[str] = []  # replies pasted lately (a copy of one is not a customer message)
-        self.recent = RecentMessages()  # customer messages copied lately, per chat window (in memory only)
+        self.recent = RecentMessages()  # per chat window: messages copied, replies pasted (memory only)
         self._clip_at: tuple[float, int] | None = None  # last clipboard change: when, front window
         self.picker = None
         self.watch = ScreenWatch(self._screen_port(), self.adapters.active_window, self.is_own, self, driven=True)
