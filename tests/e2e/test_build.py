@@ -18,7 +18,8 @@ from desktop import ROOT, SidebarProc, wait_for
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 MESSAGES = ["收到的杯子碎了 订单号 3254857712345678", "这款保温杯能装开水吗？有没有粉色的", "什么时候发货",
-            "你们怎么回事！！再不处理我就投诉给差评"]
+            "你们怎么回事！！再不处理我就投诉给差评",
+            "我買的手機殼什麼時候發貨"]  # traditional: OpenCC's tables must be in the build too
 
 
 @pytest.fixture(scope="session")
