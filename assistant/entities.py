@@ -128,6 +128,11 @@ _MODEL_FIRST = re.compile(r"(?:我的|我家的|白色|黑色)?([A-Za-z]{1,5}\s?
 _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|部|款|把|只|件|条|双|套|瓶|盒|买了|入手|的)\s?$")
 
 
+# a parcel's tracking number (快递单号 SF1234567890123, 运单号 …) is no order number: {订单号} must not
+# get it (the label contract: order_no is what is called 订单号)
+_PARCEL_NO = re.compile(r"(?:快递|运|物流|快件)单?号\s*(?:是|为|[:：])?\s*$")
+
+
 def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dict[str, str]:
     """Entities as exact substrings of ``message`` (masking tokens are kept as written)."""
     raw = message[: text.MAX_MESSAGE_CHARS]
@@ -142,7 +147,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dic
 
     if (v := first(_PHONE_RX)):
         out["phone"] = v
-    if (v := first(_ORDER_RX)) and v != out.get("phone"):
+    if (v := first(_ORDER_RX)) and v != out.get("phone") and not _PARCEL_NO.search(raw[:max(0, raw.find(v))][-8:]):
         out["order_no"] = v
     if (v := first(_AMOUNT_RX)):
         out["amount"] = v.strip()

@@ -121,6 +121,8 @@ def test_money_phone_and_order_numbers_as_customers_write_them():
     assert extract_entities("231201-572811234567890 这个什么时候发")["order_no"] == "231201-572811234567890"
     assert extract_entities("我的单号是 265432198765 还没到")["order_no"] == "265432198765"
     assert "order_no" not in extract_entities("快递单号 73645219876541 到哪了")
+    assert "order_no" not in extract_entities("快递单号 SF1234567890123 到哪了")  # the parcel's, by its prefix too
+    assert extract_entities("订单号 3254857712345678 快递单号 SF1234567890123")["order_no"] == "3254857712345678"
 
 
 def test_goods_in_the_lexicon_beyond_the_shops_own_and_comparisons(engine):
