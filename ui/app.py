@@ -881,6 +881,8 @@ class App(QObject):
 
     def apply_settings(self, s: Settings) -> None:
         self.settings = s
+        if not s.remember_context:
+            self.recent.forget()  # switched off: keep no chat text that would never be used
         self._apply_look()
         self._bind_hotkeys(start=False)  # a running listener restarts itself with the new combos
         self.apply_profiles()
