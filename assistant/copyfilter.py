@@ -7,7 +7,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from assistant.screen.headers import strip_headers
+from assistant.screen.headers import split_turns, strip_headers
 
 _BARE_ID = re.compile(r"^[\s#:：\-_/A-Za-z0-9]{6,64}$")  # order / tracking / phone number alone
 
@@ -41,3 +41,32 @@ def not_a_message(text: str, *, own: list[str] = (), pasted: list[str] = ()) -> 
 def clean_copy(text: str) -> str:
     """The copied text without the chat client's nick/time headers."""
     return strip_headers(text)
+
+
+_SUB_ACCOUNT = re.compile(r"^[^:：]{2,}[:：][^:：]+$")  # 千牛 / 咚咚 agents: "店铺名:客服名"
+MAX_BLOCK_CONTEXT = 4
+
+
+def _is_pasted(text: str, pasted) -> bool:
+    n = _norm(text)
+    return len(n) >= 4 and any((rn := _norm(r)) and (n in rn or fuzz.ratio(n, rn) >= 90) for r in pasted)
+
+
+def copied_turns(text: str, *, pasted: list[str] = ()) -> tuple[str, list[dict]] | None:
+    """A copy of several messages with the chat client's nick/time headers, as (the customer's
+    newest message, the turns before it with their roles, oldest first); None when the copy is one
+    message or its senders cannot be told apart.
+
+    The customer is the sender of the newest message that is not the agent's: the agent's are the
+    ones sent by a shop sub-account ("店铺:客服") or whose text the agent pasted from the sidebar.
+    Lines whose sender the copy does not show are left out of the context."""
+    turns = [(nick, t.strip()) for nick, t in split_turns(text) if t.strip()]
+    if len(turns) < 2 or not any(nick for nick, _ in turns):
+        return None
+    agents = {nick for nick, t in turns if nick and (_SUB_ACCOUNT.match(nick) or _is_pasted(t, pasted))}
+    last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i][0] and turns[i][0] not in agents), None)
+    if last is None:
+        return None
+    customer = turns[last][0]
+    context = [{"role": "customer" if nick == customer else "agent", "text": t} for nick, t in turns[:last] if nick]
+    return turns[last][1], context[-MAX_BLOCK_CONTEXT:]

@@ -106,3 +106,43 @@ def test_rendered_chat_through_real_ocr(qapp):
     errors = sum(Levenshtein.distance(a, b) for a, b in zip(ref, got))
     assert 1 - errors / sum(map(len, ref)) >= 0.97, got
     assert not any("2026" in g or "小王" in g for g in got)  # headers stripped
+
+
+def test_a_copy_of_several_messages_splits_into_turns_by_sender():
+    from assistant.screen.headers import split_turns
+    copied = ("订单的事\n"  # the tail of a message the selection cut into
+              "jd_5f8a2c 2026-12-01 10:01:02\n在吗\n"
+              "客服小美 2026-12-01 10:01:30\n亲，在的\n请问有什么可以帮您\n"
+              "jd_5f8a2c 2026-12-01 10:02:11\n我的快递怎么还没到")
+    assert split_turns(copied) == [(None, "订单的事"), ("jd_5f8a2c", "在吗"),
+                                   ("客服小美", "亲，在的\n请问有什么可以帮您"), ("jd_5f8a2c", "我的快递怎么还没到")]
+    assert split_turns("<a> 你好\n<b> 在的\n[10:02] <a> 发货了吗") == [("a", "你好"), ("b", "在的"), ("a", "发货了吗")]
+    assert split_turns("小王(tb123456): 能便宜点吗\n客服(店铺): 可以的") == [("小王(tb123456)", "能便宜点吗"), ("客服(店铺)", "可以的")]
+    # one message, or lines without any header, are not split
+    assert split_turns("就一行消息") == [] and split_turns("第一行\n明天 12:30 能送到吗") == []
+
+
+@pytest.mark.parametrize("copied, message, context", [
+    # the customer is whoever sent the newest message
+    ("jd_5f8a2c 2026-12-01 10:01:02\n在吗\n客服小美 2026-12-01 10:01:30\n亲，在的\njd_5f8a2c 2026-12-01 10:02:11\n我的快递怎么还没到",
+     "我的快递怎么还没到", [("customer", "在吗"), ("agent", "亲，在的")]),
+    # ... unless that is a shop sub-account ("店铺:客服"): then the customer's is the one before
+    ("tb_lily 2026-12-01 10:01:02\n这个有货吗\n优衣库旗舰店:小美 2026-12-01 10:01:30\n亲，有货的",
+     "这个有货吗", []),
+    # lines whose sender the copy does not show are not context
+    ("帮您看看\njd_5f8a2c 2026-12-01 10:01:02\n好的\njd_5f8a2c 2026-12-01 10:02:11\n那我再等等",
+     "那我再等等", [("customer", "好的")]),
+])
+def test_a_copy_of_several_messages_answers_the_customers_newest(copied, message, context):
+    from assistant.copyfilter import copied_turns
+    got = copied_turns(copied)
+    assert got is not None and got[0] == message
+    assert [(t["role"], t["text"]) for t in got[1]] == context
+
+
+def test_a_reply_the_agent_pasted_marks_its_sender_as_the_agent():
+    from assistant.copyfilter import copied_turns
+    copied = "jd_5f8a2c 2026-12-01 10:01:02\n发货了吗\n小美 2026-12-01 10:01:30\n亲，您的订单今天下午就发出哦"
+    assert copied_turns(copied)[0] == "亲，您的订单今天下午就发出哦"  # without knowing: the newest
+    assert copied_turns(copied, pasted=["亲，您的订单今天下午就发出哦"]) == ("发货了吗", [])
+    assert copied_turns("就一行消息") is None and copied_turns("小王 2026-12-01 10:02:11\n只有一条") is None

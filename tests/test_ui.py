@@ -347,3 +347,26 @@ def test_a_short_follow_up_copied_in_the_same_chat_is_read_with_the_message_befo
     app_ui.settings.remember_context = False
     copied("还是没动")
     assert app_ui._context == [] and desktop.foreground == chat.info.handle != other.info.handle
+
+
+def test_several_messages_copied_with_headers_answer_the_customers_newest(qtbot, app_ui, desk):
+    """千牛 / 咚咚 copy a selection of several messages with each sender's nick and time: the
+    sidebar answers the customer's newest message and reads it with the turns above, instead of
+    reading the agent's own words as the customer's."""
+    adapters, desktop, chat = desk
+    w = app_ui.window
+    block = ("jd_5f8a2c 2026-12-01 10:01:02\n我上周买的被子还没收到\n"
+             "客服小美 2026-12-01 10:01:40\n亲，这边帮您查一下物流哦\n"
+             "jd_5f8a2c 2026-12-01 10:02:11\n都一个星期了")
+    adapters.clipboard.copy_from_elsewhere(block)
+    qtbot.waitUntil(lambda: w.input.toPlainText() == "都一个星期了" and w.suggestions is not None
+                    and w.suggestions.analysis is not None, timeout=5000)
+    assert app_ui._message == "都一个星期了"
+    assert app_ui._context == [{"role": "customer", "text": "我上周买的被子还没收到"},
+                               {"role": "agent", "text": "亲，这边帮您查一下物流哦"}]
+    assert w.suggestions.analysis.intent in ("logistics", "delivery_problem")
+    assert "结合前面 2 条" in w.status.text()
+    # the turns are remembered for a short follow-up copied alone next
+    adapters.clipboard.copy_from_elsewhere("能不能快点")
+    qtbot.waitUntil(lambda: w.input.toPlainText() == "能不能快点" and bool(app_ui._context), timeout=5000)
+    assert [t["text"] for t in app_ui._context][-3:] == ["我上周买的被子还没收到", "亲，这边帮您查一下物流哦", "都一个星期了"]

@@ -515,7 +515,10 @@ class App(QObject):
     def take_message(self, text: str, source: str) -> bool:
         """A copied or grabbed text: without the chat client's headers, and only when it looks
         like a customer message (else the suggestions on screen stay). True when analysed."""
-        text = copyfilter.clean_copy(text)
+        # several messages copied with their nick/time headers: answer the customer's newest,
+        # read with the turns above it
+        block = copyfilter.copied_turns(text, pasted=self._pasted)
+        text = block[0] if block else copyfilter.clean_copy(text)
         own = [self.window.final_text(i) for i in range(self.window.replies.count())]
         why = copyfilter.not_a_message(text, own=own, pasted=self._pasted)
         if why:
@@ -524,14 +527,19 @@ class App(QObject):
         win = self.poll_active()  # the window the agent copied from is the chat to answer
         self._chat_text = (text, is_chat_window(win))
         self.window.set_message(text)
-        context = []
+        context = list(block[1]) if block else []
         if self._chat_text[1] and self.settings.remember_context:
             # a short follow-up ("都三天了") is read with what this chat's customer said just before
             chat, now = self.conversation(), time.monotonic()
-            context = self.recent.context(chat, text, now)
+            if not block:
+                context = self.recent.context(chat, text, now)
+            for turn in context if block else []:
+                self.recent.add(chat, turn["text"], now, role=turn["role"])
             self.recent.add(chat, text, now)
         self.analyse(text, context=context, source=source)
-        if context:
+        if context and block:
+            self.window.set_status(f"复制了多条消息：回复顾客最新一条，结合前面 {len(context)} 条理解")
+        elif context:
             self.window.set_status(f"结合本窗口刚才的 {len(context)} 条消息理解")
         return True
 

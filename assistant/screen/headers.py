@@ -23,9 +23,9 @@ _NICK = r"[^\s。？！?!，,]{1,24}?(?:\s*[(（][^)）]{1,30}[)）])?"
 _STAMP_LINE = re.compile(rf"^\s*[\[(（]?(?P<stamp>{_STAMP})[\])）]?\s*$")
 _HEADER_LINE = re.compile(rf"^\s*(?:(?P<nick>{_NICK})\s*)?[\[(（]?(?P<stamp>{_STAMP})[\])）]?\s*[:：]?\s*$")
 # a header in front of the text on the same line
-_INLINE = re.compile(rf"^\s*(?:[\[(（]?{_STAMP}[\])）]?\s*)?(?:<[^<>\s]{{1,30}}>|＜[^＜＞\s]{{1,30}}＞)\s*")
+_INLINE = re.compile(rf"^\s*(?:[\[(（]?{_STAMP}[\])）]?\s*)?(?:<(?P<nick>[^<>\s]{{1,30}})>|＜(?P<nick2>[^＜＞\s]{{1,30}})＞)\s*")
 _STAMP_PREFIX = re.compile(rf"^\s*[\[(（]{_STAMP}[\])）]\s*")
-_NICK_COLON = re.compile(r"^\s*[^\s:：。？！?!，,]{1,16}\s*[(（][^)）]{1,30}[)）]\s*[:：]\s*")
+_NICK_COLON = re.compile(r"^\s*(?P<nick>[^\s:：。？！?!，,]{1,16}\s*[(（][^)）]{1,30}[)）])\s*[:：]\s*")
 
 
 def is_header_line(line: str) -> bool:
@@ -68,3 +68,43 @@ def strip_headers(text: str) -> str:
         kept.append(strip_line(ln))
     out = "\n".join(x for x in kept if x.strip())
     return out.strip() if out.strip() else text.strip()
+
+
+def _line_nick(line: str) -> tuple[str | None, str] | None:
+    """(nick, text) when ``line`` starts a message: a header line (text "", nick None for a time
+    alone) or a header in front of the text; None for a line of message text."""
+    s = line.strip()
+    if is_header_line(s):
+        m = _HEADER_LINE.match(s) if not _STAMP_LINE.match(s) else None
+        nick = (m.group("nick") or "").strip() if m else ""
+        return (re.sub(r"\s+", "", nick) or None), ""
+    m = _INLINE.match(line)
+    if m:
+        return m.group("nick") or m.group("nick2"), line[m.end():]
+    m = _NICK_COLON.match(line)
+    if m:
+        return re.sub(r"\s+", "", m.group("nick")), line[m.end():]
+    return None
+
+
+def split_turns(text: str) -> list[tuple[str | None, str]]:
+    """A copied stretch of chat as its messages, oldest first: (sender's nick or None, text).
+    [] when the text has no header at all (then it is one message as written). Lines above the
+    first header (the tail of a message the selection cut into) come with nick None, as do
+    messages under a time alone (WeChat shows no nick)."""
+    if not text:
+        return []
+    turns: list[list] = []
+    seen = False
+    for ln in text.replace("\r\n", "\n").split("\n"):
+        head = _line_nick(ln)
+        if head is not None:
+            seen = True
+            turns.append([head[0], [head[1]] if head[1].strip() else []])
+        elif ln.strip():
+            if not turns:
+                turns.append([None, []])
+            turns[-1][1].append(ln.strip())
+    if not seen:
+        return []
+    return [(nick, "\n".join(lines)) for nick, lines in turns if lines]
