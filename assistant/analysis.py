@@ -78,9 +78,25 @@ class Analysis:
         }
 
 
+# What chat clients put in a copy for what is not text (a photo, a voice note, a sticker without a
+# named feeling) and the wrapping of a shared product link. A photo sent with words is about the
+# words ("[图片]这个坏了" is a defect, not "what do you want to know about this picture"); a photo
+# sent with nothing but "这个" keeps its placeholder, which is what the picture reply is matched on.
+_MEDIA = re.compile(r"\[(?:图片|照片|视频|语音|文件|位置|动画表情|表情)\]")
+_DEICTIC = re.compile(r"[这那][个款件种些]?|呢|吗|嘛|啊|的|吧|看看|看下|[^\w]")
+_SHARE = re.compile(r"【(?:淘宝|天猫|京东|拼多多|抖音|抖音商城|手机淘宝)】"
+                    r"|点击链接直接打开|或者?\s*(?:淘宝|京东|拼多多)?搜索直接打开|复制(?:本条|这段)?(?:信息|描述|口令)"
+                    r"|[￥¥$€][0-9a-z]{6,16}[￥¥$€]|打开【?手机淘宝】?(?:app)?(?:即可查看)?|打开(?:淘宝|京东|拼多多)(?:app)?即可查看")
+
+
 def clean_for_intent(message: str) -> str:
     norm = text.normalize(message)
     norm = _BOILERPLATE.sub(" ", norm)
+    norm = _SHARE.sub(" ", norm)
+    if _MEDIA.search(norm):
+        rest = _MEDIA.sub(" ", norm)
+        if len(_DEICTIC.sub("", rest)) >= 2:
+            norm = rest
     norm = _ORDERID.sub("[订单x]", norm)
     norm = _MASK.sub(lambda m: "#" + m.group(1), norm)
     return re.sub(r"\s+", " ", norm).strip()

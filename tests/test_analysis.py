@@ -73,6 +73,25 @@ def test_live_values_in_the_client_card_and_links_are_dropped_like_the_masked_on
         assert (a.intent, a.emotion) == (b.intent, b.emotion) and a.intent != "other", live
 
 
+def test_a_photo_sent_with_words_is_about_the_words(engine):
+    # "[图片]" is what a chat client copies for a photo; the picture reply ("您是想问图片里这款…")
+    # used to come first for "[图片]这个坏了"
+    assert clean_for_intent("[图片]这个坏了") == "这个坏了"
+    # nothing else said: the placeholder stays (it is what the picture reply is matched on)
+    assert "[图片]" in clean_for_intent("[图片] 这个") and "[语音]" in clean_for_intent("[语音]")
+    s = engine.suggest("[图片]这个坏了")
+    assert s.analysis.intent == engine.suggest("这个坏了").analysis.intent
+    assert s.replies[0]["code"] != "eqtp"
+    assert engine.suggest("[图片]").replies[0]["code"] == "eqtp"
+
+
+def test_a_shared_product_link_is_read_as_its_title_and_the_question():
+    shared = "【淘宝】https://m.tb.cn/h.U1aBcD?tk=abcd 「夏季纯棉短袖T恤男宽松」点击链接直接打开 或者 淘宝搜索直接打开"
+    assert clean_for_intent(shared) == clean_for_intent("「夏季纯棉短袖T恤男宽松」")
+    assert clean_for_intent(shared + " 这个还有L码吗").endswith("这个还有l码吗")
+    assert "abcd1234" not in clean_for_intent("复制这段描述￥AbCd1234￥后打开手机淘宝 能便宜吗")
+
+
 def test_binary_detection():
     assert text.looks_binary("\x00\x01\x02" * 100)
     assert not text.looks_binary("你好，在吗？\n谢谢")
