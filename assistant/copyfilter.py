@@ -52,18 +52,21 @@ def _is_pasted(text: str, pasted) -> bool:
     return len(n) >= 4 and any((rn := _norm(r)) and (n in rn or fuzz.ratio(n, rn) >= 90) for r in pasted)
 
 
-def copied_turns(text: str, *, pasted: list[str] = ()) -> tuple[str, list[dict]] | None:
+def copied_turns(text: str, *, pasted: list[str] = (), own_names: list[str] = ()) -> tuple[str, list[dict]] | None:
     """A copy of several messages with the chat client's nick/time headers, as (the customer's
     newest message, the turns before it with their roles, oldest first); None when the copy is one
     message or its senders cannot be told apart.
 
     The customer is the sender of the newest message that is not the agent's: the agent's are the
-    ones sent by a shop sub-account ("店铺:客服") or whose text the agent pasted from the sidebar.
-    Lines whose sender the copy does not show are left out of the context."""
+    ones sent by a shop sub-account ("店铺:客服"), under a nick that contains one of ``own_names``
+    (the shop's and the agent's names from the settings), or whose text the agent pasted from the
+    sidebar. Lines whose sender the copy does not show are left out of the context."""
     turns = [(nick, t.strip()) for nick, t in split_turns(text) if t.strip()]
     if len(turns) < 2 or not any(nick for nick, _ in turns):
         return None
-    agents = {nick for nick, t in turns if nick and (_SUB_ACCOUNT.match(nick) or _is_pasted(t, pasted))}
+    names = [n.strip() for n in own_names if n and len(n.strip()) >= 2]
+    agents = {nick for nick, t in turns if nick and (_SUB_ACCOUNT.match(nick) or _is_pasted(t, pasted)
+                                                     or any(n in nick for n in names))}
     last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i][0] and turns[i][0] not in agents), None)
     if last is None:
         return None

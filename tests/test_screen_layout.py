@@ -145,4 +145,6 @@ def test_a_reply_the_agent_pasted_marks_its_sender_as_the_agent():
     copied = "jd_5f8a2c 2026-12-01 10:01:02\n发货了吗\n小美 2026-12-01 10:01:30\n亲，您的订单今天下午就发出哦"
     assert copied_turns(copied)[0] == "亲，您的订单今天下午就发出哦"  # without knowing: the newest
     assert copied_turns(copied, pasted=["亲，您的订单今天下午就发出哦"]) == ("发货了吗", [])
+    # or the agent's name from the settings in the nick
+    assert copied_turns(copied, own_names=["", "小美"]) == ("发货了吗", [])
     assert copied_turns("就一行消息") is None and copied_turns("小王 2026-12-01 10:02:11\n只有一条") is None

@@ -365,7 +365,7 @@ def test_several_messages_copied_with_headers_answer_the_customers_newest(qtbot,
     assert app_ui._context == [{"role": "customer", "text": "我上周买的被子还没收到"},
                                {"role": "agent", "text": "亲，这边帮您查一下物流哦"}]
     assert w.suggestions.analysis.intent in ("logistics", "delivery_problem")
-    assert "结合前面 2 条" in w.status.text()
+    assert "结合复制的前 2 条消息" in w.status.text()
     # the turns are remembered for a short follow-up copied alone next
     adapters.clipboard.copy_from_elsewhere("能不能快点")
     qtbot.waitUntil(lambda: w.input.toPlainText() == "能不能快点" and bool(app_ui._context), timeout=5000)

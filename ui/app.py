@@ -517,7 +517,8 @@ class App(QObject):
         like a customer message (else the suggestions on screen stay). True when analysed."""
         # several messages copied with their nick/time headers: answer the customer's newest,
         # read with the turns above it
-        block = copyfilter.copied_turns(text, pasted=self._pasted)
+        block = copyfilter.copied_turns(text, pasted=self._pasted,
+                                        own_names=[self.settings.shop_name, self.settings.agent_name])
         text = block[0] if block else copyfilter.clean_copy(text)
         own = [self.window.final_text(i) for i in range(self.window.replies.count())]
         why = copyfilter.not_a_message(text, own=own, pasted=self._pasted)
@@ -538,7 +539,7 @@ class App(QObject):
             self.recent.add(chat, text, now)
         self.analyse(text, context=context, source=source)
         if context and block:
-            self.window.set_status(f"复制了多条消息：回复顾客最新一条，结合前面 {len(context)} 条理解")
+            self.window.set_status(f"结合复制的前 {len(context)} 条消息理解")
         elif context:
             self.window.set_status(f"结合本窗口刚才的 {len(context)} 条消息理解")
         return True

@@ -53,6 +53,22 @@ def test_copy_then_pick_key_pastes_the_reply_and_restores_the_clipboard(xdesktop
     assert xdesktop.clipboard() == BROKEN
 
 
+def test_a_copy_of_several_messages_answers_the_customers_newest(xdesktop, chat, sidebar):
+    """The agent selects the last messages of the chat (nick and time above each, as 千牛 copies
+    them) and copies them with Ctrl+C: the sidebar answers the customer's newest message and reads
+    it with the agent's reply and the customer's question above it."""
+    chat.clear()
+    chat.show("jd_5f8a2c 2026-12-01 10:01:02", "我上周买的被子还没收到",
+              "客服小美 2026-12-01 10:01:40", "亲，这边帮您查一下物流哦",
+              "jd_5f8a2c 2026-12-01 10:02:11", "都一个星期了，到底什么时候能到")
+    chat.copy_history()
+    st = replies_for(sidebar, "都一个星期了，到底什么时候能到")
+    assert st["context"] == [{"role": "customer", "text": "我上周买的被子还没收到"},
+                             {"role": "agent", "text": "亲，这边帮您查一下物流哦"}]
+    assert "结合复制的前 2 条消息" in st["status"]
+    assert xdesktop.active_window() == chat.wid
+
+
 def test_search_popup_by_global_hotkey_pastes_into_the_previous_window(xdesktop, chat, sidebar):
     chat.clear()
     xdesktop.set_clipboard(AGENT_CLIP)
