@@ -25,6 +25,7 @@ from assistant import kb, paths, templates, text
 from assistant import ranker as ranker_mod
 from assistant.analysis import Analysis, Analyzer, Turn
 from assistant.db import KBReadOnly, connect
+from assistant.entities import extract_entities
 from assistant.ranker import Ranker
 from assistant.reader import Reader, default_model_path
 
@@ -100,6 +101,9 @@ class Suggestions:
     # "收到，我这就帮您查" on a line of its own above the answers, when no answer is a sure fit
     # (Engine.hold_line); None otherwise
     hold: dict | None = None
+    # what the replies' {订单号} / {手机号} … were filled with: the message's entities, and an order
+    # or phone number the customer gave a turn or two earlier (Engine.fill_values)
+    values: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -111,6 +115,7 @@ class Suggestions:
             "cross_sell": self.cross_sell,
             "warnings": self.warnings,
             "hold": self.hold,
+            "values": self.values,
             "elapsed_ms": self.elapsed_ms,
         }
 
@@ -245,7 +250,7 @@ class Engine:
             conv = replace(conv, message=read, context=read_context)
         a = self.analyzer.analyse(raw, conv.context)
         replies = self._rank(a, conv, limit)
-        out = Suggestions(analysis=a, replies=replies, warnings=warnings)
+        out = Suggestions(analysis=a, replies=replies, warnings=warnings, values=self.fill_values(a, conv))
         out.hold = self.hold_line(a, conv, replies)
         out.subtext = self._subtext(a)
         out.empathy = self._empathy(a, raw)
@@ -412,8 +417,9 @@ class Engine:
                 chosen.insert(0, (1.0, hold["id"], hold, ["顾客给了要查的信息：先回复在查"]))
                 chosen = chosen[:limit]
         out = []
+        values = self.fill_values(a, conv)
         for score, rid, row, why in chosen:
-            filled, missing = self.fill(row["text"], a.entities, conv.profile)
+            filled, missing = self.fill(row["text"], values, conv.profile)
             out.append({"id": rid, "intent": row["intent"], "code": row["code"], "title": row["title"],
                         "text": row["text"], "filled": filled, "missing": missing,
                         "score": round(score, 3), "why": "，".join(why)})
@@ -537,7 +543,7 @@ class Engine:
             return None
         if replies[0]["id"] == hold["id"] or replies[0]["score"] >= self.HOLD_BELOW:
             return None  # already first (the customer sent what was asked), or an answer fits
-        filled, missing = self.fill(hold["text"], a.entities, conv.profile)
+        filled, missing = self.fill(hold["text"], self.fill_values(a, conv), conv.profile)
         return {"id": hold["id"], "intent": hold["intent"], "code": hold["code"], "title": hold["title"],
                 "text": hold["text"], "filled": filled, "missing": missing,
                 "why": "没有把握的答案：先告诉顾客在查"}
@@ -615,6 +621,26 @@ class Engine:
                 sim = max(sim, 0.85 * fuzz.partial_ratio(t, clean))
             best = max(best, sim)
         return max(0.0, (best / 100 - 0.3) / 0.7)
+
+    # numbers a customer gives once and means for the rest of the chat ("我的订单号 325…", then
+    # "怎么还没发货"): a reply's {订单号} is filled from their earlier turns too. Goods are not: the
+    # customer may have moved on to another item.
+    CARRIED_VALUES = ("order_no", "phone")
+
+    def fill_values(self, a: Analysis, conv: Conversation) -> dict:
+        """The values replies are filled with: the message's entities, then an order or phone
+        number from the customer's earlier turns (newest first) that the message does not have."""
+        values = dict(a.entities)
+        for turn in reversed(conv.context):
+            if all(values.get(k) for k in self.CARRIED_VALUES):
+                break
+            if turn.role == "agent" or not turn.text:
+                continue
+            found = extract_entities(turn.text)
+            for key in self.CARRIED_VALUES:
+                if not values.get(key) and found.get(key) and not found[key].startswith("["):
+                    values[key] = found[key]
+        return values
 
     def fill(self, template: str, entities: dict, profile: dict | None = None) -> tuple[str, list[str]]:
         profile = profile or {}

@@ -40,6 +40,25 @@ def test_order_number_and_name_are_filled_into_templates(engine):
         assert "订单号" not in r["missing"]
 
 
+def test_an_order_number_given_a_turn_earlier_fills_the_reply(engine):
+    """Customers send the order number once and then ask: {订单号} is filled from their earlier
+    turn, not left for the agent to copy; the message's own entities (what entity F1 scores) and
+    an agent's turn do not change."""
+    conv = Conversation.of("保修要什么凭证", [{"role": "customer", "text": "我的订单号 3254857712345678"},
+                                        {"role": "agent", "text": "好的亲，订单 1111222233334444 我查一下"}])
+    s = engine.suggest(conv)
+    assert "order_no" not in s.analysis.entities
+    assert s.values["order_no"] == "3254857712345678"
+    with_order = [r for r in s.replies if "{订单号}" in r["text"]]
+    assert with_order and all("3254857712345678" in r["filled"] and "订单号" not in r["missing"] for r in with_order)
+    # the message's own number wins over an earlier one; a masked corpus value is never filled in
+    s = engine.suggest(Conversation.of("保修要什么凭证，订单 2024112312345678",
+                                       [{"role": "customer", "text": "订单号 3254857712345678"}]))
+    assert s.values["order_no"] == "2024112312345678"
+    s = engine.suggest(Conversation.of("保修要什么凭证", [{"role": "customer", "text": "订单号[订单x]"}]))
+    assert "order_no" not in s.values
+
+
 def test_missing_variables_are_listed_for_the_agent(engine):
     filled, missing = engine.fill("{顾客称呼}，您的单号是{运单号}，订单{订单号}", {}, {})
     assert filled.startswith("亲，")  # default form of address

@@ -338,7 +338,8 @@ class App(QObject):
     @Slot(int, object)
     def _on_suggested(self, request_id: int, s) -> None:
         if request_id == self._latest:  # drop answers to messages that were replaced meanwhile
-            self._entities = dict(s.analysis.entities) if s.analysis else {}
+            # what the search popup fills its replies with: the same values as the suggestions
+            self._entities = dict(s.values or (s.analysis.entities if s.analysis else {}))
             self.window.show_suggestions(s)
             if self._source == "screen":  # read off the screen: kept only if the agent acts on it
                 self.usage.pending = (self._message, s)
