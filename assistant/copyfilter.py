@@ -62,8 +62,8 @@ def copied_turns(text: str, *, pasted: list[str] = (), own_names: list[str] = ()
     (the shop's and the agent's names from the settings), or whose text the agent pasted from the
     sidebar. Lines whose sender the copy does not show are left out of the context."""
     turns = [(nick, t.strip()) for nick, t in split_turns(text) if t.strip()]
-    if len(turns) < 2 or not any(nick for nick, _ in turns):
-        return None
+    if sum(1 for nick, _ in turns if nick) < 2:
+        return None  # one header: a message with its header, or a line of a long message that looks like one
     names = [n.strip() for n in own_names if n and len(n.strip()) >= 2]
     agents = {nick for nick, t in turns if nick and (_SUB_ACCOUNT.match(nick) or _is_pasted(t, pasted)
                                                      or any(n in nick for n in names))}

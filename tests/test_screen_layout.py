@@ -148,3 +148,5 @@ def test_a_reply_the_agent_pasted_marks_its_sender_as_the_agent():
     # or the agent's name from the settings in the nick
     assert copied_turns(copied, own_names=["", "小美"]) == ("发货了吗", [])
     assert copied_turns("就一行消息") is None and copied_turns("小王 2026-12-01 10:02:11\n只有一条") is None
+    # a customer's own multi-line message with one line that looks like a header stays whole
+    assert copied_turns("地址改一下\n收货人张三 2026-12-01\n浙江省杭州市西湖区文三路138号") is None
