@@ -58,15 +58,17 @@ def copied_turns(text: str, *, pasted: list[str] = (), own_names: list[str] = ()
     message or its senders cannot be told apart.
 
     The customer is the sender of the newest message that is not the agent's: the agent's are the
-    ones sent by a shop sub-account ("店铺:客服"), under a nick that contains one of ``own_names``
+    ones sent by a shop sub-account ("店铺:客服") or marked 已读/未读 (the client shows that on the
+    shop's messages), under a nick that contains one of ``own_names``
     (the shop's and the agent's names from the settings), or whose text the agent pasted from the
     sidebar. Lines whose sender the copy does not show are left out of the context."""
-    turns = [(nick, t.strip()) for nick, t in split_turns(text) if t.strip()]
+    copied = [t for t in split_turns(text) if t.text.strip()]
+    turns = [(t.nick, t.text.strip()) for t in copied]
     if sum(1 for nick, _ in turns if nick) < 2:
         return None  # one header: a message with its header, or a line of a long message that looks like one
     names = [n.strip() for n in own_names if n and len(n.strip()) >= 2]
-    agents = {nick for nick, t in turns if nick and (_SUB_ACCOUNT.match(nick) or _is_pasted(t, pasted)
-                                                     or any(n in nick for n in names))}
+    agents = {t.nick for t in copied if t.nick and (t.read_mark or _SUB_ACCOUNT.match(t.nick) or _is_pasted(t.text, pasted)
+                                                    or any(n in t.nick for n in names))}
     last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i][0] and turns[i][0] not in agents), None)
     if last is None:
         return None

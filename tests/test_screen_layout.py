@@ -108,18 +108,50 @@ def test_rendered_chat_through_real_ocr(qapp):
     assert not any("2026" in g or "小王" in g for g in got)  # headers stripped
 
 
-def test_a_copy_of_several_messages_splits_into_turns_by_sender():
+def _turns(text):
     from assistant.screen.headers import split_turns
+    return [(t.nick, t.text) for t in split_turns(text)]
+
+
+def test_a_copy_of_several_messages_splits_into_turns_by_sender():
     copied = ("订单的事\n"  # the tail of a message the selection cut into
               "jd_5f8a2c 2026-12-01 10:01:02\n在吗\n"
               "客服小美 2026-12-01 10:01:30\n亲，在的\n请问有什么可以帮您\n"
               "jd_5f8a2c 2026-12-01 10:02:11\n我的快递怎么还没到")
-    assert split_turns(copied) == [(None, "订单的事"), ("jd_5f8a2c", "在吗"),
-                                   ("客服小美", "亲，在的\n请问有什么可以帮您"), ("jd_5f8a2c", "我的快递怎么还没到")]
-    assert split_turns("<a> 你好\n<b> 在的\n[10:02] <a> 发货了吗") == [("a", "你好"), ("b", "在的"), ("a", "发货了吗")]
-    assert split_turns("小王(tb123456): 能便宜点吗\n客服(店铺): 可以的") == [("小王(tb123456)", "能便宜点吗"), ("客服(店铺)", "可以的")]
+    assert _turns(copied) == [(None, "订单的事"), ("jd_5f8a2c", "在吗"),
+                              ("客服小美", "亲，在的\n请问有什么可以帮您"), ("jd_5f8a2c", "我的快递怎么还没到")]
+    assert _turns("<a> 你好\n<b> 在的\n[10:02] <a> 发货了吗") == [("a", "你好"), ("b", "在的"), ("a", "发货了吗")]
+    assert _turns("小王(tb123456): 能便宜点吗\n客服(店铺): 可以的") == [("小王(tb123456)", "能便宜点吗"), ("客服(店铺)", "可以的")]
     # one message, or lines without any header, are not split
-    assert split_turns("就一行消息") == [] and split_turns("第一行\n明天 12:30 能送到吗") == []
+    assert _turns("就一行消息") == [] and _turns("第一行\n明天 12:30 能送到吗") == []
+
+
+def test_qianniu_copies_in_the_shapes_a_public_parser_of_its_clipboard_handles():
+    """Windows line ends, the nick run into the time, the nick on the line above its time, the
+    read state under the shop's messages, recalls and transfer notes, "sender --> receiver"."""
+    from assistant.screen.headers import split_turns
+    copied = ("tb_lily882026-12-1 9:01:02\r\n这个被子有货吗\r\n"
+              "优品家纺:小美\r\n2026-12-01 09:01:40\r\n亲，有货的哦\r\n已读\r\n"
+              "tb_lily88 撤回了一条消息\r\n"
+              "由 服务助手 转交给 优品家纺:小美\r\n"
+              "tb_lily88 2026-12-01 09:02:11\r\n今天拍明天能发吗")
+    turns = split_turns(copied)
+    assert [(t.nick, t.text) for t in turns] == [("tb_lily88", "这个被子有货吗"), ("优品家纺:小美", "亲，有货的哦"),
+                                                 ("tb_lily88", "今天拍明天能发吗")]
+    assert [t.read_mark for t in turns] == [False, True, False]
+    assert _turns("小美 --> tb_lily88 2026-12-01 09:01:40\n亲，有货的哦\ntb_lily88 2026-12-01 09:02:11\n好的") == \
+        [("小美", "亲，有货的哦"), ("tb_lily88", "好的")]
+    # a short message above a WeChat time (no seconds) is not taken for a nick
+    assert _turns("<a> 好的\n谢谢\n10:05\n<a> 发货了吗") == [("a", "好的\n谢谢"), ("a", "发货了吗")]
+    # and a single copied message loses the client's notes too
+    assert strip_headers("tb_lily88 2026-12-01 09:02:11\r\n今天拍明天能发吗\r\n未读") == "今天拍明天能发吗"
+
+
+def test_the_read_mark_tells_the_shops_messages_apart():
+    from assistant.copyfilter import copied_turns
+    copied = ("tb_lily88 2026-12-01 09:01:02\n这个被子有货吗\n"
+              "小美 2026-12-01 09:01:40\n亲，有货的哦，今天拍今天发\n已读")
+    assert copied_turns(copied) == ("这个被子有货吗", [])
 
 
 @pytest.mark.parametrize("copied, message, context", [

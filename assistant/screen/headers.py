@@ -13,6 +13,7 @@ OCR drops the spaces ("小王2026-12-0110:02:11"), so every pattern allows none.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 _DATE = r"(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
 _TIME = r"\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?"
@@ -57,23 +58,51 @@ def strip_line(line: str) -> str:
 
 def strip_headers(text: str) -> str:
     """Chat text as the agent copied it (or OCR read it) without the client's headers: header
-    lines go, inline headers are cut, empty lines collapse. Text without headers is unchanged."""
+    lines go, inline headers are cut, the client's own notes (已读, 撤回了一条消息 …) go, empty lines
+    collapse. Text without headers is unchanged."""
     if not text:
         return text
     lines = text.replace("\r\n", "\n").split("\n")
     kept = []
     for ln in lines:
-        if is_header_line(ln):
+        if is_header_line(ln) or _CLIENT_NOTE.match(ln) or _READ_MARK.match(ln):
             continue
         kept.append(strip_line(ln))
     out = "\n".join(x for x in kept if x.strip())
     return out.strip() if out.strip() else text.strip()
 
 
+
+
+# What 千牛 puts in a copy besides the messages (as a public parser of its clipboard text handles
+# them; docs/platform-notes.md): the read state under the shop's own messages, recalls, the
+# routing notes of a transferred chat.
+_READ_MARK = re.compile(r"^\s*(?:已读|未读|发送中)\s*$")
+_CLIENT_NOTE = re.compile(r"^\s*(?:.{0,40}撤回了一条消息|当前用户来自.*|由\s*\S.{0,40}转交给.*|原因[:：]\s*【.*)\s*$")
+# an older layout: the nick alone on one line, the full date and time on the next
+_FULL_STAMP = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}:\d{2}\s*$")
+_NICK_ALONE = re.compile(r"^\s*[^\s。？！?!，,；;“”]{1,32}(?:\s*-->\s*[^\s。？！?!，,]{1,32})?\s*$")
+# "sender --> receiver 2026-12-01 10:02:11": a message between two accounts, named by its sender
+_ARROW = re.compile(r"^\s*(?P<nick>[^\s。？！?!，,]{1,32})\s*-->\s*[^\s。？！?!，,]{1,32}\s*(?P<stamp>" + _STAMP + r")\s*$")
+
+
+class CopiedTurn(NamedTuple):
+    nick: str | None  # the sender as the client names them; None where the copy does not show it
+    text: str
+    read_mark: bool = False  # 已读 / 未读 under it: the client shows those on the shop's own messages
+
+
+def _sender(nick: str) -> str:
+    return re.sub(r"\s+", "", nick.split("-->")[0])
+
+
 def _line_nick(line: str) -> tuple[str | None, str] | None:
     """(nick, text) when ``line`` starts a message: a header line (text "", nick None for a time
     alone) or a header in front of the text; None for a line of message text."""
     s = line.strip()
+    m = _ARROW.match(s)
+    if m and is_header_line(m.group("stamp")):
+        return _sender(m.group("nick")), ""
     if is_header_line(s):
         m = _HEADER_LINE.match(s) if not _STAMP_LINE.match(s) else None
         nick = (m.group("nick") or "").strip() if m else ""
@@ -87,24 +116,33 @@ def _line_nick(line: str) -> tuple[str | None, str] | None:
     return None
 
 
-def split_turns(text: str) -> list[tuple[str | None, str]]:
-    """A copied stretch of chat as its messages, oldest first: (sender's nick or None, text).
-    [] when the text has no header at all (then it is one message as written). Lines above the
-    first header (the tail of a message the selection cut into) come with nick None, as do
-    messages under a time alone (WeChat shows no nick)."""
+def split_turns(text: str) -> list[CopiedTurn]:
+    """A copied stretch of chat as its messages, oldest first. [] when the text has no header at
+    all (then it is one message as written). Lines above the first header (the tail of a message
+    the selection cut into) come with nick None, as do messages under a time alone (WeChat shows
+    no nick)."""
     if not text:
         return []
-    turns: list[list] = []
+    turns: list[list] = []  # [nick, lines, read_mark]
     seen = False
     for ln in text.replace("\r\n", "\n").split("\n"):
+        if _READ_MARK.match(ln):
+            if turns:
+                turns[-1][2] = True
+            continue
+        if _CLIENT_NOTE.match(ln):
+            continue
         head = _line_nick(ln)
         if head is not None:
             seen = True
-            turns.append([head[0], [head[1]] if head[1].strip() else []])
+            nick = head[0]
+            if nick is None and _FULL_STAMP.match(ln) and turns and turns[-1][1] and _NICK_ALONE.match(turns[-1][1][-1]):
+                nick = _sender(turns[-1][1].pop())  # the nick on the line above its time stamp
+            turns.append([nick, [head[1]] if head[1].strip() else [], False])
         elif ln.strip():
             if not turns:
-                turns.append([None, []])
+                turns.append([None, [], False])
             turns[-1][1].append(ln.strip())
     if not seen:
         return []
-    return [(nick, "\n".join(lines)) for nick, lines in turns if lines]
+    return [CopiedTurn(nick, "\n".join(lines), mark) for nick, lines, mark in turns if lines]
