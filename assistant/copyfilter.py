@@ -7,7 +7,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from assistant.screen.headers import split_turns, strip_headers
+from assistant.screen.headers import header_nick, split_turns, strip_headers
 
 _BARE_ID = re.compile(r"^[\s#:：\-_/A-Za-z0-9]{6,64}$")  # order / tracking / phone number alone
 
@@ -75,3 +75,17 @@ def copied_turns(text: str, *, pasted: list[str] = (), own_names: list[str] = ()
     customer = turns[last][0]
     context = [{"role": "customer" if nick == customer else "agent", "text": t} for nick, t in turns[:last] if nick]
     return turns[last][1], context[-MAX_BLOCK_CONTEXT:]
+
+
+def chat_tail(text: str, limit: int) -> str | None:
+    """The end of a copy too long to read whole, when it is a stretch of chat: agents copy a
+    whole conversation (Ctrl+A, Ctrl+C in the chat history). The last ``limit`` characters from
+    the first message header in them, when at least two messages there carry their sender; None
+    for any other long text (a document, a log), which is not a customer message."""
+    tail = text[-limit:].replace("\r\n", "\n")
+    lines = tail.split("\n")[1:] if len(text) > limit else tail.split("\n")  # the first is cut
+    for i, ln in enumerate(lines):
+        if header_nick(ln):
+            rest = "\n".join(lines[i:])
+            return rest if sum(1 for t in split_turns(rest) if t.nick) >= 2 else None
+    return None

@@ -182,3 +182,14 @@ def test_a_reply_the_agent_pasted_marks_its_sender_as_the_agent():
     assert copied_turns("就一行消息") is None and copied_turns("小王 2026-12-01 10:02:11\n只有一条") is None
     # a customer's own multi-line message with one line that looks like a header stays whole
     assert copied_turns("地址改一下\n收货人张三 2026-12-01\n浙江省杭州市西湖区文三路138号") is None
+
+
+def test_a_long_copy_keeps_its_last_messages_only_when_it_is_a_chat():
+    from assistant.copyfilter import chat_tail
+    chat = "".join(f"jd_5f8a2c 2026-12-01 10:{i % 60:02d}:02\n第{i}个问题\n客服小美 2026-12-01 10:{i % 60:02d}:30\n好的{i}\n"
+                   for i in range(200))
+    tail = chat_tail(chat, 500)
+    assert tail is not None and len(tail) <= 500 and chat.endswith(tail)
+    assert tail.startswith(("jd_5f8a2c 2026", "客服小美 2026"))  # from a header, not a cut line
+    assert chat_tail("很长的日志 " * 500, 500) is None
+    assert chat_tail("客服小美 2026-12-01 10:00:30\n" + "一篇长文章。" * 200, 500) is None

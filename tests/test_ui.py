@@ -370,3 +370,19 @@ def test_several_messages_copied_with_headers_answer_the_customers_newest(qtbot,
     adapters.clipboard.copy_from_elsewhere("能不能快点")
     qtbot.waitUntil(lambda: w.input.toPlainText() == "能不能快点" and bool(app_ui._context), timeout=5000)
     assert [t["text"] for t in app_ui._context][-3:] == ["我上周买的被子还没收到", "亲，这边帮您查一下物流哦", "都一个星期了"]
+
+
+def test_a_whole_conversation_copied_is_read_from_its_last_messages(qtbot, app_ui, desk):
+    """Ctrl+A, Ctrl+C in 千牛's chat history copies the whole conversation, far over the length a
+    message may have: its last messages are taken instead of refusing it as too long."""
+    adapters, _, _ = desk
+    w = app_ui.window
+    history = "".join(f"tb_lily88 2026-12-01 09:{i % 60:02d}:02\r\n第{i}件衣服有没有M码\r\n"
+                      f"优品服饰:小美 2026-12-01 09:{i % 60:02d}:30\r\n亲，第{i}件有的哦\r\n已读\r\n" for i in range(80))
+    history += "tb_lily88 2026-12-01 10:30:00\r\n好的，那今天能发货吗"
+    assert len(history) > app_ui.settings.max_clip_chars
+    adapters.clipboard.copy_from_elsewhere(history)
+    qtbot.waitUntil(lambda: w.input.toPlainText() == "好的，那今天能发货吗" and w.suggestions is not None
+                    and w.suggestions.analysis is not None, timeout=5000)
+    assert app_ui._context[-1] == {"role": "agent", "text": "亲，第79件有的哦"}
+    assert "太长" not in w.status.text()

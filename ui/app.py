@@ -503,8 +503,12 @@ class App(QObject):
             self.window.set_status("剪贴板里不是文字（图片或文件），已忽略")
             return
         if len(text) > self.settings.max_clip_chars:
-            self.window.set_status(f"复制的内容太长（{len(text)} 字），不像顾客消息，已忽略")
-            return
+            # a whole conversation copied (Ctrl+A in the chat history): its last messages count
+            tail = copyfilter.chat_tail(text, self.settings.max_clip_chars)
+            if tail is None:
+                self.window.set_status(f"复制的内容太长（{len(text)} 字），不像顾客消息，已忽略")
+                return
+            text = tail
         if not text.strip():
             return
         self.timing["clip_at"] = t

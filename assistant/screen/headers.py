@@ -116,6 +116,12 @@ def _line_nick(line: str) -> tuple[str | None, str] | None:
     return None
 
 
+def header_nick(line: str) -> str | None:
+    """The sender's nick when ``line`` starts a message under a header that names one."""
+    head = _line_nick(line)
+    return head[0] if head else None
+
+
 def split_turns(text: str) -> list[CopiedTurn]:
     """A copied stretch of chat as its messages, oldest first. [] when the text has no header at
     all (then it is one message as written). Lines above the first header (the tail of a message
