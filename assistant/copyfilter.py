@@ -44,6 +44,8 @@ def clean_copy(text: str) -> str:
 
 
 _SUB_ACCOUNT = re.compile(r"^[^:：]{2,}[:：][^:：]+$")  # 千牛 / 咚咚 agents: "店铺名:客服名"
+_SHOP_NICK = re.compile(r"客服|店小蜜|机器人|旗舰店|专营店|专卖店")  # the shop's side, by its nick
+_AUTO_REPLY = re.compile(r"^\s*[\[【(（]?\s*(?:自动回复|机器人回复|智能回复)")  # the shop's robot answering
 MAX_BLOCK_CONTEXT = 4
 
 
@@ -58,8 +60,9 @@ def copied_turns(text: str, *, pasted: list[str] = (), own_names: list[str] = ()
     message or its senders cannot be told apart.
 
     The customer is the sender of the newest message that is not the agent's: the agent's are the
-    ones sent by a shop sub-account ("店铺:客服") or marked 已读/未读 (the client shows that on the
-    shop's messages), under a nick that contains one of ``own_names``
+    ones sent by a shop sub-account ("店铺:客服"), a nick such as 客服小美 / 店小蜜, an automatic
+    reply, or marked 已读/未读 (the client shows that on the shop's messages), under a nick that
+    contains one of ``own_names``
     (the shop's and the agent's names from the settings), or whose text the agent pasted from the
     sidebar. Lines whose sender the copy does not show are left out of the context."""
     copied = [t for t in split_turns(text) if t.text.strip()]
@@ -67,7 +70,8 @@ def copied_turns(text: str, *, pasted: list[str] = (), own_names: list[str] = ()
     if sum(1 for nick, _ in turns if nick) < 2:
         return None  # one header: a message with its header, or a line of a long message that looks like one
     names = [n.strip() for n in own_names if n and len(n.strip()) >= 2]
-    agents = {t.nick for t in copied if t.nick and (t.read_mark or _SUB_ACCOUNT.match(t.nick) or _is_pasted(t.text, pasted)
+    agents = {t.nick for t in copied if t.nick and (t.read_mark or _SUB_ACCOUNT.match(t.nick) or _SHOP_NICK.search(t.nick)
+                                                    or _AUTO_REPLY.match(t.text) or _is_pasted(t.text, pasted)
                                                     or any(n in t.nick for n in names))}
     last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i][0] and turns[i][0] not in agents), None)
     if last is None:

@@ -152,6 +152,9 @@ def test_the_read_mark_tells_the_shops_messages_apart():
     copied = ("tb_lily88 2026-12-01 09:01:02\n这个被子有货吗\n"
               "小美 2026-12-01 09:01:40\n亲，有货的哦，今天拍今天发\n已读")
     assert copied_turns(copied) == ("这个被子有货吗", [])
+    # so do the shop's robot and an automatic reply
+    assert copied_turns("tb_lily88 2026-12-01 09:01:02\n在吗\n店小蜜 2026-12-01 09:01:03\n亲，欢迎光临")[0] == "在吗"
+    assert copied_turns("tb_lily88 2026-12-01 09:01:02\n在吗\nlily 2026-12-01 09:01:03\n[自动回复]亲，稍等哦")[0] == "在吗"
 
 
 @pytest.mark.parametrize("copied, message, context", [
