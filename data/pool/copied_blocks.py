@@ -3,10 +3,10 @@ diagnostic; nothing it writes ships.
 
 An agent who selects the last few messages in 千牛 or 咚咚 and copies them gets each one under its
 sender's nick and time. This rewrites every message that has context as such a copy (its last
-``K`` turns and itself; the customer as ``jd_5f8a2c``, the agent as ``客服小美``) and compares what
-the sidebar reads from it: all of it as one message (the copy without headers, as before the
-eleventh pass), the copy split into turns (``copyfilter.copied_turns``), and the corpus' own
-message and context for reference.
+``K`` turns and itself; the customer as ``jd_5f8a2c``, the agent as ``小美``, a nick no rule marks
+as the shop's) and compares what the sidebar reads from it: all of it as one message (the copy
+without headers, as before the eleventh pass), the copy split into turns
+(``copyfilter.copied_turns``), and the corpus' own message and context for reference.
 
 `python data/pool/copied_blocks.py [dev] [probes] [tune] [trainjd] [val]` (all but val when none
 is named).
@@ -23,7 +23,7 @@ from live_values import KEYS, sets
 SHOW = KEYS + ("first_line@1", "first_line_harmful")
 
 K = 3
-NICK = {"customer": "jd_5f8a2c", "agent": "客服小美"}
+NICK = {"customer": "jd_5f8a2c", "agent": "小美"}
 
 
 def copy_of(item: dict, k: int = K) -> str:
