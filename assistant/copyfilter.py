@@ -25,17 +25,18 @@ def not_a_message(text: str, *, own: list[str] = (), pasted: list[str] = ()) -> 
     t = text.strip()
     if _BARE_ID.match(t) and sum(c.isdigit() for c in t) >= 6 and not re.search(r"[A-Za-z]{4,}\s+[A-Za-z]{4,}", t):
         return "复制的是单号/编号，不是顾客消息：建议保持不变"
-    n = _norm(t)
-    if len(n) >= 4:
-        for r in pasted:
-            rn = _norm(r)
-            if rn and (n in rn or (len(n) >= 8 and fuzz.ratio(n, rn) >= 90)):
-                return "复制的是刚发出的回复，不是顾客消息：建议保持不变"
-        for r in own:
-            rn = _norm(r)
-            if rn and (n in rn or (len(n) >= 8 and fuzz.ratio(n, rn) >= 90)):
-                return "复制的是侧栏里的话术，不是顾客消息：建议保持不变"
+    if _is_one_of(t, pasted):
+        return "复制的是刚发出的回复，不是顾客消息：建议保持不变"
+    if _is_one_of(t, own):
+        return "复制的是侧栏里的话术，不是顾客消息：建议保持不变"
     return None
+
+
+def _is_one_of(text: str, replies) -> bool:
+    """Is ``text`` (a part of) one of ``replies``, as the chat shows it back?"""
+    n = _norm(text)
+    return len(n) >= 4 and any((rn := _norm(r)) and (n in rn or (len(n) >= 8 and fuzz.ratio(n, rn) >= 90))
+                               for r in replies)
 
 
 def clean_copy(text: str) -> str:
@@ -49,29 +50,23 @@ _AUTO_REPLY = re.compile(r"^\s*[\[【(（]?\s*(?:自动回复|机器人回复|�
 MAX_BLOCK_CONTEXT = 4
 
 
-def _is_pasted(text: str, pasted) -> bool:
-    n = _norm(text)
-    return len(n) >= 4 and any((rn := _norm(r)) and (n in rn or fuzz.ratio(n, rn) >= 90) for r in pasted)
-
-
 def copied_turns(text: str, *, pasted: list[str] = (), own_names: list[str] = ()) -> tuple[str, list[dict]] | None:
     """A copy of several messages with the chat client's nick/time headers, as (the customer's
     newest message, the turns before it with their roles, oldest first); None when the copy is one
     message or its senders cannot be told apart.
 
-    The customer is the sender of the newest message that is not the agent's: the agent's are the
-    ones sent by a shop sub-account ("店铺:客服"), a nick such as 客服小美 / 店小蜜, an automatic
-    reply, or marked 已读/未读 (the client shows that on the shop's messages), under a nick that
-    contains one of ``own_names``
-    (the shop's and the agent's names from the settings), or whose text the agent pasted from the
-    sidebar. Lines whose sender the copy does not show are left out of the context."""
+    The customer is the sender of the newest message that is not the shop's. The shop's side is
+    a sub-account ("店铺:客服"), a nick such as 客服小美 / 店小蜜 or one that contains ``own_names``
+    (the shop's and the agent's names from the settings), and whoever sent an automatic reply, a
+    message marked 已读/未读 (the client shows that on the shop's messages) or a reply the agent
+    pasted from the sidebar. Lines whose sender the copy does not show are left out of the context."""
     copied = [t for t in split_turns(text) if t.text.strip()]
     turns = [(t.nick, t.text.strip()) for t in copied]
     if sum(1 for nick, _ in turns if nick) < 2:
         return None  # one header: a message with its header, or a line of a long message that looks like one
     names = [n.strip() for n in own_names if n and len(n.strip()) >= 2]
     agents = {t.nick for t in copied if t.nick and (t.read_mark or _SUB_ACCOUNT.match(t.nick) or _SHOP_NICK.search(t.nick)
-                                                    or _AUTO_REPLY.match(t.text) or _is_pasted(t.text, pasted)
+                                                    or _AUTO_REPLY.match(t.text) or _is_one_of(t.text, pasted)
                                                     or any(n in t.nick for n in names))}
     last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i][0] and turns[i][0] not in agents), None)
     if last is None:

@@ -249,9 +249,10 @@ class Engine:
         if (read := text.simplified(raw)) != raw or any(r is not t for r, t in zip(read_context, conv.context)):
             conv = replace(conv, message=read, context=read_context)
         a = self.analyzer.analyse(raw, conv.context)
-        replies = self._rank(a, conv, limit)
-        out = Suggestions(analysis=a, replies=replies, warnings=warnings, values=self.fill_values(a, conv))
-        out.hold = self.hold_line(a, conv, replies)
+        values = self.fill_values(a, conv)
+        replies = self._rank(a, conv, limit, values)
+        out = Suggestions(analysis=a, replies=replies, warnings=warnings, values=values)
+        out.hold = self.hold_line(a, conv, replies, values)
         out.subtext = self._subtext(a)
         out.empathy = self._empathy(a, raw)
         out.playbook = self._playbook(a, conv)
@@ -315,7 +316,7 @@ class Engine:
         self._last_prior.value = prior
         return prior
 
-    def _rank(self, a: Analysis, conv: Conversation, limit: int) -> list[dict]:
+    def _rank(self, a: Analysis, conv: Conversation, limit: int, values: dict) -> list[dict]:
         probs = a.intent_scores
         lexical = a.reply_hits if a.reply_hits is not None else self._fts_replies(a.clean)
         ids = set(lexical)
@@ -417,7 +418,6 @@ class Engine:
                 chosen.insert(0, (1.0, hold["id"], hold, ["顾客给了要查的信息：先回复在查"]))
                 chosen = chosen[:limit]
         out = []
-        values = self.fill_values(a, conv)
         for score, rid, row, why in chosen:
             filled, missing = self.fill(row["text"], values, conv.profile)
             out.append({"id": rid, "intent": row["intent"], "code": row["code"], "title": row["title"],
@@ -536,14 +536,14 @@ class Engine:
         "payment", "invoice", "other", "membership", "usage_howto", "stock", "product_info"})
     HOLD_BELOW = 0.8
 
-    def hold_line(self, a: Analysis, conv: Conversation, replies: list[dict]) -> dict | None:
+    def hold_line(self, a: Analysis, conv: Conversation, replies: list[dict], values: dict | None = None) -> dict | None:
         """The holding reply, filled, when it should stand above the answers (see HOLD_INTENTS)."""
         hold = self._holding_reply()
         if hold is None or a.intent not in self.HOLD_INTENTS or not replies:
             return None
         if replies[0]["id"] == hold["id"] or replies[0]["score"] >= self.HOLD_BELOW:
             return None  # already first (the customer sent what was asked), or an answer fits
-        filled, missing = self.fill(hold["text"], self.fill_values(a, conv), conv.profile)
+        filled, missing = self.fill(hold["text"], a.entities if values is None else values, conv.profile)
         return {"id": hold["id"], "intent": hold["intent"], "code": hold["code"], "title": hold["title"],
                 "text": hold["text"], "filled": filled, "missing": missing,
                 "why": "没有把握的答案：先告诉顾客在查"}

@@ -537,10 +537,11 @@ class App(QObject):
         if self._chat_text[1] and self.settings.remember_context:
             # a short follow-up ("都三天了") is read with what this chat's customer said just before
             chat, now = self.conversation(), time.monotonic()
-            if not block:
+            if block:  # remembered for a short follow-up copied alone next
+                for turn in context:
+                    self.recent.add(chat, turn["text"], now, role=turn["role"])
+            else:
                 context = self.recent.context(chat, text, now)
-            for turn in context if block else []:
-                self.recent.add(chat, turn["text"], now, role=turn["role"])
             self.recent.add(chat, text, now)
         self.analyse(text, context=context, source=source)
         if context and block:

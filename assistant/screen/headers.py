@@ -72,8 +72,6 @@ def strip_headers(text: str) -> str:
     return out.strip() if out.strip() else text.strip()
 
 
-
-
 # What 千牛 puts in a copy besides the messages (as a public parser of its clipboard text handles
 # them; docs/platform-notes.md): the read state under the shop's own messages, recalls, the
 # routing notes of a transferred chat.
