@@ -60,20 +60,18 @@ def copied_turns(text: str, *, pasted: list[str] = (), own_names: list[str] = ()
     (the shop's and the agent's names from the settings), and whoever sent an automatic reply, a
     message marked 已读/未读 (the client shows that on the shop's messages) or a reply the agent
     pasted from the sidebar. Lines whose sender the copy does not show are left out of the context."""
-    copied = [t for t in split_turns(text) if t.text.strip()]
-    turns = [(t.nick, t.text.strip()) for t in copied]
-    if sum(1 for nick, _ in turns if nick) < 2:
+    turns = [t for t in split_turns(text) if t.nick and t.text.strip()]  # a sender the copy shows
+    if len(turns) < 2:
         return None  # one header: a message with its header, or a line of a long message that looks like one
     names = [n.strip() for n in own_names if n and len(n.strip()) >= 2]
-    agents = {t.nick for t in copied if t.nick and (t.read_mark or _SUB_ACCOUNT.match(t.nick) or _SHOP_NICK.search(t.nick)
-                                                    or _AUTO_REPLY.match(t.text) or _is_one_of(t.text, pasted)
-                                                    or any(n in t.nick for n in names))}
-    last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i][0] and turns[i][0] not in agents), None)
+    shop = {t.nick for t in turns if t.read_mark or _SUB_ACCOUNT.match(t.nick) or _SHOP_NICK.search(t.nick)
+            or _AUTO_REPLY.match(t.text) or _is_one_of(t.text, pasted) or any(n in t.nick for n in names)}
+    last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].nick not in shop), None)
     if last is None:
         return None
-    customer = turns[last][0]
-    context = [{"role": "customer" if nick == customer else "agent", "text": t} for nick, t in turns[:last] if nick]
-    return turns[last][1], context[-MAX_BLOCK_CONTEXT:]
+    customer = turns[last].nick
+    context = [{"role": "customer" if t.nick == customer else "agent", "text": t.text.strip()} for t in turns[:last]]
+    return turns[last].text.strip(), context[-MAX_BLOCK_CONTEXT:]
 
 
 def chat_tail(text: str, limit: int) -> str | None:

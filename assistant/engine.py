@@ -536,14 +536,14 @@ class Engine:
         "payment", "invoice", "other", "membership", "usage_howto", "stock", "product_info"})
     HOLD_BELOW = 0.8
 
-    def hold_line(self, a: Analysis, conv: Conversation, replies: list[dict], values: dict | None = None) -> dict | None:
+    def hold_line(self, a: Analysis, conv: Conversation, replies: list[dict], values: dict) -> dict | None:
         """The holding reply, filled, when it should stand above the answers (see HOLD_INTENTS)."""
         hold = self._holding_reply()
         if hold is None or a.intent not in self.HOLD_INTENTS or not replies:
             return None
         if replies[0]["id"] == hold["id"] or replies[0]["score"] >= self.HOLD_BELOW:
             return None  # already first (the customer sent what was asked), or an answer fits
-        filled, missing = self.fill(hold["text"], a.entities if values is None else values, conv.profile)
+        filled, missing = self.fill(hold["text"], values, conv.profile)
         return {"id": hold["id"], "intent": hold["intent"], "code": hold["code"], "title": hold["title"],
                 "text": hold["text"], "filled": filled, "missing": missing,
                 "why": "没有把握的答案：先告诉顾客在查"}
