@@ -70,6 +70,11 @@ class Conversation:
     context: list[Turn] = field(default_factory=list)
     platform: str = ""
     profile: dict = field(default_factory=dict)  # shop_name, agent_name, courier, customer_name, customer_type
+    # False when the context may be another customer's: turns the sidebar remembered per window
+    # title, where one title (千牛's 接待中心) serves every customer. It still helps to read a short
+    # follow-up, but no order or phone number from it fills a reply: sent to the wrong customer,
+    # that would be someone else's number
+    same_customer: bool = True
 
     @classmethod
     def of(cls, message: str, context: list[str] | list[dict] | None = None, **kw) -> "Conversation":
@@ -629,9 +634,10 @@ class Engine:
 
     def fill_values(self, a: Analysis, conv: Conversation) -> dict:
         """The values replies are filled with: the message's entities, then an order or phone
-        number from the customer's earlier turns (newest first) that the message does not have."""
+        number from the customer's earlier turns (newest first) that the message does not have,
+        when those turns are known to be this customer's (``conv.same_customer``)."""
         values = dict(a.entities)
-        for turn in reversed(conv.context):
+        for turn in reversed(conv.context if conv.same_customer else []):
             if all(values.get(k) for k in self.CARRIED_VALUES):
                 break
             if turn.role == "agent" or not turn.text:

@@ -59,6 +59,17 @@ def test_an_order_number_given_a_turn_earlier_fills_the_reply(engine):
     assert "order_no" not in s.values
 
 
+def test_numbers_from_turns_that_may_be_another_customers_fill_nothing(engine):
+    """Turns remembered per window title may be another customer's (one 接待中心 window serves
+    them all): they still help to read the follow-up, but their order or phone number must not
+    reach this customer in a reply."""
+    turns = [{"role": "customer", "text": "我的订单号 3254857712345678 手机 13912345678"}]
+    s = engine.suggest(Conversation.of("保修要什么凭证", turns, same_customer=False))
+    assert "order_no" not in s.values and "phone" not in s.values
+    assert all("3254857712345678" not in r["filled"] and "13912345678" not in r["filled"] for r in s.replies)
+    assert engine.suggest(Conversation.of("保修要什么凭证", turns)).values["order_no"] == "3254857712345678"
+
+
 def test_missing_variables_are_listed_for_the_agent(engine):
     filled, missing = engine.fill("{顾客称呼}，您的单号是{运单号}，订单{订单号}", {}, {})
     assert filled.startswith("亲，")  # default form of address

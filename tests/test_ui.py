@@ -372,6 +372,30 @@ def test_several_messages_copied_with_headers_answer_the_customers_newest(qtbot,
     assert [t["text"] for t in app_ui._context][-3:] == ["我上周买的被子还没收到", "亲，这边帮您查一下物流哦", "都一个星期了"]
 
 
+def test_an_order_number_fills_replies_from_a_copied_block_but_not_from_the_windows_memory(qtbot, app_ui, desk):
+    """A copied block is one customer's conversation: the order number they gave above fills the
+    replies. Turns remembered per window title may be another customer's: no number from them."""
+    adapters, desktop, chat = desk
+    w = app_ui.window
+
+    def copied(text, shown):
+        before = w.suggestions
+        adapters.clipboard.copy_from_elsewhere(text)
+        qtbot.waitUntil(lambda: w.input.toPlainText() == shown and w.suggestions is not before
+                        and w.suggestions.analysis is not None and app_ui._message == shown, timeout=5000)
+
+    copied("jd_5f8a2c 2026-12-01 10:01:02\n订单号 3254857712345678\n"
+           "客服小美 2026-12-01 10:01:40\n好的亲，请问有什么可以帮您\n"
+           "jd_5f8a2c 2026-12-01 10:02:11\n发货了吗", "发货了吗")
+    assert w.suggestions.values.get("order_no") == "3254857712345678"
+    # the next customer in the same window asks a short question: read with the remembered turns,
+    # filled with nothing from them
+    copied("查下到哪了", "查下到哪了")
+    assert any("3254857712345678" in t["text"] for t in app_ui._context)
+    assert "order_no" not in w.suggestions.values
+    assert all("3254857712345678" not in w.final_text(i) for i in range(w.replies.count()))
+
+
 def test_a_whole_conversation_copied_is_read_from_its_last_messages(qtbot, app_ui, desk):
     """Ctrl+A, Ctrl+C in 千牛's chat history copies the whole conversation, far over the length a
     message may have: its last messages are taken instead of refusing it as too long."""

@@ -324,7 +324,8 @@ class App(QObject):
             self.window.dbstate.clear_state()
 
     @Slot(str)
-    def analyse(self, message: str, context: list | None = None, source: str = "typed") -> None:
+    def analyse(self, message: str, context: list | None = None, source: str = "typed",
+                same_customer: bool = True) -> None:
         if not message.strip():
             self._latest = 0
             self.window.show_suggestions(None)
@@ -333,7 +334,8 @@ class App(QObject):
         self._context = list(context or [])
         self._source = source
         self._latest = self.engine.suggest(Conversation.of(message, context, platform=self.platform.id,
-                                                           profile=self.settings.profile(self.chat_profile)))
+                                                           profile=self.settings.profile(self.chat_profile),
+                                                           same_customer=same_customer))
 
     @Slot(int, object)
     def _on_suggested(self, request_id: int, s) -> None:
@@ -534,6 +536,7 @@ class App(QObject):
         self._chat_text = (text, is_chat_window(win))
         self.window.set_message(text)
         context = list(block[1]) if block else []
+        remembered = False  # turns kept per window title: perhaps another customer's
         if self._chat_text[1] and self.settings.remember_context:
             # a short follow-up ("都三天了") is read with what this chat's customer said just before
             chat, now = self.conversation(), time.monotonic()
@@ -542,8 +545,9 @@ class App(QObject):
                     self.recent.add(chat, turn["text"], now, role=turn["role"])
             else:
                 context = self.recent.context(chat, text, now)
+                remembered = bool(context)
             self.recent.add(chat, text, now)
-        self.analyse(text, context=context, source=source)
+        self.analyse(text, context=context, source=source, same_customer=not remembered)
         if context and block:
             self.window.set_status(f"结合复制的前 {len(context)} 条消息理解")
         elif context:
