@@ -15,7 +15,11 @@ _ORDER_RX = [
     # 单号 alone is the order's (我的单号是 265432198765); 快递/运/物流单号 is the parcel's
     re.compile(r"(?<!快递)(?<!运)(?<!物流)(?<!快递的)单号\s*(?:是|为|[:：])?\s*(\d{8,24})(?![\d\-])"),
     re.compile(r"(\[数字x\])\s?(?:这个|这|的)?\s?订单"),  # [数字x]订单号 / [数字x] 这个订单
-    re.compile(r"(?<![\d*])(\d{15,20})(?!\d)"),
+    # a long number on its own (106… is an SMS service port, not an order)
+    re.compile(r"(?<![\d*])(?!106)(\d{15,20})(?!\d)"),
+    # a shorter one the message opens with ("120508923944 谢谢哦亲"), unless the message asks what
+    # it is ("538872953711 是纸皮核桃吗": an item's number)
+    re.compile(r"^\s*([1-9]\d{11,13})(?![\d\-.])(?!\s?是)"),
     # Weibo-era order numbers: a letter prefix, or shop-date-serial with dashes
     re.compile(r"(?<![\d*\-])(\d{6,12}-\d{8}-\d{6,12})(?![\d\-])"),
     re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\d{10,18})(?![0-9])"),
@@ -28,9 +32,12 @@ _PHONE_RX = [
     re.compile(r"(?<![\dA-Za-z])(1[3-9]\d(?=[\dxX*]{8}(?![\dxX*]))\d{0,7}[xX*]{4,8}\d{0,4})"),
     # a landline with its area code: 0755-83762288 / 010-62345678
     re.compile(r"(?<![\d\-])(0\d{2,3}-\d{7,8})(?![\d\-])"),
+    # …or a local number after the word for it (固话60730748)
+    re.compile(r"(?:固话|座机|电话)(?:号码?)?\s?(?:是|为|[:：])?\s?(\d{7,8})(?!\d)"),
+    re.compile(r"(\[数字x\])\s?(?:(?:这个|那个)号码?|号码)"),  # not [数字x]号, a day of the month
 ]
 _AMOUNT_RX = [
-    re.compile(r"[¥￥]?\s?\[金额x\]"),
+    re.compile(r"[¥￥]?\s?\[金额x\](?:\s?元)?"),
     re.compile(r"[¥￥]\s?(?:\[数字x\]|\d+(?:\.\d+)?)"),
     # 28 元 / 100多块 / 三百块钱 / 两毛钱 / 1角, with the unit; 三元里 (a place) and 一块儿 (together)
     # are no money, and a lone 一块 only with 钱 (换一块 is a piece)
@@ -40,6 +47,8 @@ _AMOUNT_RX = [
     re.compile(r"(?:满|超过|只需|只要|需要|需|花了|付了|价格是?|优惠价|到手价?)\s?(\d{2,6}(?:\.\d{1,2})?)"
                r"(?!\s?(?:\d|斤|公斤|码|号|cm|厘米|个|件|包|天|小时|分钟|年|月|岁|g|克|ml|毫升))"),
 ]
+# a price that names a plan (36元套餐, 9元包100MB, 18元月租) is no sum the customer paid or asks about;
+_NOT_A_SUM = re.compile(r"\s?的?(?:[\u4e00-\u9fff]{0,2}套餐|包月|包\d|月租|流量包)")
 _LETTER_SIZE = r"(?:[xX]{1,3}[lL]|[23456][xX][lL]|[xX]{1,2}[sS]|[sSmMlL])"
 _SIZE_RX = [
     # height and weight together: 160 105斤 / 165cm 110斤
@@ -84,9 +93,12 @@ class ProductFinder:
         return raw[span[0]:span[1]].strip() if span else None
 
     def search_span(self, raw: str) -> tuple[int, int] | None:
+        return next(self.spans(raw), None)
+
+    def spans(self, raw: str):
+        """Each mention's (start, end), in order."""
         masked = self.not_rx.sub(lambda m: "\u25a1" * len(m.group(0)), raw) if self.not_rx else raw
-        m = self.rx.search(masked)
-        return (m.start(), m.end()) if m else None
+        return ((m.start(), m.end()) for m in self.rx.finditer(masked))
 
     def nouns_in(self, text_: str) -> set[str]:
         """The product nouns a text names (its {变量} left out), e.g. a reply's 被套、床单. Cached:
@@ -123,6 +135,13 @@ _LIKE = re.compile(r"(?:跟|像|如同|和)[^，。,.!?？！\s]{1,10}?(?:一样
 # counts even without 我的, and so does a bare model code (T2, MX4, mate8, N7102). Chosen on the
 # second NTCIR batch (1,200 labelled turns nobody trains on): entity F1 0.455 -> 0.501, NTCIR
 # train 0.478 -> 0.505, the 100 tune NTCIR turns 0.333 -> 0.342. docs/reader.md.
+# an account a post is addressed to (@91手机软件客服, @美图手机官方客服, @TCL电视) names a company, not
+# the goods the post is about
+_ACCOUNT = re.compile(r"(?<![@!])@[^\s@:：,，。.!！?？、;；\u200b]{1,30}")
+# a phone or computer named in a message about a phone plan or a line (流量, 话费, 套餐, 宽带, 信号 …) is
+# the means, not the goods: the message is about the carrier's service
+_SERVICE_TOPIC = re.compile(r"流量|话费|套餐|宽带|营业厅|联通|电信|移动|100[18][06]|停机|光纤")
+_GENERIC = {"手机", "电脑", "座机", "路由", "路由器", "sim卡", "SIM卡", "手机卡"}
 _LEADING_AT = re.compile(r"^(?:\s*@[^\s@:：]{1,30}[\s:：]*)*\s*")
 _MODEL_FIRST = re.compile(r"(?:我的|我家的|白色|黑色)?([A-Za-z]{1,5}\s?\d{1,4}[A-Za-z]{0,5})(?=[\u4e00-\u9fff\s,，])")
 _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|部|款|把|只|件|条|双|套|瓶|盒|买了|入手|的)\s?$")
@@ -130,7 +149,7 @@ _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|
 
 # a parcel's tracking number (快递单号 SF1234567890123, 运单号 …) is no order number: {订单号} must not
 # get it (the label contract: order_no is what is called 订单号)
-_PARCEL_NO = re.compile(r"(?:快递|运|物流|快件)单?号\s*(?:是|为|[:：])?\s*$")
+_PARCEL_NO = re.compile(r"(?:快递|运|物流|快件|工)单?号\s*(?:是|为|[:：])?\s*$")
 
 
 def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dict[str, str]:
@@ -149,18 +168,26 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dic
         out["phone"] = v
     if (v := first(_ORDER_RX)) and v != out.get("phone") and not _PARCEL_NO.search(raw[:max(0, raw.find(v))][-8:]):
         out["order_no"] = v
-    if (v := first(_AMOUNT_RX)):
-        out["amount"] = v.strip()
+    for rx in _AMOUNT_RX:
+        m = next((m for m in rx.finditer(raw) if not _NOT_A_SUM.match(raw, m.end())
+), None)
+        if m:
+            out["amount"] = (m.group(1) if m.groups() else m.group(0)).strip()
+            break
     if (v := first(_SIZE_RX)):
         out["size"] = v.strip()
     post = bool(_MENTION.search(raw))
     body = _LEADING_AT.sub("", raw) if post else raw  # a post without the @accounts it opens with
-    if finder is not None and (span := finder.search_span(_LIKE.sub(lambda m: "\u25a1" * len(m.group(0)), raw))):
-        v = raw[span[0]:span[1]].strip()
-        opens = span[0] <= len(raw) - len(body) + 1  # the post starts with it
-        in_passing = post and not opens and not _OWNED.search(raw[max(0, span[0] - 4):span[0]])
-        if v and not in_passing:
-            out["product"] = v
+    searched = _LIKE.sub(lambda m: "\u25a1" * len(m.group(0)), raw)
+    if post:
+        searched = _ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), searched)
+    for start, end in finder.spans(searched) if finder is not None else ():
+        v = raw[start:end].strip()
+        opens = start <= len(raw) - len(body) + 1  # the post starts with it
+        in_passing = post and not opens and not _OWNED.search(raw[max(0, start - 4):start])
+        if v and not in_passing and not (v in _GENERIC and _SERVICE_TOPIC.search(raw)):
+            out["product"] = v  # the first mention that is not in passing
+            break
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     return out

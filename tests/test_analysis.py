@@ -144,6 +144,28 @@ def test_money_phone_and_order_numbers_as_customers_write_them():
     assert extract_entities("订单号 3254857712345678 快递单号 SF1234567890123")["order_no"] == "3254857712345678"
 
 
+def test_numbers_and_sums_that_are_something_else(engine):
+    # an order number sent on its own, ahead of the words
+    assert extract_entities("120508923944 谢谢哦亲")["order_no"] == "120508923944"
+    assert "order_no" not in extract_entities("051784981819,登记人就是我")  # an area code: a landline
+    # a ticket number, an SMS service port
+    assert "order_no" not in extract_entities("工单号为201503022054072723422,资料都在里面")
+    assert "order_no" not in extract_entities("垃圾短信：106550200678999")
+    # a landline after the word for it; [数字x]号 alone is a day of the month
+    assert extract_entities("我的固话60730748.可以查一下")["phone"] == "60730748"
+    assert extract_entities("我现在用[数字x]这个号码")["phone"] == "[数字x]"
+    assert "phone" not in extract_entities("[数字x]号能到吗")
+    # a plan's price is its name, not a sum; the sum after it is one
+    assert "amount" not in extract_entities("改成了8元组合套餐,100M流量")
+    assert extract_entities("每月126元的套餐,返63元")["amount"] == "63元"
+    assert extract_entities("订单金额:[金额x]元")["amount"] == "[金额x]元"
+    # a phone in a post about a phone plan is the means, an account's name is no goods
+    finder = engine.analyzer.product_finder
+    assert "product" not in extract_entities("@某某电信客服 我的手机流量有1G,这个月超了", finder)
+    assert "product" not in extract_entities("@91手机软件客服 同步一直失败", finder)
+    assert extract_entities("@某某客服 我的手机屏幕碎了", finder).get("product") == "手机"
+
+
 def test_goods_in_the_lexicon_beyond_the_shops_own_and_comparisons(engine):
     finder = engine.analyzer.product_finder
     for msg, goods in (("我的童车轮子掉了", "童车"), ("录音笔什么时候到", "录音笔"),
