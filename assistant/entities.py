@@ -47,7 +47,7 @@ _AMOUNT_RX = [
     re.compile(r"(?:满|超过|只需|只要|需要|需|花了|付了|价格是?|优惠价|到手价?)\s?(\d{2,6}(?:\.\d{1,2})?)"
                r"(?!\s?(?:\d|斤|公斤|码|号|cm|厘米|个|件|包|天|小时|分钟|年|月|岁|g|克|ml|毫升))"),
 ]
-# a price that names a plan (36元套餐, 9元包100MB, 18元月租) is no sum the customer paid or asks about;
+# a price that names a plan (36元套餐, 9元包100MB, 18元月租) is no sum the customer paid or asks about
 _NOT_A_SUM = re.compile(r"\s?的?(?:[\u4e00-\u9fff]{0,2}套餐|包月|包\d|月租|流量包)")
 _LETTER_SIZE = r"(?:[xX]{1,3}[lL]|[23456][xX][lL]|[xX]{1,2}[sS]|[sSmMlL])"
 _SIZE_RX = [
@@ -138,8 +138,8 @@ _LIKE = re.compile(r"(?:跟|像|如同|和)[^，。,.!?？！\s]{1,10}?(?:一样
 # an account a post is addressed to (@91手机软件客服, @美图手机官方客服, @TCL电视) names a company, not
 # the goods the post is about
 _ACCOUNT = re.compile(r"(?<![@!])@[^\s@:：,，。.!！?？、;；\u200b]{1,30}")
-# a phone or computer named in a message about a phone plan or a line (流量, 话费, 套餐, 宽带, 信号 …) is
-# the means, not the goods: the message is about the carrier's service
+# a phone, computer, landline, router or SIM card in a message about a phone plan or a line (流量,
+# 话费, 套餐, 宽带 …) is the means, not the goods: the message is about the carrier's service
 _SERVICE_TOPIC = re.compile(r"流量|话费|套餐|宽带|营业厅|联通|电信|移动|100[18][06]|停机|光纤")
 _GENERIC = {"手机", "电脑", "座机", "路由", "路由器", "sim卡", "SIM卡", "手机卡"}
 _LEADING_AT = re.compile(r"^(?:\s*@[^\s@:：]{1,30}[\s:：]*)*\s*")
@@ -157,9 +157,9 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dic
     raw = message[: text.MAX_MESSAGE_CHARS]
     out: dict[str, str] = {}
 
-    def first(rxs):
+    def first(rxs, fits=lambda m: True):
         for rx in rxs:
-            m = rx.search(raw)
+            m = next((m for m in rx.finditer(raw) if fits(m)), None)
             if m:
                 return m.group(1) if m.groups() else m.group(0)
         return None
@@ -168,12 +168,8 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dic
         out["phone"] = v
     if (v := first(_ORDER_RX)) and v != out.get("phone") and not _PARCEL_NO.search(raw[:max(0, raw.find(v))][-8:]):
         out["order_no"] = v
-    for rx in _AMOUNT_RX:
-        m = next((m for m in rx.finditer(raw) if not _NOT_A_SUM.match(raw, m.end())
-), None)
-        if m:
-            out["amount"] = (m.group(1) if m.groups() else m.group(0)).strip()
-            break
+    if (v := first(_AMOUNT_RX, lambda m: not _NOT_A_SUM.match(raw, m.end()))):
+        out["amount"] = v.strip()
     if (v := first(_SIZE_RX)):
         out["size"] = v.strip()
     post = bool(_MENTION.search(raw))
