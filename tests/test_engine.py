@@ -385,3 +385,11 @@ def test_within_a_kind_of_goods_a_reply_naming_other_goods_ranks_lower(engine):
     assert titles[0] == "杯子材质容量"
     # the bedding reply (被套、床单、枕套) is 家居 too, but not about cups
     assert "床品套件" not in titles[:3], titles
+
+
+def test_a_customer_asking_to_cancel_is_not_told_the_shop_cancelled_the_order(engine):
+    """店铺取消订单 answers "why was my order cancelled?"; a customer who wants to cancel must not be
+    offered it (it reads as if the shop had cancelled their order)."""
+    for msg in ("我想取消订单 拍错了", "帮我取消一下吧", "还没发货能取消吗"):
+        assert "cmjqx" not in [r["code"] for r in engine.suggest(Conversation.of(msg)).replies], msg
+    assert "cmjqx" in [r["code"] for r in engine.suggest(Conversation.of("订单被取消了什么情况")).replies[:3]]

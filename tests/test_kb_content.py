@@ -15,7 +15,9 @@ UNCHECKED_CLAIM = re.compile(
     r"|照片收到|图片收到|帮您查了|我查了|核实了|核对好了|已经在配货|已经打好包|目前有现货|还在正常运输"
     r"|货款已经原路退回|还在时效内"
     # a promotion nobody checked is running for these goods (a coupon, a store-wide discount, a gift)
-    r"|下方有店铺券[，,；]|现在全店满减|会随单送")
+    r"|下方有店铺券[，,；]|现在全店满减|会随单送"
+    # … or a reason, a stock level or a price nobody looked up
+    r"|断货只能取消|还有现货|已经是活动价")
 
 APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意|添麻烦")
 
@@ -63,6 +65,7 @@ def test_the_claim_pattern_would_catch_an_unchecked_reply():
     text = "{顾客称呼}，{商品}页面价格下方有店铺券，点领取后下单会自动抵扣"
     assert UNCHECKED_CLAIM.search(VARIABLE_RE.sub("", text))
     assert not UNCHECKED_CLAIM.search("商品页价格下方有店铺券的话，点领取再下单会自动抵扣")
+    assert UNCHECKED_CLAIM.search("非常抱歉，这单因为临时断货只能取消")
 
 
 def test_checked_facts_are_variables_the_agent_must_fill(engine):
