@@ -140,7 +140,7 @@ _LIKE = re.compile(r"(?:跟|像|如同|和)[^，。,.!?？！\s]{1,10}?(?:一样
 _ACCOUNT = re.compile(r"(?<![@!])@[^\s@:：,，。.!！?？、;；\u200b]{1,30}")
 # a phone, computer, landline, router or SIM card in a message about a phone plan or a line (流量,
 # 话费, 套餐, 宽带 …) is the means, not the goods: the message is about the carrier's service
-_SERVICE_TOPIC = re.compile(r"流量|话费|套餐|宽带|营业厅|联通|电信|移动|100[18][06]|停机|光纤")
+_SERVICE_TOPIC = re.compile(r"流量|话费|套餐|宽带|营业厅|联通|电信|移动(?!电源|硬盘|端|设备|支付)|100[18][06]|停机|光纤")
 _GENERIC = {"手机", "电脑", "座机", "路由", "路由器", "sim卡", "SIM卡", "手机卡"}
 _LEADING_AT = re.compile(r"^(?:\s*@[^\s@:：]{1,30}[\s:：]*)*\s*")
 _MODEL_FIRST = re.compile(r"(?:我的|我家的|白色|黑色)?([A-Za-z]{1,5}\s?\d{1,4}[A-Za-z]{0,5})(?=[\u4e00-\u9fff\s,，])")

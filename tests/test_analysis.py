@@ -163,6 +163,8 @@ def test_numbers_and_sums_that_are_something_else(engine):
     finder = engine.analyzer.product_finder
     assert "product" not in extract_entities("@某某电信客服 我的手机流量有1G,这个月超了", finder)
     assert "product" not in extract_entities("@91手机软件客服 同步一直失败", finder)
+    # 移动电源 is goods, not the carrier 移动
+    assert extract_entities("手机用你家的移动电源充不进电", finder).get("product") == "手机"
     assert extract_entities("@某某客服 我的手机屏幕碎了", finder).get("product") == "手机"
 
 
