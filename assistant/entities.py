@@ -141,7 +141,7 @@ _ACCOUNT = re.compile(r"(?<![@!])@[^\s@:：,，。.!！?？、;；\u200b]{1,30}"
 # a phone, computer, landline, router or SIM card in a message about a phone plan or a line (流量,
 # 话费, 套餐, 宽带 …) is the means, not the goods: the message is about the carrier's service
 _SERVICE_TOPIC = re.compile(r"流量|话费|套餐|宽带|营业厅|联通|电信|移动(?!电源|硬盘|端|设备|支付)|100[18][06]|停机|光纤")
-_GENERIC = {"手机", "电脑", "座机", "路由", "路由器", "sim卡", "SIM卡", "手机卡"}
+_GENERIC = {"手机", "电脑", "座机", "路由", "路由器", "sim卡", "手机卡"}  # lower case, as compared
 _LEADING_AT = re.compile(r"^(?:\s*@[^\s@:：]{1,30}[\s:：]*)*\s*")
 _MODEL_FIRST = re.compile(r"(?:我的|我家的|白色|黑色)?([A-Za-z]{1,5}\s?\d{1,4}[A-Za-z]{0,5})(?=[\u4e00-\u9fff\s,，])")
 _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|部|款|把|只|件|条|双|套|瓶|盒|买了|入手|的)\s?$")
@@ -181,7 +181,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dic
         v = raw[start:end].strip()
         opens = start <= len(raw) - len(body) + 1  # the post starts with it
         in_passing = post and not opens and not _OWNED.search(raw[max(0, start - 4):start])
-        if v and not in_passing and not (v in _GENERIC and _SERVICE_TOPIC.search(raw)):
+        if v and not in_passing and not (v.lower() in _GENERIC and _SERVICE_TOPIC.search(raw)):
             out["product"] = v  # the first mention that is not in passing
             break
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):

@@ -536,7 +536,6 @@ class App(QObject):
         self._chat_text = (text, is_chat_window(win))
         self.window.set_message(text)
         context = list(block[1]) if block else []
-        remembered = False  # turns kept per window title: perhaps another customer's
         if self._chat_text[1] and self.settings.remember_context:
             # a short follow-up ("都三天了") is read with what this chat's customer said just before
             chat, now = self.conversation(), time.monotonic()
@@ -545,9 +544,9 @@ class App(QObject):
                     self.recent.add(chat, turn["text"], now, role=turn["role"])
             else:
                 context = self.recent.context(chat, text, now)
-                remembered = bool(context)
             self.recent.add(chat, text, now)
-        self.analyse(text, context=context, source=source, same_customer=not remembered)
+        # a copied block is one customer's conversation; turns kept per window title may be another's
+        self.analyse(text, context=context, source=source, same_customer=block is not None)
         if context and block:
             self.window.set_status(f"结合复制的前 {len(context)} 条消息理解")
         elif context:
