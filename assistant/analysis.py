@@ -345,6 +345,12 @@ class Analyzer:
         r"|再见|拜拜|回见|晚安|您|你|亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+)+"
     )
     _THANKS_WORD = re.compile(r"谢|辛苦|没关系|不用了|没事|再见|拜拜|回见|晚安")
+    # A bare agreement (好的亲, 嗯嗯, 可以啊, OK, 好吧 [姓名x]): the customer goes along with what was
+    # said. 是的 / 对的 answer a question and are left out; so is anything with thanks (thanks_only).
+    _AGREE_PART = re.compile(
+        r"(?:好的?|好滴|好嘞|好哒|好吧|行|嗯|恩|哦|噢|喔|ok(?:ay)?|可以|收到|知道|明白|了解|懂|没问题"
+        r"|\[姓名x?\]|那|亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|[\s,，.。!！~～、…]+)+", re.I)
+    _AGREE_WORD = re.compile(r"好|行|嗯|恩|哦|噢|喔|ok|可以|收到|知道|明白|了解|懂|没问题", re.I)
 
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
         ctx = [(t.role, clean_for_intent(t.text)) for t in context[-2:] if t.text]
@@ -432,6 +438,13 @@ class Analyzer:
         """The message is an acknowledgement and thanks, nothing else (好的谢谢亲, OK 谢谢, 辛苦了)."""
         norm = text.normalize(message)
         return bool(norm) and bool(self._THANKS_WORD.search(norm)) and bool(self._ACK_PART.fullmatch(norm))
+
+    def agrees_only(self, message: str) -> bool:
+        """The message only goes along with what was said (好的亲, 嗯嗯, 可以啊, 好吧 [姓名x]): no
+        question, no thanks, no 是的 / 对的 (those answer a question the agent asked)."""
+        norm = text.normalize(message)
+        return (bool(norm) and bool(self._AGREE_WORD.search(norm)) and bool(self._AGREE_PART.fullmatch(norm))
+                and not self._THANKS_WORD.search(norm))
 
     def _also_learned(self, message: str, intent: str) -> list[str]:
         """Intents of the other clauses of a message that asks several things at once: each

@@ -165,6 +165,26 @@ def test_when_the_customer_sends_what_the_agent_asked_for_the_first_reply_says_i
     assert q.replies[0]["id"] != hold["id"]
 
 
+def test_a_customer_who_only_agrees_gets_the_short_confirmation_not_the_topic_again(engine):
+    """好的亲 / 嗯嗯 / 可以啊 is agreement: the first reply is the plain 应一声好的 (tagged 确认), not one
+    more answer about the refund or the parcel, and no promise to do something nobody agreed on.
+    是的 answers a question, thanks closes the chat, and a name sent after the agent asked for it is
+    something to look up."""
+    ok = engine._tagged_reply("确认")
+    assert ok is not None and ok["code"] == "ejhd" and "说好的" not in ok["text"]  # it promises nothing
+    offer = ["customer:还没发货能取消吗", "agent:可以的 我这边帮您取消 退款原路退回"]
+    for message in ("好的亲", "嗯嗯", "可以啊", "好吧 [姓名x]", "OK", "那好吧"):
+        s = engine.suggest(Conversation.of(message, offer))
+        assert s.replies[0]["id"] == ok["id"] and "应了一声" in s.replies[0]["why"], message
+        assert s.hold is None, message
+        assert len({r["id"] for r in s.replies}) == len(s.replies), message
+    assert engine.suggest("嗯嗯").replies[0]["id"] == ok["id"]  # copied alone, with no chat above it
+    for message in ("是的", "好的 谢谢", "好的 那什么时候发货", "可以退吗", "不行"):
+        assert engine.suggest(Conversation.of(message, offer)).replies[0]["id"] != ok["id"], message
+    asked = ["customer:帮我改下收件人", "agent:好的 麻烦告诉我新的收件人姓名"]
+    assert engine.suggest(Conversation.of("嗯 [姓名x]", asked)).replies[0]["id"] != ok["id"]
+
+
 def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
     """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
     does not get them; a breakage in the message or an earlier turn does."""
