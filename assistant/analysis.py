@@ -339,17 +339,18 @@ class Analyzer:
     # question about the parcel. Pool train split: 59 such turns, 57 labelled thanks_bye, 9 of
     # them read as the topic. Bare 好的 / 嗯 stays with the model: after "需要取消吗" it is a yes.
     THANKS_ONLY = True
+    _FILLERS = r"亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+"  # around an acknowledgement
     _ACK_PART = re.compile(
         r"(?:好的?|行|嗯|恩|哦|噢|喔|额|呃|ok(?:ay)?|知道|明白|晓得|懂|收到|了解|谢谢?|感谢|多谢|辛苦"
         r"|麻烦了|没关系|不用|暂不用|暂时不用|没事|没问题|(?:其他|别的|暂时)?没(?:有|别的|其他的?)了"
-        r"|再见|拜拜|回见|晚安|您|你|亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+)+"
+        r"|再见|拜拜|回见|晚安|您|你|" + _FILLERS + ")+"
     )
     _THANKS_WORD = re.compile(r"谢|辛苦|没关系|不用了|没事|再见|拜拜|回见|晚安")
     # A bare agreement (好的亲, 嗯嗯, 可以啊, OK, 好吧 [姓名x]): the customer goes along with what was
     # said. 是的 / 对的 answer a question and are left out; so is anything with thanks (thanks_only).
     _AGREE_PART = re.compile(
-        r"(?:好的?|好滴|好嘞|好哒|好吧|行|嗯|恩|哦|噢|喔|ok(?:ay)?|可以|收到|知道|明白|了解|懂|没问题"
-        r"|\[姓名x?\]|那|亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|[\s,，.。!！~～、…]+)+", re.I)
+        r"(?:好|行|嗯|恩|哦|噢|喔|ok(?:ay)?|可以|收到|知道|明白|了解|懂|没问题|\[姓名x?\]|那|" + _FILLERS + ")+",
+        re.I)
     _AGREE_WORD = re.compile(r"好|行|嗯|恩|哦|噢|喔|ok|可以|收到|知道|明白|了解|懂|没问题", re.I)
 
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
