@@ -64,6 +64,7 @@ class Analysis:
     also: list[str] = field(default_factory=list)  # other questions in the same message (intent ids)
     category: str | None = None  # shop category of the product mentioned (服装, 家居 …)
     own_scores: dict[str, float] = field(default_factory=dict)  # the message's intent read without its context
+    upset: float = 0.0  # the reader's probability that the customer is angry or let down (whatever it picked)
 
     def as_dict(self) -> dict:
         return {
@@ -277,12 +278,12 @@ class Analyzer:
         scoring = scoring_text(clean)
         entities = extract_entities(message, self.product_finder)
         if self.reader is not None:
-            intent, intent_scores, hits, used_context, also, emotion, intensity, urgent, own = \
+            intent, intent_scores, hits, used_context, also, emotion, intensity, urgent, own, upset = \
                 self._read_learned(message, clean, scoring, context, entities)
             also = self._also_learned(message, intent)
         else:
             intent, intent_scores, hits, used_context = self._read_cues(scoring, clean, context, entities)
-            own = {}
+            own, upset = {}, 0.0
             also = self.other_questions(scoring, intent)
             emotion, intensity = self.emotion(message, clean)
             urgent = self.urgency(clean, emotion, intensity)
@@ -295,7 +296,7 @@ class Analyzer:
             emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
             entities=entities, clean=clean,
             used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring), also=also,
-            own_scores=own,
+            own_scores=own, upset=round(upset, 3),
         )
 
     def category_of(self, product: str | None, context: list[Turn]) -> str | None:
@@ -417,6 +418,7 @@ class Analyzer:
         if context and self.EMOTION_TOPIC:
             pe = self._with_mood(pe, context)
         pe["calm"] *= self.CALM_PRIOR  # most messages show no feeling: only a clear reading counts
+        upset = (pe.get("angry", 0.0) + pe.get("disappointed", 0.0)) / (sum(pe.values()) or 1.0)
         emotion = max(pe, key=pe.get)
         pe[emotion] /= sum(pe.values())
         intensity = 0.0
@@ -433,7 +435,7 @@ class Analyzer:
         if self.ANGRY_IS_URGENT and emotion == "angry":  # the labelling convention: anger needs speed
             urgent = True
         used_context = bool(context) and feats.get("ctx:short") == 1.0
-        return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent, own
+        return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent, own, upset
 
     def thanks_only(self, message: str) -> bool:
         """The message is an acknowledgement and thanks, nothing else (好的谢谢亲, OK 谢谢, 辛苦了)."""

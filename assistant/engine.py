@@ -696,9 +696,22 @@ class Engine:
                 break
         return out
 
+    # The opening for a customer read as calm: a problem (PROBLEM_INTENTS), or an upset reading the
+    # reader gives at least EMPATHY_CARE_UPSET, gets the serious calm lines (level "care") instead of
+    # the breezy ones. An upset customer answered "好的亲，我看看哦" is the worst opening; an apology to
+    # a calm one the next. Tune (970): those two 64 → 42; pool train JD (1,572): 80 → 48
+    # (docs/reader.md, "Thirteenth pass").
+    PROBLEM_INTENTS = frozenset({"complaint", "damaged_defect", "wrong_missing", "delivery_problem", "refund",
+                                 "return_exchange", "warranty", "urge_shipping"})
+    EMPATHY_CARE_UPSET = 0.15
+
     def _empathy(self, a: Analysis, raw: str) -> list[dict]:
         level = "high" if a.intensity >= 0.6 else "low"
-        lines = self.empathy_lines.get((a.emotion, level)) or self.empathy_lines.get((a.emotion, "low")) or []
+        emotion = a.emotion
+        if emotion in ("calm", "confused") and (a.intent in self.PROBLEM_INTENTS or a.upset >= self.EMPATHY_CARE_UPSET) \
+                and self.empathy_lines.get(("calm", "care")):
+            emotion, level = "calm", "care"
+        lines = self.empathy_lines.get((emotion, level)) or self.empathy_lines.get((emotion, "low")) or []
         if a.emotion in ("calm", "satisfied", "confused"):  # nothing went wrong: no apology
             lines = [t for t in lines if not self.APOLOGY.search(t)]
         if not lines:

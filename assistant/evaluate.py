@@ -55,6 +55,20 @@ def pool_items(split: str, sources: tuple[str, ...] | None = None) -> list[dict]
     return items
 
 
+
+_NOT_UPSET = ("calm", "satisfied", "confused")
+
+
+def opening_misfits(engine, gold_emotion: str, opening: dict | None) -> bool:
+    """Is the empathy opening wrong for the customer's labelled mood, as the issue counted it: an
+    apology to a calm, pleased or puzzled customer, or a breezy opening ("好的亲，我看看哦") or none
+    to an angry or let-down one? (The serious calm lines, level "care", are not breezy.)"""
+    if gold_emotion in _NOT_UPSET:
+        return opening is not None and bool(engine.APOLOGY.search(opening["text"]))
+    if gold_emotion in ("angry", "disappointed"):
+        return opening is None or (opening["emotion"] in _NOT_UPSET and opening["level"] != "care")
+    return False
+
 def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report: bool = False) -> dict:
     if report:
         return evaluate_report(engine, items)
@@ -66,6 +80,7 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
     u_tp = u_fp = u_fn = 0
     e_tp = e_fp = e_fn = 0
     judged = answered = harmful = first_ok = first_harm = held = 0
+    empathy_wrong = 0
     rows = []
     for item in items:
         if "message" not in item:
@@ -96,6 +111,7 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
             first_ok += first in item["answers"]
             first_harm += first in (item.get("harmful") or [])
         ge = item.get("emotion", "calm")
+        empathy_wrong += opening_misfits(engine, ge, s.empathy[0] if s.empathy else None)
         if pred_emotion == ge:
             emo_tp[ge] += 1
         else:
@@ -125,6 +141,7 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
         "emotion_macro_f1": round(macro, 4),
         "urgent_f1": round(_f1(u_tp, u_fp, u_fn), 4),
         "entity_f1": round(_f1(e_tp, e_fp, e_fn), 4),
+        "empathy_wrong": round(empathy_wrong / n, 4) if n else 0.0,
         "p95_ms": round(percentile(times, 0.95), 2),
     }
     if judged:

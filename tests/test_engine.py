@@ -252,6 +252,34 @@ def test_empathy_matches_the_emotion(engine):
     assert s.empathy and all(e["emotion"] == "disappointed" for e in s.empathy)
 
 
+def test_a_problem_told_calmly_gets_a_serious_opening_not_a_breezy_one(engine):
+    """"好的亲，我看看哦" fits a calm pre-sale question; a return, a broken item or a late parcel told
+    calmly (or a calm reading that may be an upset customer) gets the serious calm lines instead:
+    no apology, nothing breezy. The evaluation counts the openings that misfit the labelled mood."""
+    from assistant.evaluate import opening_misfits
+
+    breezy = set(engine.empathy_lines[("calm", "low")])
+    care = set(engine.empathy_lines[("calm", "care")])
+    assert care and not care & breezy and not any(engine.APOLOGY.search(t) for t in care)
+    problem = engine.suggest("收到的杯子有一道裂纹 怎么处理")
+    assert problem.analysis.emotion == "calm" and problem.analysis.intent in engine.PROBLEM_INTENTS
+    assert problem.empathy and {e["text"] for e in problem.empathy} <= care
+    assert all(e["level"] == "care" for e in problem.empathy)
+    question = engine.suggest("这款保温杯能装开水吗")
+    assert question.analysis.emotion == "calm" and question.analysis.upset < engine.EMPATHY_CARE_UPSET
+    assert {e["text"] for e in question.empathy} <= breezy
+    engine.EMPATHY_CARE_UPSET = 0.0  # any chance of an upset customer: the serious lines
+    assert {e["text"] for e in engine.suggest("这款保温杯能装开水吗").empathy} <= care
+    # what the evaluation counts
+    assert opening_misfits(engine, "angry", question.empathy[0])
+    assert not opening_misfits(engine, "angry", problem.empathy[0])
+    assert not opening_misfits(engine, "calm", problem.empathy[0])
+    sorry = next(t for t in engine.empathy_lines[("angry", "low")] if engine.APOLOGY.search(t))
+    sorry = {"emotion": "angry", "level": "low", "text": sorry}
+    assert opening_misfits(engine, "calm", sorry) and not opening_misfits(engine, "angry", sorry)
+    assert opening_misfits(engine, "disappointed", None)  # no opening at all for a let-down customer
+
+
 def test_short_follow_up_takes_its_need_from_the_context(engine):
     alone = engine.suggest("那怎么办").analysis
     ctx = [{"role": "customer", "text": "快递显示签收了 可我根本没收到"},
