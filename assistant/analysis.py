@@ -64,7 +64,7 @@ class Analysis:
     also: list[str] = field(default_factory=list)  # other questions in the same message (intent ids)
     category: str | None = None  # shop category of the product mentioned (服装, 家居 …)
     own_scores: dict[str, float] = field(default_factory=dict)  # the message's intent read without its context
-    upset: float = 0.0  # the reader's probability that the customer is angry or let down (whatever it picked)
+    upset: float | None = None  # the learned reader's probability of anger or disappointment (None: no reader)
 
     def as_dict(self) -> dict:
         return {
@@ -283,7 +283,7 @@ class Analyzer:
             also = self._also_learned(message, intent)
         else:
             intent, intent_scores, hits, used_context = self._read_cues(scoring, clean, context, entities)
-            own, upset = {}, 0.0
+            own, upset = {}, None
             also = self.other_questions(scoring, intent)
             emotion, intensity = self.emotion(message, clean)
             urgent = self.urgency(clean, emotion, intensity)
@@ -296,7 +296,7 @@ class Analyzer:
             emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
             entities=entities, clean=clean,
             used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring), also=also,
-            own_scores=own, upset=round(upset, 3),
+            own_scores=own, upset=None if upset is None else round(upset, 3),
         )
 
     def category_of(self, product: str | None, context: list[Turn]) -> str | None:

@@ -701,15 +701,23 @@ class Engine:
     # the breezy ones. An upset customer answered "好的亲，我看看哦" is the worst opening; an apology to
     # a calm one the next. Tune (970): those two 64 → 42; pool train JD (1,572): 80 → 48
     # (docs/reader.md, "Thirteenth pass").
+    # The other way round, an angry or let-down reading that only a weak hand cue gave (a "!", a 麻烦)
+    # while the reader puts anger and disappointment under EMPATHY_SURE_UPSET: the same serious lines,
+    # no apology. Apologies replaced at 0.2 / 0.3 / 0.4: tune 1 / 2 / 2 to calm customers and none
+    # to upset ones; pool train JD 9 / 10 / 11 calm (3 / 4 / 4 anxious), none upset; NTCIR train
+    # 17 / 20 / 25 calm, 2 / 4 / 6 upset. "你好!" is no complaint (docs/reader.md, "Thirteenth pass").
     PROBLEM_INTENTS = frozenset({"complaint", "damaged_defect", "wrong_missing", "delivery_problem", "refund",
                                  "return_exchange", "warranty", "urge_shipping"})
     EMPATHY_CARE_UPSET = 0.15
+    EMPATHY_SURE_UPSET = 0.3
 
     def _empathy(self, a: Analysis, raw: str) -> list[dict]:
         level = "high" if a.intensity >= 0.6 else "low"
         emotion = a.emotion
-        if emotion in ("calm", "confused") and (a.intent in self.PROBLEM_INTENTS or a.upset >= self.EMPATHY_CARE_UPSET) \
-                and self.empathy_lines.get(("calm", "care")):
+        upset = a.upset if a.upset is not None else 1.0 if emotion in ("angry", "disappointed") else 0.0
+        care = (emotion in ("calm", "confused") and (a.intent in self.PROBLEM_INTENTS or upset >= self.EMPATHY_CARE_UPSET)
+                or emotion in ("angry", "disappointed") and upset < self.EMPATHY_SURE_UPSET)
+        if care and self.empathy_lines.get(("calm", "care")):
             emotion, level = "calm", "care"
         lines = self.empathy_lines.get((emotion, level)) or self.empathy_lines.get((emotion, "low")) or []
         if a.emotion in ("calm", "satisfied", "confused"):  # nothing went wrong: no apology

@@ -255,7 +255,8 @@ def test_empathy_matches_the_emotion(engine):
 def test_a_problem_told_calmly_gets_a_serious_opening_not_a_breezy_one(engine):
     """"好的亲，我看看哦" fits a calm pre-sale question; a return, a broken item or a late parcel told
     calmly (or a calm reading that may be an upset customer) gets the serious calm lines instead:
-    no apology, nothing breezy. The evaluation counts the openings that misfit the labelled mood."""
+    no apology, nothing breezy; so does an angry reading the reader itself does not share. The
+    evaluation counts the openings that misfit the labelled mood."""
     from assistant.evaluate import opening_misfits
 
     breezy = set(engine.empathy_lines[("calm", "low")])
@@ -274,6 +275,13 @@ def test_a_problem_told_calmly_gets_a_serious_opening_not_a_breezy_one(engine):
     assert opening_misfits(engine, "angry", question.empathy[0])
     assert not opening_misfits(engine, "angry", problem.empathy[0])
     assert not opening_misfits(engine, "calm", problem.empathy[0])
+    # a "!" alone is a weak cue: with the reader not seeing anger, no apology for "你好!"
+    for message in ("你好!", "好的，立刻取消!"):
+        bang = engine.suggest(message)
+        assert bang.analysis.emotion == "angry" and bang.analysis.upset < engine.EMPATHY_SURE_UPSET, message
+        assert {e["text"] for e in bang.empathy} <= care, message
+    fury = engine.suggest("气死我了 什么破东西")
+    assert fury.analysis.upset >= engine.EMPATHY_SURE_UPSET and not {e["text"] for e in fury.empathy} & care
     sorry = next(t for t in engine.empathy_lines[("angry", "low")] if engine.APOLOGY.search(t))
     sorry = {"emotion": "angry", "level": "low", "text": sorry}
     assert opening_misfits(engine, "calm", sorry) and not opening_misfits(engine, "angry", sorry)
