@@ -427,7 +427,7 @@ class Analyzer:
             intensity = max(0.3, min(1.0, 0.3 + 0.6 * (pe[emotion] - 0.35) / 0.65 + 0.1 * bangs))
         urgent = self.reader.urgent.proba(feats)["yes"] >= self.URGENT_THRESHOLD
         if self.EMOTION_CUES:  # a clear hand cue (投诉, 气死, ???) overrides a calm reading
-            cue_emotion, cue_intensity = self.emotion(self._LONE_BANG.sub("", message) if self.LONE_BANG_CALM else message, clean)
+            cue_emotion, cue_intensity = self.emotion(message, clean)
             if cue_emotion != "calm" and (emotion == "calm" or cue_intensity >= 0.6):
                 emotion, intensity = cue_emotion, max(intensity, cue_intensity)
         if self.URGENT_CUES:  # deadline and refusal cues of the lexicon, with the emotion read
@@ -436,13 +436,6 @@ class Analyzer:
             urgent = True
         used_context = bool(context) and feats.get("ctx:short") == 1.0
         return intent, intent_scores, hits, used_context, also, emotion, intensity, urgent, own, upset
-
-    # One "!" at the end ("你好!", "好的，立刻取消!") is how some customers type, not anger: it no
-    # longer lets the hand cue override a calm reading (the reader still sees it as a feature).
-    # Emotion macro-F1: tune 0.537 → 0.540, pool train JD 0.617 → 0.624, NTCIR train 0.609 → 0.612,
-    # second NTCIR batch 0.5255 → 0.5241, dev and probes equal (docs/reader.md, "Thirteenth pass").
-    LONE_BANG_CALM = True
-    _LONE_BANG = re.compile(r"(?<![!！])[!！](?=\s*$)")
 
     def thanks_only(self, message: str) -> bool:
         """The message is an acknowledgement and thanks, nothing else (好的谢谢亲, OK 谢谢, 辛苦了)."""

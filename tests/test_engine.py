@@ -275,26 +275,17 @@ def test_a_problem_told_calmly_gets_a_serious_opening_not_a_breezy_one(engine):
     assert opening_misfits(engine, "angry", question.empathy[0])
     assert not opening_misfits(engine, "angry", problem.empathy[0])
     assert not opening_misfits(engine, "calm", problem.empathy[0])
-    # a weak hand cue the reader does not share (怕麻烦 is no letdown here): no apology
-    weak = engine.suggest("我怕很麻烦 直接插卡装汽车上就可以?")
-    assert weak.analysis.emotion == "disappointed" and weak.analysis.upset < engine.EMPATHY_SURE_UPSET
-    assert {e["text"] for e in weak.empathy} <= care
+    # a "!" alone is a weak cue: with the reader not seeing anger, no apology for "你好!"
+    for message in ("你好!", "好的，立刻取消!"):
+        bang = engine.suggest(message)
+        assert bang.analysis.emotion == "angry" and bang.analysis.upset < engine.EMPATHY_SURE_UPSET, message
+        assert {e["text"] for e in bang.empathy} <= care, message
     fury = engine.suggest("气死我了 什么破东西")
     assert fury.analysis.upset >= engine.EMPATHY_SURE_UPSET and not {e["text"] for e in fury.empathy} & care
     sorry = next(t for t in engine.empathy_lines[("angry", "low")] if engine.APOLOGY.search(t))
     sorry = {"emotion": "angry", "level": "low", "text": sorry}
     assert opening_misfits(engine, "calm", sorry) and not opening_misfits(engine, "angry", sorry)
     assert opening_misfits(engine, "disappointed", None)  # no opening at all for a let-down customer
-
-
-def test_a_lone_exclamation_mark_is_not_anger(engine):
-    """"你好!" and "好的，立刻取消!" end in one "!": the hand cue no longer overrides a calm reading
-    with anger for that alone. Two of them, or a complaint word, still count."""
-    for message in ("你好!", "好的，立刻取消!", "那我再转转!"):
-        assert engine.suggest(message).analysis.emotion == "calm", message
-    assert engine.suggest("你们怎么回事!").analysis.emotion == "angry"
-    engine.analyzer.LONE_BANG_CALM = False  # the cue as it was
-    assert engine.suggest("好的，立刻取消!").analysis.emotion == "angry"
 
 
 def test_short_follow_up_takes_its_need_from_the_context(engine):
