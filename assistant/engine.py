@@ -566,17 +566,19 @@ class Engine:
     def agrees(self, conv: Conversation) -> bool:
         """Does the customer only go along with what was said (好的亲, 嗯嗯, 可以啊)? Not when the
         agent has just asked for a name or a number: "嗯 [姓名x]" then is the answer to look up."""
-        asked = bool(conv.context) and conv.context[-1].role == "agent" and bool(
-            self.ASKED_INFO.search(conv.context[-1].text or ""))
+        asked = self._last_turn_asks(conv) and conv.context[-1].role == "agent"
         return not asked and self.analyzer.agrees_only(conv.message)
+
+    def _last_turn_asks(self, conv: Conversation) -> bool:
+        """Does the turn before the message ask for something to look up (an order number, a name …)?"""
+        return bool(conv.context) and bool(self.ASKED_INFO.search(conv.context[-1].text or ""))
 
     def gives_asked_info(self, a: Analysis, conv: Conversation) -> bool:
         """Is the message the information the agent asked for, or only an identifier? Then the
         honest first reply is "收到，我这就帮您查", not an answer that assumes what the lookup finds."""
         rest = self._IDENTIFIER.sub("", a.clean)
         only_ids = bool(self._IDENTIFIER.search(a.clean)) and text.content_chars(rest) <= 2
-        asked = bool(conv.context) and bool(self.ASKED_INFO.search(conv.context[-1].text or ""))
-        return only_ids or (asked and bool(self._IDENTIFIER.search(a.clean)) and text.content_chars(rest) <= 12)
+        return only_ids or (self._last_turn_asks(conv) and bool(self._IDENTIFIER.search(a.clean)) and text.content_chars(rest) <= 12)
 
     def _general_replies(self) -> list[int]:
         """Replies that fit messages of any intent (tagged 通用): always candidates."""
