@@ -6,7 +6,7 @@ triggers and the CC BY NTCIR turns), with the same class and trigger weights. Th
 layers and the embeddings stay fixed, so their output is computed once per message; the layers
 above them and three heads (intent, emotion, urgent) are trained. Prints each epoch's tune
 figures and saves each split's probabilities to <out>-<split>.npz for mix.py.
-About 7 minutes an epoch on 2 cores with --frozen 6.
+About 7 to 10 minutes an epoch on 2 cores with --frozen 6.
 """
 import sys, time, argparse, json
 from pathlib import Path
