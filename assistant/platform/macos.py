@@ -13,7 +13,7 @@ import subprocess
 from typing import Callable
 
 from assistant.platform.hotkeys import parse_combo
-from assistant.platform.ports import ClipSnapshot, WindowInfo
+from assistant.platform.ports import ClipSnapshot, WatchedClipboard, WindowInfo
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +110,13 @@ class MacTextInjector:
         return out
 
 
-class MacClipboard:
+class MacClipboard(WatchedClipboard):
     def __init__(self, runner: Runner = run, appkit=None):
+        super().__init__()
         self.run = runner
         self.appkit = appkit
         self._seq = 0
         self._last: str | None = None
-        self._watchers: list[Callable[[], None]] = []
 
     def text(self) -> str | None:
         code, out = self.run(["pbpaste", "-Prefer", "txt"], None)
@@ -135,8 +135,7 @@ class MacClipboard:
         if t != self._last:
             self._last = t
             self._seq += 1
-            for cb in list(self._watchers):
-                cb()
+            self._changed()
         return self._seq
 
     def snapshot(self) -> ClipSnapshot:
@@ -144,12 +143,3 @@ class MacClipboard:
 
     def restore(self, snap: ClipSnapshot) -> bool:
         return self.set_text(snap.text or "")
-
-    def watch(self, callback: Callable[[], None]) -> None:
-        self._watchers.append(callback)
-
-    def is_own_change(self) -> bool:
-        return False  # cannot tell (Clipboard port)
-
-    def concealed(self) -> bool:
-        return False  # clipboard formats not read here (Clipboard port)

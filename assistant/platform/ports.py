@@ -77,6 +77,27 @@ class Clipboard(Protocol):
         never analysed or logged. An adapter that cannot see clipboard formats says False."""
 
 
+class WatchedClipboard:
+    """What the clipboard adapters without Qt share: watchers, run by ``_changed()`` when a poll
+    of ``sequence()`` finds a change, and no way to see our own writes or concealed content."""
+
+    def __init__(self) -> None:
+        self._watchers: list[Callable[[], None]] = []
+
+    def watch(self, callback: Callable[[], None]) -> None:
+        self._watchers.append(callback)
+
+    def _changed(self) -> None:
+        for cb in list(self._watchers):
+            cb()
+
+    def is_own_change(self) -> bool:
+        return False  # cannot tell (Clipboard port)
+
+    def concealed(self) -> bool:
+        return False  # clipboard formats not read here (Clipboard port)
+
+
 @runtime_checkable
 class Hotkeys(Protocol):
     """Global hotkeys. Listens for the registered combinations only and never records keys.

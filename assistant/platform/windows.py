@@ -13,10 +13,10 @@ import ctypes
 import logging
 import os
 import time
-from typing import Callable, Protocol
+from typing import Protocol
 
 from assistant.platform.hotkeys import Combo, ThreadHotkeys, parse_combo
-from assistant.platform.ports import ClipSnapshot, PlatformError, WindowInfo
+from assistant.platform.ports import ClipSnapshot, PlatformError, WatchedClipboard, WindowInfo
 
 log = logging.getLogger(__name__)
 
@@ -480,13 +480,13 @@ class WinTextInjector:
         return None
 
 
-class WinClipboard:
+class WinClipboard(WatchedClipboard):
     """Text clipboard over Win32, with the real sequence number. The Qt adapter in ui/ uses
     ``sequence`` from here on Windows (QClipboard's own change signal misses some changes)."""
 
     def __init__(self, api: Win32):
+        super().__init__()
         self.api = api
-        self._watchers: list[Callable[[], None]] = []
         self._last = api.GetClipboardSequenceNumber()
 
     def text(self) -> str | None:
@@ -499,8 +499,7 @@ class WinClipboard:
         n = self.api.GetClipboardSequenceNumber()
         if n != self._last:
             self._last = n
-            for cb in list(self._watchers):
-                cb()
+            self._changed()
         return n
 
     def snapshot(self) -> ClipSnapshot:
@@ -508,15 +507,6 @@ class WinClipboard:
 
     def restore(self, snap: ClipSnapshot) -> bool:
         return self.api.SetClipboardText(snap.text)
-
-    def watch(self, callback: Callable[[], None]) -> None:
-        self._watchers.append(callback)
-
-    def is_own_change(self) -> bool:
-        return False  # cannot tell (Clipboard port)
-
-    def concealed(self) -> bool:
-        return False  # clipboard formats not read here (Clipboard port)
 
 
 class WinHotkeys(ThreadHotkeys):

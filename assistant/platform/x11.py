@@ -10,10 +10,9 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable
 
 from assistant.platform.hotkeys import ThreadHotkeys, parse_combo
-from assistant.platform.ports import ClipSnapshot, WindowInfo
+from assistant.platform.ports import ClipSnapshot, WatchedClipboard, WindowInfo
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +285,7 @@ _TEXT_TARGETS = ("UTF8_STRING", "text/plain;charset=utf-8", "STRING", "TEXT", "t
 _KEEP_TARGETS = ("text/html", "image/png", "text/uri-list")
 
 
-class XClipClipboard:
+class XClipClipboard(WatchedClipboard):
     """Clipboard without Qt (CLI, headless helpers). Reads and writes through xclip; the change
     counter comes from XFixes selection-owner events. Restores text, or one rich format (xclip
     serves one target per process) — the Qt adapter in ui/ restores every format."""
@@ -295,9 +294,9 @@ class XClipClipboard:
         self.xclip = xclip or shutil.which("xclip")
         if not self.xclip:
             raise RuntimeError("没有安装 xclip")
+        super().__init__()
         self.d = display or open_display()
         self._seq = 0
-        self._watchers: list[Callable[[], None]] = []
         self._xfixes = False
         try:
             from Xlib.ext import xfixes
@@ -358,8 +357,7 @@ class XClipClipboard:
                 self._seq += 1
                 changed = True
             if changed:
-                for cb in list(self._watchers):
-                    cb()
+                self._changed()
         else:
             t = self.text()
             if t != self._last_text:
@@ -388,16 +386,6 @@ class XClipClipboard:
             self._pump()
             return ok
         return True  # the clipboard was empty: leave ours (X11 cannot "clear" without owning)
-
-    def watch(self, callback: Callable[[], None]) -> None:
-        """Callbacks run when ``sequence()`` is polled and finds a change."""
-        self._watchers.append(callback)
-
-    def is_own_change(self) -> bool:
-        return False  # cannot tell (Clipboard port)
-
-    def concealed(self) -> bool:
-        return False  # clipboard formats not read here (Clipboard port)
 
 
 class X11GrabHotkeys(ThreadHotkeys):
