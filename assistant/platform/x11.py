@@ -363,6 +363,7 @@ class XClipClipboard(WatchedClipboard):
             if t != self._last_text:
                 self._last_text = t
                 self._seq += 1
+                self._changed()
 
     def sequence(self) -> int:
         self._pump()

@@ -141,6 +141,22 @@ def test_xclip_clipboard_round_trip_and_change_counter(xdesktop, x11, xd):
     assert clip.text() == "别人复制的"
 
 
+@pytest.mark.parametrize("xfixes", [True, False], ids=["xfixes", "content-only"])
+def test_xclip_clipboard_watchers_run_when_a_poll_finds_a_change(xdesktop, x11, xd, xfixes):
+    clip = x11.XClipClipboard(xd)
+    clip._xfixes = clip._xfixes and xfixes  # False: as on a server without XFixes
+    seen = []
+    clip.watch(lambda: seen.append(clip.text()))
+    clip.sequence()
+    copied = f"别人复制的 {xfixes}"
+    xdesktop.set_clipboard(copied)
+
+    def noticed():
+        clip.sequence()
+        return seen and seen[-1] == copied
+    wait_for(noticed, what="the watcher called with the new text")
+
+
 def test_key_grab_consumes_the_hotkey_and_is_exact(xdesktop, chat, x11):
     chat.clear()
     chat.focus_input()
