@@ -383,13 +383,18 @@ def reader_scores(reader: Reader, examples: list[Example], cues: Cues | None) ->
             "urgent_f1": round(_f1(*u), 4)}
 
 
+def group_folds(examples: list[Example], k: int, seed: int = SEED) -> dict[str, int]:
+    """Each group's fold (0 … k-1), groups shuffled with ``seed``: a session or a file block
+    never straddles folds."""
+    groups = sorted({e.group for e in examples})
+    np.random.default_rng(seed).shuffle(groups)
+    return {g: i % k for i, g in enumerate(groups)}
+
+
 def cross_validate(examples: list[Example], k: int = 5, p: Params | None = None, seed: int = SEED) -> dict:
     """k-fold CV by group (a session or a file block never straddles folds)."""
     p = p or Params()
-    groups = sorted({e.group for e in examples})
-    rng = np.random.default_rng(seed)
-    rng.shuffle(groups)
-    fold_of = {g: i % k for i, g in enumerate(groups)}
+    fold_of = group_folds(examples, k, seed)
     cues = Cues() if p.cues else None
     folds = []
     for f in range(k):

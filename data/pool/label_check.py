@@ -11,15 +11,12 @@ import random
 import sys
 from collections import Counter
 
-import numpy as np
 
 from assistant import train as T
 
 
 def out_of_fold(examples: list[T.Example], k: int = 5) -> list[tuple[T.Example, dict[str, float]]]:
-    groups = sorted({e.group for e in examples})
-    np.random.default_rng(0).shuffle(groups)
-    fold = {g: i % k for i, g in enumerate(groups)}
+    fold = T.group_folds(examples, k, seed=0)
     cues = T.Cues()
     out = []
     for f in range(k):

@@ -23,7 +23,6 @@ ap.add_argument("--epochs", type=int, default=3)
 ap.add_argument("--lr", type=float, default=5e-5)
 ap.add_argument("--hlr", type=float, default=1e-3)
 ap.add_argument("--bs", type=int, default=32)
-ap.add_argument("--ctx", type=int, default=0)
 ap.add_argument("--val", action="store_true")
 ap.add_argument("--maxlen", type=int, default=64)
 ap.add_argument("--out", default=str(Path(E.DIR) / "run"))
@@ -31,12 +30,7 @@ a = ap.parse_args()
 torch.manual_seed(0); np.random.seed(0)
 
 def text(e):
-    s = scoring_text(clean_for_intent(e.text)) or e.text
-    if a.ctx:
-        c = [clean_for_intent(t) for _, t in e.context[-a.ctx:] if t]
-        if c:
-            s = " | ".join(c)[-60:] + " || " + s
-    return s
+    return scoring_text(clean_for_intent(e.text)) or e.text
 
 pool = T.load_pool()
 train = T.training_examples(pool=pool)
