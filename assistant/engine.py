@@ -259,7 +259,7 @@ class Engine:
         out = Suggestions(analysis=a, replies=replies, warnings=warnings, values=values)
         out.hold = self.hold_line(a, conv, replies, values)
         out.subtext = self._subtext(a)
-        out.empathy = self._empathy(a, raw)
+        out.empathy = self._empathy(a, raw, conv)
         out.playbook = self._playbook(a, conv)
         out.cross_sell = self._cross_sell(a, conv)
         if a.urgent:
@@ -713,7 +713,7 @@ class Engine:
     EMPATHY_CARE_UPSET = 0.15
     EMPATHY_SURE_UPSET = 0.3
 
-    def _empathy(self, a: Analysis, raw: str) -> list[dict]:
+    def _empathy(self, a: Analysis, raw: str, conv: Conversation | None = None) -> list[dict]:
         level = "high" if a.intensity >= 0.6 else "low"
         emotion = a.emotion
         upset = a.upset if a.upset is not None else 1.0 if emotion in ("angry", "disappointed") else 0.0
@@ -724,6 +724,9 @@ class Engine:
         lines = self.empathy_lines.get((emotion, level)) or self.empathy_lines.get((emotion, "low")) or []
         if a.emotion in ("calm", "satisfied", "confused"):  # nothing went wrong: no apology
             lines = [t for t in lines if not self.APOLOGY.search(t)]
+        if conv is None or not any(t.role == "agent" for t in conv.context):
+            # "我换个说法再讲一遍" needs something the agent said before it
+            lines = [t for t in lines if not self.REFERS_BACK.search(t)]
         if not lines:
             return []
         start = int(hashlib.md5(raw.encode("utf-8", "replace")).hexdigest(), 16) % len(lines)
@@ -731,6 +734,8 @@ class Engine:
         return [{"emotion": a.emotion, "level": level, "text": t} for t in picked]
 
     APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意|添麻烦")
+    # an opening that takes back or redoes the agent's own earlier explanation
+    REFERS_BACK = re.compile(r"刚才|再讲|再说|重新|换个.{0,3}说法|没解释清楚")
 
     def _playbook(self, a: Analysis, conv: Conversation) -> dict | None:
         best, best_score = None, 0.0

@@ -252,6 +252,24 @@ def test_empathy_matches_the_emotion(engine):
     assert s.empathy and all(e["emotion"] == "disappointed" for e in s.empathy)
 
 
+def test_a_puzzled_first_message_gets_no_opening_that_redoes_an_earlier_explanation(engine):
+    """"可能我刚才说得不够清楚，我换个说法" fits a customer puzzled by what the agent said; before the
+    agent has said anything it is nonsense. Those lines wait for an agent turn in the conversation."""
+    back = [t for (emo, _), lines in engine.empathy_lines.items() if emo == "confused"
+            for t in lines if engine.REFERS_BACK.search(t)]
+    assert len(back) >= 4  # the knowledge base has such lines, so the rule below has work to do
+    message = "看不懂这个说明 到底是怎么用的啊"
+    seen_first, seen_after = set(), set()
+    for tail in ("", "？", "??", " 亲", "呀", " 搞不明白"):  # the hash picks other lines per message
+        first = engine.suggest(Conversation.of(message + tail))
+        assert first.analysis.emotion == "confused"
+        seen_first |= {e["text"] for e in first.empathy}
+        after = engine.suggest(Conversation.of(message + tail, ["customer:这个怎么装", "agent:先把底座卡进去再拧紧"]))
+        seen_after |= {e["text"] for e in after.empathy}
+    assert seen_first and not any(engine.REFERS_BACK.search(t) for t in seen_first)
+    assert any(engine.REFERS_BACK.search(t) for t in seen_after)
+
+
 def test_a_problem_told_calmly_gets_a_serious_opening_not_a_breezy_one(engine):
     """"好的亲，我看看哦" fits a calm pre-sale question; a return, a broken item or a late parcel told
     calmly (or a calm reading that may be an upset customer) gets the serious calm lines instead:
