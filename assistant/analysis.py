@@ -194,7 +194,7 @@ class Analyzer:
 
     def _build_product_finder(self) -> "ProductFinder | None":
         words: dict[str, set[str]] = {"nouns": set(), "modifiers": set(), "suffixes": set(), "brands": set(),
-                                      "not": set()}
+                                      "not": set(), "generic": set()}
         category: dict[str, str] = {}
         for row in self.conn.execute("SELECT label, pattern FROM lexicon WHERE kind='product'"):
             label, _, cat = row["label"].partition(":")

@@ -343,6 +343,9 @@ class Engine:
         # an address in the message or the customer's last turns (a new one, the one asked for)
         has_address = bool(self.ADDRESS_IN_TEXT.search(conv.message or "")) or any(
             t.role != "agent" and self.ADDRESS_IN_TEXT.search(t.text or "") for t in conv.context[-3:])
+        # height and weight in the message or the customer's last turns (160 100斤, 一米七 130斤)
+        body = " ".join(t or "" for t in [conv.message, *(t.text for t in conv.context[-3:] if t.role != "agent")])
+        has_body = bool(self.WEIGHT_IN_TEXT.search(body) and self.HEIGHT_IN_TEXT.search(body))
         upset = self.is_upset(a)
         ranker = self.ranker
         feats_of: list[tuple[int, dict]] = []
@@ -364,6 +367,8 @@ class Engine:
                 continue  # the customer already gave the order number
             if has_address and st["asks_address"]:
                 continue  # nor ask again for the address the customer has just sent
+            if has_body and st["asks_body"]:
+                continue  # nor for the height and weight just given
             if upset and row["intent"] == "recommend":
                 continue  # no sales pitch to an upset customer
             if st["needs"] and not any(w in said for w in st["needs"]):
@@ -488,6 +493,7 @@ class Engine:
                 "asks": 1.0 if self.ASKED_INFO.search(plain) or self.ASKS_ORDER.search(plain) else 0.0,
                 "asks_order": bool(self.ASKS_ORDER.search(plain)),
                 "asks_address": bool(self.ASKS_ADDRESS.search(plain)),
+                "asks_body": bool(self.ASKS_BODY.search(plain)),
                 "apology": 1.0 if self._APOLOGY.search(plain) else 0.0,
                 "states": min(3, len(states)) / 3, "length": min(200, len(plain)) / 200,
                 "names_goods": bool(tags & self._shop_categories) or named,
@@ -525,6 +531,12 @@ class Engine:
         r"\[地址x?\]|#地址|(路|街|巷|弄|大道|村|镇|小区|宿舍|大厦|花园|公寓|广场|园区|号院)"
         r".{0,8}?(\d|\[数字x?\]|#数字)+.{0,4}(号|栋|幢|单元|室|楼|-)"
         r"|(\d|\[数字x?\]|#数字)(栋|幢|号楼|单元)")
+
+    # a reply that asks for height and weight to pick a size, and those as customers give them
+    ASKS_BODY = re.compile(r"(告诉|发|问一下|说下|说一下).{0,8}(身高|体重)")
+    # both given: a weight (100斤, 65kg) and a height (160, 1米6, 165cm), as customers write them
+    WEIGHT_IN_TEXT = re.compile(r"\d{2,3}(\.\d)?\s*(斤|公斤|kg|KG|Kg)|体重\s*\d")
+    HEIGHT_IN_TEXT = re.compile(r"(?<![\d.])1[4-9]\d(?![\d.]|\s*(元|块|斤|号|码|ml|g))|[一1]米[五六七八九5-9]|1\.[5-9]\d?\s*米|身高\s*\d")
 
     # the agent asked for something to look up (order number, phone, name, address …)
     ASKED_INFO = re.compile(r"(提供|发一下|发下|发我|告诉我|报一下|给我).{0,12}(订单|单号|电话|手机|姓名|地址|号码|服务单|账号|截图|发票)")
@@ -612,7 +624,8 @@ class Engine:
         A reply written for one kind of goods (tagged 服装, 数码配件 …) is not offered for a message
         about another kind; untagged replies are neutral. Within a kind, a reply whose text, title
         or trigger phrasings name particular goods (快充 for a 充电器, 被套、床单 for bedding) states
-        facts about those goods: it is not offered when the customer names different goods."""
+        facts about those goods: it is not offered when the customer names different goods. A noun
+        for the whole kind (衣服 in a washing reply) fits every goods of that kind (a 鸭舌帽)."""
         if not a.category:
             return 0.0
         cats = self._shop_categories.intersection(json.loads(row["tags"])) if row["tags"] else set()
@@ -625,7 +638,8 @@ class Engine:
         named = finder.nouns_in(row["text"]) | finder.nouns_in(row["title"])
         for p in phrases:
             named |= finder.nouns_in(p)
-        if named and not any(n in mention or mention in n for n in named):
+        if named and not any(n in mention or mention in n
+                             or n in finder.generic and finder.categories.get(n) == a.category for n in named):
             return None if cats else -self.OTHER_GOODS
         return self.CATEGORY_MATCH
 

@@ -75,9 +75,10 @@ class ProductFinder:
     华为mate50Pro, 科颜氏产品. A second noun is not joined on (体脂秤|电池能用多久).
     Words that contain a noun without being a product (手机号, 说明书, 奶茶) are masked first."""
 
-    def __init__(self, nouns, modifiers=(), suffixes=(), brands=(), not_=(), categories=None, **kw):
+    def __init__(self, nouns, modifiers=(), suffixes=(), brands=(), not_=(), categories=None, generic=(), **kw):
         not_words = set(not_) | set(kw.get("not", ()))
         self.categories = categories or {}  # noun -> shop category (服装, 家居 …)
+        self.generic = frozenset(generic)  # nouns for a whole kind of goods (衣服, 护肤品), not one of them
         self._by_length = sorted(self.categories, key=len, reverse=True)
         self._nouns_cache: dict[str, set[str]] = {}
         noun, mod = _alternation(set(nouns)), _alternation(set(modifiers))

@@ -411,8 +411,9 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
         rep.replies += len(reply_rows)
         rep.triggers += len(trigger_rows)
 
-        # the "product" entity's words: nouns, modifiers, suffixes, brands, and words that are not
-        # products; matched literally (a plain list is nouns)
+        # the "product" entity's words: nouns, modifiers, suffixes, brands, words that are not
+        # products, and nouns that name a whole kind of goods (衣服); matched literally (a plain
+        # list is nouns)
         product = data["lexicon"].get("product") or {}
         if isinstance(product, list):
             product = {"nouns": product}
@@ -420,7 +421,7 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
         nouns = product.get("nouns") or []
         for cat, words in (nouns.items() if isinstance(nouns, dict) else [("", nouns)]):
             groups.append((f"nouns:{cat}" if cat else "nouns", words))  # nouns by category
-        groups += [(label, product.get(label)) for label in ("modifiers", "suffixes", "brands", "not")]
+        groups += [(label, product.get(label)) for label in ("modifiers", "suffixes", "brands", "not", "generic")]
         for label, words in groups:
             for word in dict.fromkeys(str(n).strip() for n in (words or [])):
                 if word:

@@ -92,6 +92,33 @@ def test_the_address_replies_are_for_address_changes_only(cue_engine):
     assert asking & _codes(cue_engine.suggest("还没发货 想改成送到公司", limit=12))
 
 
+def test_a_size_question_with_height_and_weight_is_not_asked_for_them_again(cue_engine):
+    """询问身材 asks for height and weight; once the customer gave both it is not offered, and the
+    size the agent recommends is a value the agent fills, never the customer's 160 100斤."""
+    asks = lambda s: [r for r in s.replies if cue_engine.ASKS_BODY.search(r["text"])]  # noqa: E731
+    assert asks(cue_engine.suggest("连衣裙穿什么码", limit=12)), "a bare size question gets the reply that asks"
+    assert asks(cue_engine.suggest("130斤穿多大码", limit=12)), "a weight alone still leaves the height to ask"
+    for given in ("这个连衣裙我160 100斤穿什么码", "一米七 130斤选多大", "身高165 体重50kg 穿哪个码"):
+        s = cue_engine.suggest(given, limit=12)
+        assert s.replies and not asks(s), given
+    earlier = cue_engine.suggest(Conversation.of("那穿什么码", ["customer:我158 95斤"]), limit=12)
+    assert earlier.replies and not asks(earlier)
+    advice = next(r for r in cue_engine.suggest("这个连衣裙我160 100斤穿什么码", limit=12).replies
+                  if "建议拍" in r["text"])
+    assert "160 100斤" not in advice["filled"] and "建议尺码" in advice["missing"]
+
+
+def test_a_reply_naming_the_whole_kind_of_goods_fits_any_goods_of_that_kind(cue_engine):
+    """The washing reply's phrasings name 衣服: a 鸭舌帽 is 衣服 too, so it is offered; a reply that
+    names particular goods (bedding) still is not."""
+    s = cue_engine.suggest("鸭舌帽纯棉的清洗方法是什么", limit=12)
+    assert s.analysis.entities.get("product") == "鸭舌帽"
+    assert "bjx" in _codes(s)
+    finder = cue_engine.analyzer.product_finder
+    assert "衣服" in finder.generic and "被套" not in finder.generic
+    assert "bsjt" not in _codes(cue_engine.suggest("鸭舌帽怎么洗", limit=12))  # 四件套 washing: other goods
+
+
 @pytest.mark.parametrize("text, is_address", [
     ("石家庄东风路省五金宿舍[数字x]-[数字x]-[数字x]0[数字x]", True),
     ("北京市朝阳区建国路88号SOHO现代城5号楼1201", True),
