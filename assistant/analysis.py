@@ -343,16 +343,24 @@ class Analyzer:
     _FILLERS = r"亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+"  # around an acknowledgement
     _ACK_PART = re.compile(
         r"(?:好的?|行|嗯|恩|哦|噢|喔|额|呃|ok(?:ay)?|知道|明白|晓得|懂|收到|了解|谢谢?|感谢|多谢|辛苦"
-        r"|麻烦了|没关系|不用|暂不用|暂时不用|没事|没问题|(?:其他|别的|暂时)?没(?:有|别的|其他的?)了"
+        r"|麻烦(?:你|您)?了|没关系|不用|暂不用|暂时不用|没事|没问题|(?:其他|别的|暂时)?没(?:有|别的|其他的?)了"
         r"|再见|拜拜|回见|晚安|您|你|" + _FILLERS + ")+"
     )
-    _THANKS_WORD = re.compile(r"谢|辛苦|没关系|不用了|没事|再见|拜拜|回见|晚安")
+    _THANKS_WORD = re.compile(r"谢|辛苦|麻烦(?:你|您)?了|没关系|不用了|没事|再见|拜拜|回见|晚安")
     # A bare agreement (好的亲, 嗯嗯, 可以啊, OK, 好吧 [姓名x]): the customer goes along with what was
     # said. 是的 / 对的 answer a question and are left out; so is anything with thanks (thanks_only).
     _AGREE_PART = re.compile(
         r"(?:好|行|嗯|恩|哦|噢|喔|ok(?:ay)?|可以|收到|知道|明白|了解|懂|没问题|\[姓名x?\]|那|" + _FILLERS + ")+",
         re.I)
     _AGREE_WORD = re.compile(r"好|行|嗯|恩|哦|噢|喔|ok|可以|收到|知道|明白|了解|懂|没问题", re.I)
+    # ... or only says the customer will wait, look or try (好的 那我再等等, 我看下, 那我试一下): the
+    # exchange goes on the customer's side; a plain 好的 fits, the topic's answer again does not.
+    # Judged train and tune turns of this kind (8): sendable were acknowledgements, harmful the topic's
+    # replies (a refund timeline, a breakage reply).
+    _WAIT_ONLY = re.compile(
+        r"(?:" + _AGREE_PART.pattern + r")?(?:我|那|就|还是|" + _FILLERS + r")*(?:再|先)?"
+        r"(?:等等|等一下|等一等|等一会儿?|等着|等|看看|看下|看一下|瞅瞅|考虑一下|考虑下|考虑考虑|想想|想一下|试试|试一下|试下)"
+        r"(?:看|" + _FILLERS + r")*", re.I)
 
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
         ctx = [(t.role, clean_for_intent(t.text)) for t in context[-2:] if t.text]
@@ -443,11 +451,14 @@ class Analyzer:
         return bool(norm) and bool(self._THANKS_WORD.search(norm)) and bool(self._ACK_PART.fullmatch(norm))
 
     def agrees_only(self, message: str) -> bool:
-        """The message only goes along with what was said (好的亲, 嗯嗯, 可以啊, 好吧 [姓名x]): no
-        question, no thanks, no 是的 / 对的 (those answer a question the agent asked)."""
+        """The message only goes along with what was said (好的亲, 嗯嗯, 可以啊, 好吧 [姓名x]) or says
+        the customer will wait, look or try (好的 那我再等等, 我看下): no question, no thanks, no 是的 /
+        对的 (those answer a question the agent asked)."""
         norm = text.normalize(message)
-        return (bool(norm) and bool(self._AGREE_WORD.search(norm)) and bool(self._AGREE_PART.fullmatch(norm))
-                and not self._THANKS_WORD.search(norm))
+        if not norm or self._THANKS_WORD.search(norm):
+            return False
+        return bool(self._AGREE_WORD.search(norm)) and bool(self._AGREE_PART.fullmatch(norm)) or bool(
+            self._WAIT_ONLY.fullmatch(norm))
 
     def _also_learned(self, message: str, intent: str) -> list[str]:
         """Intents of the other clauses of a message that asks several things at once: each

@@ -147,6 +147,7 @@ def test_thanks_that_closes_an_exchange_is_thanks_whatever_the_topic(engine):
         ("OK 谢谢", "退款什么时候到账", "退款已经提交了 原路退回 1-3个工作日到账"),
         ("懂了，谢谢", "还没发货能取消吗", "已经发出了 可以拒收 快递退回后给您退款"),
         ("辛苦了", "快递三天没动了", "我这边联系站点帮您催一下"),
+        ("好的 麻烦你了", "帮我备注一下周六送", "好的亲 已经给您备注了"),
     ]
     for message, asked, answered in closed:
         conv = Conversation.of(message, [{"role": "customer", "text": asked}, {"role": "agent", "text": answered}])
@@ -159,7 +160,7 @@ def test_thanks_that_closes_an_exchange_is_thanks_whatever_the_topic(engine):
     assert engine.suggest("谢谢 那什么时候发货").analysis.intent != "thanks_bye"
     closings = ("亲 其他没有了 谢谢", "好的拜拜", "不用了谢谢", "嗯嗯 好吧 谢谢哦")
     assert all(engine.analyzer.thanks_only(m) for m in closings)
-    questions = ("没有了？", "货没有了", "好的", "谢谢 不过还没到", "谢谢，帮我查下")
+    questions = ("没有了？", "货没有了", "好的", "谢谢 不过还没到", "谢谢，帮我查下", "麻烦你帮我查下")
     assert not any(engine.analyzer.thanks_only(m) for m in questions)
 
 

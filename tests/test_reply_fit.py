@@ -193,7 +193,7 @@ def test_when_the_customer_sends_what_the_agent_asked_for_the_first_reply_says_i
 
 
 def test_a_customer_who_only_agrees_gets_the_short_confirmation_not_the_topic_again(engine):
-    """好的亲 / 嗯嗯 / 可以啊 is agreement: the first reply is the plain 应一声好的 (tagged 确认), not one
+    """好的亲 / 嗯嗯 / 可以啊 / 那我再等等 is agreement: the first reply is the plain 应一声好的 (tagged 确认), not one
     more answer about the refund or the parcel, and no promise to do something nobody agreed on.
     是的 answers a question, thanks closes the chat, and a name sent after the agent asked for it is
     something to look up."""
@@ -206,6 +206,13 @@ def test_a_customer_who_only_agrees_gets_the_short_confirmation_not_the_topic_ag
         assert s.hold is None, message
         assert len({r["id"] for r in s.replies}) == len(s.replies), message
     assert engine.suggest("嗯嗯").replies[0]["id"] == ok["id"]  # copied alone, with no chat above it
+    # saying one will wait, look or try is going along too: no topic answer, no "收到，我这就帮您查"
+    parcel = ["customer:我的快递到哪了", "agent:已经到您所在城市的网点了 预计明天送达"]
+    for message in ("好的 那我再等等", "我看下", "好的，我试下", "那我再等等吧", "等一下"):
+        s = engine.suggest(Conversation.of(message, parcel))
+        assert s.replies[0]["id"] == ok["id"] and s.hold is None, message
+    for message in ("我看下怎么退", "再等等还是不发货我就退款", "好的谢谢 我再等等"):
+        assert engine.suggest(Conversation.of(message, parcel)).replies[0]["id"] != ok["id"], message
     for message in ("是的", "好的 谢谢", "好的 那什么时候发货", "可以退吗", "不行"):
         assert engine.suggest(Conversation.of(message, offer)).replies[0]["id"] != ok["id"], message
     asked = ["customer:帮我改下收件人", "agent:好的 麻烦告诉我新的收件人姓名"]
