@@ -46,9 +46,15 @@ def test_only_the_last_few_messages_are_kept_and_forget_drops_them():
 
 
 def test_the_context_turns_a_bare_follow_up_into_the_chats_question(engine):
+    """The chat's earlier copy makes 那我再等等 a logistics turn. Saying one will wait means the
+    agent has answered (perhaps typed straight into the chat client), so a plain 好的 comes first
+    and the parcel replies follow it."""
     alone = engine.suggest("那我再等等").analysis
     r = RecentMessages()
     r.add("千牛", "快递到哪了，怎么一直不动", 0.0)
     s = engine.suggest(Conversation.of("那我再等等", r.context("千牛", "那我再等等", 30.0)))
     assert s.analysis.intent == "logistics" != alone.intent
-    assert s.replies[0]["intent"] == "logistics"
+    assert s.replies[0]["code"] == engine._tagged_reply("确认")["code"]
+    assert s.replies[1]["intent"] == "logistics"
+    follow = engine.suggest(Conversation.of("还是没动", r.context("千牛", "还是没动", 30.0)))
+    assert follow.analysis.intent == "logistics" and follow.replies[0]["intent"] == "logistics"
