@@ -17,7 +17,12 @@ UNCHECKED_CLAIM = re.compile(
     # a promotion nobody checked is running for these goods (a coupon, a store-wide discount, a gift)
     r"|下方有店铺券[，,；]|现在全店满减|会随单送"
     # … or a reason, a stock level or a price nobody looked up
-    r"|断货只能取消|还有现货|已经是活动价")
+    r"|断货只能取消|还有现货|已经是活动价"
+    # … or a fact about the goods or the shop nobody checked (the shop's own replies state its real
+    # ones): the fit, the specs, what is in the box, certificates, sourcing, sales, a running offer
+    r"|是标准码|鞋码偏标准|是Type-C接口|主要保湿成分|配方里没有添加|保质期\d|内胆是|单口输出|蓝牙5\.\d"
+    r"|标配只有|都通过了3C|授权我们销售|第三方机构出具|直接跟品牌和工厂|剩得不多|很受欢迎|回购多"
+    r"|参加第二件半价|还带运费险|不额外收费|周末仓库照常发货")
 
 APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意|添麻烦")
 
@@ -66,6 +71,9 @@ def test_the_claim_pattern_would_catch_an_unchecked_reply():
     assert UNCHECKED_CLAIM.search(VARIABLE_RE.sub("", text))
     assert not UNCHECKED_CLAIM.search("商品页价格下方有店铺券的话，点领取再下单会自动抵扣")
     assert UNCHECKED_CLAIM.search("非常抱歉，这单因为临时断货只能取消")
+    assert UNCHECKED_CLAIM.search("亲，这款鞋码偏标准，按平时的码数拍就行")
+    assert UNCHECKED_CLAIM.search("亲，这款是品牌方授权我们销售的，授权书都有存档")
+    assert not UNCHECKED_CLAIM.search("亲，这款鞋码偏不偏，详情页尺码表里能看到，我帮您核对一下")
 
 
 def test_checked_facts_are_variables_the_agent_must_fill(engine):
