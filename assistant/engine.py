@@ -727,7 +727,7 @@ class Engine:
     EMPATHY_CARE_UPSET = 0.15
     EMPATHY_SURE_UPSET = 0.3
 
-    def _empathy(self, a: Analysis, raw: str, conv: Conversation | None = None) -> list[dict]:
+    def _empathy(self, a: Analysis, raw: str, conv: Conversation) -> list[dict]:
         level = "high" if a.intensity >= 0.6 else "low"
         emotion = a.emotion
         upset = a.upset if a.upset is not None else 1.0 if emotion in ("angry", "disappointed") else 0.0
@@ -738,7 +738,7 @@ class Engine:
         lines = self.empathy_lines.get((emotion, level)) or self.empathy_lines.get((emotion, "low")) or []
         if a.emotion in ("calm", "satisfied", "confused"):  # nothing went wrong: no apology
             lines = [t for t in lines if not self.APOLOGY.search(t)]
-        if conv is None or not any(t.role == "agent" for t in conv.context):
+        if not any(t.role == "agent" for t in conv.context):
             # "我换个说法再讲一遍" needs something the agent said before it
             lines = [t for t in lines if not self.REFERS_BACK.search(t)]
         if not lines:
