@@ -340,12 +340,13 @@ class Engine:
         prior = self._prior(list(rows), a.intent, conv.platform)
         has_order_no = bool(a.entities.get("order_no")) or any(
             t.role != "agent" and self.ORDER_IN_TEXT.search(t.text) for t in conv.context)
-        # an address in the message or the customer's last turns (a new one, the one asked for)
-        has_address = bool(self.ADDRESS_IN_TEXT.search(conv.message or "")) or any(
-            t.role != "agent" and self.ADDRESS_IN_TEXT.search(t.text or "") for t in conv.context[-3:])
-        # height and weight in the message or the customer's last turns (160 100斤, 一米七 130斤)
-        body = " ".join(t or "" for t in [conv.message, *(t.text for t in conv.context[-3:] if t.role != "agent")])
-        has_body = bool(self.WEIGHT_IN_TEXT.search(body) and self.HEIGHT_IN_TEXT.search(body))
+        # what the customer has just said: the message and the customer's last turns
+        said_lately = [conv.message or "", *(t.text or "" for t in conv.context[-3:] if t.role != "agent")]
+        # an address in them (a new one, the one asked for)
+        has_address = any(self.ADDRESS_IN_TEXT.search(t) for t in said_lately)
+        # height and weight in them (160 100斤, 一米七 130斤)
+        joined = " ".join(said_lately)
+        has_body = bool(self.WEIGHT_IN_TEXT.search(joined) and self.HEIGHT_IN_TEXT.search(joined))
         upset = self.is_upset(a)
         ranker = self.ranker
         feats_of: list[tuple[int, dict]] = []
