@@ -348,6 +348,7 @@ class Engine:
         joined = " ".join(said_lately)
         has_body = bool(self.WEIGHT_IN_TEXT.search(joined) and self.HEIGHT_IN_TEXT.search(joined))
         upset = self.is_upset(a)
+        carries_id = bool(a.entities.get("order_no") or a.entities.get("phone") or self._BUSINESS_ID.search(a.clean))
         ranker = self.ranker
         feats_of: list[tuple[int, dict]] = []
         # a short follow-up ("查了吗") is about the customer's previous turn: compare with it too
@@ -370,8 +371,10 @@ class Engine:
                 continue  # nor ask again for the address the customer has just sent
             if has_body and st["asks_body"]:
                 continue  # nor for the height and weight just given
-            if upset and row["intent"] == "recommend":
-                continue  # no sales pitch to an upset customer
+            if upset and (row["intent"] == "recommend" or st["pitch"]):
+                continue  # no sales pitch (goods, membership, coupons) to an upset customer
+            if st["chat"] and carries_id:
+                continue  # an order number or a name is business, not small talk
             if st["needs"] and not any(w in said for w in st["needs"]):
                 continue  # it presupposes a situation (the goods arrived broken) nobody has mentioned
             feats_of.append((rid, self._reply_features(a, row, phrases, st, lexical.get(rid, 0.0), fit,
@@ -500,6 +503,8 @@ class Engine:
                 "names_goods": bool(tags & self._shop_categories) or named,
                 "grams": frozenset(ranker_mod.bigrams(self._norm(plain + " " + " ".join(phrases)))),
                 "needs": json.loads(row["needs"]) if row["needs"] else None,
+                "chat": "闲聊" in tags,
+                "pitch": "推销" in tags,
             }
         return st
 
@@ -541,6 +546,8 @@ class Engine:
 
     # the agent asked for something to look up (order number, phone, name, address …)
     ASKED_INFO = re.compile(r"(提供|发一下|发下|发我|告诉我|报一下|给我).{0,12}(订单|单号|电话|手机|姓名|地址|号码|服务单|账号|截图|发票)")
+    # an order number, phone, name or address in the message: what small talk is never about
+    _BUSINESS_ID = re.compile(r"\[(订单|电话|姓名|地址|orderid_\d+)x?\]|#(订单|电话|姓名|地址)", re.I)
     _IDENTIFIER = re.compile(r"\[(订单|数字|电话|姓名|地址|orderid_\d+|身份证号)x?\]|#(订单|数字|电话|姓名|地址)|\d{5,}", re.I)
 
     # The 先回复 line: when the best answer scores under HOLD_BELOW, "收到，我这就帮您查" is offered

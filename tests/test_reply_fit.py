@@ -306,3 +306,49 @@ def test_replies_for_one_occasion_or_one_kind_of_goods_wait_for_it(cue_engine):
     assert "bmq" in _codes(cue_engine.suggest("母亲节送妈妈什么好", limit=12))
     assert "acyxx" not in _codes(cue_engine.suggest("产地是哪里", limit=12))
     assert "acyxx" in _codes(cue_engine.suggest("这个茶叶产地是哪里", limit=12))
+
+
+PAY_HOWTO = {"chbfq", "cdf", "cxyhf", "clpks", "cdgfk", "chdfk"}  # 花呗分期, 代付, 先用后付, 礼品卡, 对公, 货到付款
+
+
+def test_a_charge_complaint_gets_no_how_to_pay_reply(cue_engine):
+    """How-to-pay replies (instalments, someone else pays, pay later, gift cards, company payment)
+    answer a question about paying, not a bill the customer disputes (seventeenth pass)."""
+    for message in ["这个月账单怎么多了三十块钱", "话费怎么又多扣了我二十块 你们给个说法"]:
+        s = cue_engine.suggest(message, limit=12)
+        assert s.replies
+        assert not _codes(s) & PAY_HOWTO, (message, _codes(s) & PAY_HOWTO)
+    # the same replies still come for their own questions
+    assert "chbfq" in _codes(cue_engine.suggest("能花呗分期吗", limit=12))
+    assert "cdf" in _codes(cue_engine.suggest("能让我老公帮我付吗", limit=12))
+    assert "cxyhf" in _codes(cue_engine.suggest("可以先用后付吗", limit=12))
+
+
+def test_narrow_topic_replies_wait_for_their_topic(cue_engine):
+    """会员日, 招聘, 批发代理, 企业采购 and 两款对比 each answer one topic; a message on another
+    topic of the same intent does not get them."""
+    assert "ehyr" in _codes(cue_engine.suggest("会员日是哪天", limit=12))
+    member = cue_engine.suggest("我的会员怎么突然没了", limit=12)
+    assert "ehyr" not in _codes(member)
+    assert "eqzp" in _codes(cue_engine.suggest("你们还招客服吗", limit=12))
+    assert "eqpf" in _codes(cue_engine.suggest("想拿货 批发价多少", limit=12))
+    unclear = cue_engine.suggest("那怎么办呢", limit=12)
+    assert not _codes(unclear) & {"eqzp", "eqpf", "eqtg"}
+
+
+def test_small_talk_is_not_offered_for_an_order_number(cue_engine):
+    """闲聊回应 answers small talk; a message carrying an order number or a name is business."""
+    assert "eqlt" in _codes(cue_engine.suggest("好无聊 陪我聊会呗", limit=12))
+    for message in ["订单号[ORDERID_10006434]", "[订单x] 在吗"]:
+        assert "eqlt" not in _codes(cue_engine.suggest(message, limit=12)), message
+
+
+def test_no_membership_or_coupon_pitch_to_an_upset_customer(cue_engine):
+    """Joining, member perks, returning-buyer perks and coupons are a pitch (tagged 推销): a calm
+    question gets them, an angry customer who names them does not (seventeenth pass)."""
+    pitches = {r[0] for r in cue_engine.conn.execute("SELECT code FROM replies WHERE tags LIKE '%推销%'")}
+    assert {"ehyrh", "elgk", "alqxd"} <= pitches
+    assert "elgk" in _codes(cue_engine.suggest("我是老顾客了 有啥福利", limit=12))
+    angry = cue_engine.suggest("我都是你们老顾客了 会员还这么对我 气死我了 什么破服务", limit=12)
+    assert cue_engine.is_upset(angry.analysis)
+    assert angry.replies and not _codes(angry) & pitches
