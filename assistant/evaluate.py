@@ -52,6 +52,7 @@ def pool_items(split: str, sources: tuple[str, ...] | None = None) -> list[dict]
         if j:
             it["answers"] = j.get("answers") or []
             it["harmful"] = j.get("harmful") or []
+            it["neither"] = j.get("neither") or []
     return items
 
 
@@ -79,7 +80,7 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
     emo_tp, emo_fp, emo_fn = Counter(), Counter(), Counter()
     u_tp = u_fp = u_fn = 0
     e_tp = e_fp = e_fn = 0
-    judged = answered = harmful = first_ok = first_harm = held = 0
+    judged = answered = harmful = first_ok = first_harm = held = unjudged = first_unjudged = 0
     empathy_wrong = 0
     rows = []
     for item in items:
@@ -110,6 +111,10 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
             held += s.hold is not None
             first_ok += first in item["answers"]
             first_harm += first in (item.get("harmful") or [])
+            # a reply nobody has judged for this message counts as not sendable: say how often
+            seen = {*item["answers"], *(item.get("harmful") or []), *(item.get("neither") or [])}
+            unjudged += top_code not in seen
+            first_unjudged += first not in seen
         ge = item.get("emotion", "calm")
         empathy_wrong += opening_misfits(engine, ge, s.empathy[0] if s.empathy else None)
         if pred_emotion == ge:
@@ -151,6 +156,8 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
         out["first_line@1"] = round(first_ok / judged, 4)
         out["first_line_harmful"] = first_harm
         out["hold_shown"] = round(held / judged, 4)
+        out["top_unjudged"] = unjudged
+        out["first_line_unjudged"] = first_unjudged
     if details:
         out["details"] = rows
     return out

@@ -297,6 +297,20 @@ def test_the_evaluation_counts_the_hold_line_as_the_first_thing_the_agent_sees(c
     res = evaluate(cue_engine, [item])
     assert res["answer@1"] == 0.0 and res["harmful@1"] == 1
     assert res["first_line@1"] == 1.0 and res["first_line_harmful"] == 0 and res["hold_shown"] == 1.0
+    assert res["top_unjudged"] == 0 and res["first_line_unjudged"] == 0
+
+
+def test_the_evaluation_says_how_many_top_replies_nobody_has_judged(cue_engine):
+    """A top reply with no verdict counts as not sendable; `top_unjudged` says how often that
+    happened, and a "neither" verdict counts as judged."""
+    from assistant.evaluate import evaluate
+
+    s = cue_engine.suggest("买的东西有问题")
+    top = s.replies[0]["code"]
+    item = {"message": "买的东西有问题", "intent": s.analysis.intent, "answers": [], "harmful": []}
+    assert evaluate(cue_engine, [item])["top_unjudged"] == 1
+    res = evaluate(cue_engine, [dict(item, neither=[top])])
+    assert res["top_unjudged"] == 0 and res["answer@1"] == 0.0 and res["harmful@1"] == 0
 
 
 def test_replies_for_one_occasion_or_one_kind_of_goods_wait_for_it(cue_engine):
