@@ -546,6 +546,8 @@ class Engine:
 
     # the agent asked for something to look up (order number, phone, name, address …)
     ASKED_INFO = re.compile(r"(提供|发一下|发下|发我|告诉我|报一下|给我).{0,12}(订单|单号|电话|手机|姓名|地址|号码|服务单|账号|截图|发票)")
+    # a reply that only asks what the customer means
+    _ASKS_MEANING = re.compile(r"没太?看明白|没太?看懂|没太?明白您的意思")
     # an order number, phone, name or address in the message: what small talk is never about
     _BUSINESS_ID = re.compile(r"\[(订单|电话|姓名|地址|orderid_\d+)x?\]|#(订单|电话|姓名|地址)", re.I)
     _IDENTIFIER = re.compile(r"\[(订单|数字|电话|姓名|地址|orderid_\d+|身份证号)x?\]|#(订单|数字|电话|姓名|地址)|\d{5,}", re.I)
@@ -571,8 +573,10 @@ class Engine:
         hold = self._holding_reply()
         if hold is None or a.intent not in self.HOLD_INTENTS or not replies:
             return None
-        if replies[0]["id"] == hold["id"] or replies[0]["score"] >= self.HOLD_BELOW:
-            return None  # already first (the customer sent what was asked), or an answer fits
+        if replies[0]["id"] == hold["id"]:
+            return None  # already first: the customer sent what was asked
+        if replies[0]["score"] >= self.HOLD_BELOW and not self._ASKS_MEANING.search(replies[0]["text"]):
+            return None  # an answer fits ("没太看明白您的意思" is no answer, however sure)
         filled, missing = self.fill(hold["text"], values, conv.profile)
         return {"id": hold["id"], "intent": hold["intent"], "code": hold["code"], "title": hold["title"],
                 "text": hold["text"], "filled": filled, "missing": missing,

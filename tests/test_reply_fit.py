@@ -366,3 +366,16 @@ def test_no_membership_or_coupon_pitch_to_an_upset_customer(cue_engine):
     angry = cue_engine.suggest("我都是你们老顾客了 会员还这么对我 气死我了 什么破服务", limit=12)
     assert cue_engine.is_upset(angry.analysis)
     assert angry.replies and not _codes(angry) & pitches
+
+
+def test_a_top_reply_that_only_asks_what_is_meant_still_gets_the_hold_line(cue_engine):
+    """"没太看明白您的意思" is no answer however sure the ranker is: the 先回复 line shows above it."""
+    conv = Conversation.of("嗯？ 看不懂")
+    s = cue_engine.suggest(conv, limit=12)
+    assert s.analysis.intent in cue_engine.HOLD_INTENTS and s.replies[0]["code"] == "eqdy"
+    cue_engine.HOLD_BELOW = -10.0  # every answer counts as sure
+    line = cue_engine.hold_line(s.analysis, conv, s.replies, {})
+    assert line is not None and line["code"] == cue_engine._holding_reply()["code"]
+    assert cue_engine.suggest(conv).hold is not None
+    other = [r for r in s.replies if r["code"] != "eqdy" and r["id"] != line["id"]]
+    assert other and cue_engine.hold_line(s.analysis, conv, other, {}) is None
