@@ -104,15 +104,16 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
         if "answers" in item:  # judged: the replies an experienced agent would send, by code
             judged += 1
             top_code = s.replies[0]["code"] if s.replies else None
+            bad = item.get("harmful") or []
             answered += top_code in item["answers"]
-            harmful += top_code in (item.get("harmful") or [])
+            harmful += top_code in bad
             # the first line the agent sees: the 先回复 line when there is one, else the top reply
             first = s.hold["code"] if s.hold else top_code
             held += s.hold is not None
             first_ok += first in item["answers"]
-            first_harm += first in (item.get("harmful") or [])
+            first_harm += first in bad
             # a reply nobody has judged for this message counts as not sendable: say how often
-            seen = {*item["answers"], *(item.get("harmful") or []), *(item.get("neither") or [])}
+            seen = {*item["answers"], *bad, *(item.get("neither") or [])}
             unjudged += top_code not in seen
             first_unjudged += first not in seen
         ge = item.get("emotion", "calm")
