@@ -80,7 +80,7 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
     emo_tp, emo_fp, emo_fn = Counter(), Counter(), Counter()
     u_tp = u_fp = u_fn = 0
     e_tp = e_fp = e_fn = 0
-    judged = answered = harmful = first_ok = first_harm = held = unjudged = first_unjudged = 0
+    judged = answered = harmful = first_ok = first_harm = held = unjudged = first_unjudged = folded = 0
     empathy_wrong = 0
     rows = []
     for item in items:
@@ -103,7 +103,8 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
             rr += 1 / (intents.index(gold) + 1)
         if "answers" in item:  # judged: the replies an experienced agent would send, by code
             judged += 1
-            top_code = s.replies[0]["code"] if s.replies else None
+            # folded answers are not offered at a glance: no top reply, the 先回复 line stands alone
+            top_code = s.replies[0]["code"] if s.replies and not s.folded else None
             bad = item.get("harmful") or []
             answered += top_code in item["answers"]
             harmful += top_code in bad
@@ -114,7 +115,8 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
             first_harm += first in bad
             # a reply nobody has judged for this message counts as not sendable: say how often
             seen = {*item["answers"], *bad, *(item.get("neither") or [])}
-            unjudged += top_code not in seen
+            folded += s.folded
+            unjudged += top_code is not None and top_code not in seen
             first_unjudged += first not in seen
         ge = item.get("emotion", "calm")
         empathy_wrong += opening_misfits(engine, ge, s.empathy[0] if s.empathy else None)
@@ -157,6 +159,7 @@ def evaluate(engine: Engine, items: list[dict], *, details: bool = False, report
         out["first_line@1"] = round(first_ok / judged, 4)
         out["first_line_harmful"] = first_harm
         out["hold_shown"] = round(held / judged, 4)
+        out["folded"] = round(folded / judged, 4)
         out["top_unjudged"] = unjudged
         out["first_line_unjudged"] = first_unjudged
     if details:
@@ -200,7 +203,7 @@ def format_report(res: dict) -> str:
         lines.append("\nper source:")
         for src, r in res["per_source"].items():
             judged = (f" answer@1={r['answer@1']:.3f} harmful={r['harmful@1']}/{r['judged']}"
-                      f" first_line@1={r['first_line@1']:.3f} first_line_harmful={r['first_line_harmful']}"
+                      f" first_line@1={r['first_line@1']:.3f} first_line_harmful={r['first_line_harmful']} folded={r['folded']:.2f}"
                       if r.get("judged") else "")
             lines.append(f"  {src:<12} n={r['n']:<4} intent={r['intent_acc']:.3f} hit@3={r['reply_hit@3']:.3f} "
                          f"emotion={r['emotion_macro_f1']:.3f} urgent={r['urgent_f1']:.3f} entity={r['entity_f1']:.3f}"

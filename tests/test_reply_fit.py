@@ -300,6 +300,34 @@ def test_the_evaluation_counts_the_hold_line_as_the_first_thing_the_agent_sees(c
     assert res["top_unjudged"] == 0 and res["first_line_unjudged"] == 0
 
 
+def test_unsure_answers_are_folded_under_the_hold_line_and_count_as_not_offered(cue_engine):
+    """Under the 先回复 line, answers scoring below FOLD_BELOW are folded: the holding reply stands
+    alone, the answers stay in the list for the sidebar to show on request, and the evaluation
+    counts no top reply (neither sendable nor harmful) for such a message."""
+    from assistant.evaluate import evaluate
+
+    cue_engine.HOLD_BELOW = 10.0
+    s = cue_engine.suggest("买的东西有问题")
+    top, code = s.replies[0]["score"], s.replies[0]["code"]
+    cue_engine.FOLD_BELOW = top  # the best answer scores exactly the threshold: shown
+    s = cue_engine.suggest("买的东西有问题")
+    assert s.hold is not None and not s.folded and "已收起" not in s.hold["why"]
+    item = {"message": "买的东西有问题", "intent": s.analysis.intent, "answers": [code], "harmful": []}
+    assert evaluate(cue_engine, [item])["answer@1"] == 1.0
+    cue_engine.FOLD_BELOW = top + 0.01
+    s = cue_engine.suggest("买的东西有问题")
+    assert s.folded and s.as_dict()["folded"] is True and "已收起" in s.hold["why"]
+    assert s.replies[0]["code"] == code, "folded answers keep their order for the sidebar to show"
+    res = evaluate(cue_engine, [item])
+    assert res["answer@1"] == 0.0 and res["folded"] == 1.0 and res["top_unjudged"] == 0
+    assert evaluate(cue_engine, [dict(item, answers=[], harmful=[code])])["harmful@1"] == 0
+    assert res["first_line@1"] == 0.0 and res["hold_shown"] == 1.0  # the 先回复 line is the first line
+    # no holding line, nothing folded: a complaint keeps its apology however unsure
+    cue_engine.FOLD_BELOW = 10.0
+    s = cue_engine.suggest("你们什么态度 我要投诉")
+    assert s.hold is None and not s.folded and s.replies
+
+
 def test_the_evaluation_says_how_many_top_replies_nobody_has_judged(cue_engine):
     """A top reply with no verdict counts as not sendable; `top_unjudged` says how often that
     happened, and a "neither" verdict counts as judged."""

@@ -314,6 +314,46 @@ def test_key_0_pastes_the_hold_line_shown_above_unsure_answers(qtbot, app_ui, de
     assert w.suggestions.hold is None and not w.hold.isVisible()
 
 
+def test_folded_answers_show_on_g_and_digits_paste_nothing_unseen(qtbot, app_ui, desk, db_file):
+    """Answers the ranker is unsure of are folded under the 先回复 line: a grey line says so, 1–9
+    paste nothing the agent has not seen, 0 still pastes the holding reply, G (or a click on the
+    grey line) shows the answers and then 1 pastes the first."""
+    from assistant.engine import Engine
+
+    adapters, _, chat = desk
+    w = app_ui.window
+    eng = Engine(db_file)
+    eng.HOLD_BELOW = eng.FOLD_BELOW = 10.0  # every order question is unsure: folded
+    s = eng.suggest("买的东西有问题")
+    eng.close()
+    assert s.folded and len(s.replies) > 1
+    w.show_suggestions(s)
+    assert w.hold.isVisible() and w.replies.count() == 1
+    assert w.replies.item(0).text() == w.FOLDED_TEXT and w.replies.currentRow() == -1
+    assert app_ui.debug_state()["replies"] == [] and app_ui.debug_state()["folded"] is True
+    before = chat.input
+    w.replies.setFocus()
+    qtbot.keyClick(w.replies, Qt.Key_1)
+    qtbot.wait(200)
+    assert chat.input == before and "收起" in w.toast.text()
+    w.start_edit(0)
+    assert not w.editor.isVisible()
+    with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000):
+        qtbot.keyClick(w.replies, Qt.Key_0)
+    assert chat.input == s.hold["filled"]
+    qtbot.keyClick(w.replies, Qt.Key_G)
+    assert w.replies.count() == len(s.replies) and w.replies.currentRow() == 0
+    assert w.replies.item(0).text().startswith("1. ")
+    with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000) as used:
+        qtbot.keyClick(w.replies, Qt.Key_1)
+    assert chat.input.endswith(s.replies[0]["filled"]) and used.args[0]["rank"] == 1
+    # a click (activation) on the grey line unfolds too
+    w.show_suggestions(s)
+    assert w.replies.count() == 1
+    w.replies.itemActivated.emit(w.replies.item(0))
+    assert w.replies.count() == len(s.replies)
+
+
 def test_a_short_follow_up_copied_in_the_same_chat_is_read_with_the_message_before(qtbot, app_ui, desk):
     adapters, desktop, chat = desk
     w = app_ui.window

@@ -527,7 +527,7 @@ class App(QObject):
         block = copyfilter.copied_turns(text, pasted=self._pasted,
                                         own_names=[self.settings.shop_name, self.settings.agent_name])
         text = block[0] if block else copyfilter.clean_copy(text)
-        own = [self.window.final_text(i) for i in range(self.window.replies.count())]
+        own = self.window.reply_texts()
         why = copyfilter.not_a_message(text, own=own, pasted=self._pasted)
         if why:
             self.window.set_status(why)
@@ -913,7 +913,7 @@ class App(QObject):
     def debug_state(self) -> dict:
         w = self.window
         rect = None
-        if w.replies.count():
+        if w.replies.count() and not w._folded:
             r = w.replies.visualItemRect(w.replies.item(0))
             c = w.replies.viewport().mapToGlobal(r.center())
             rect = [c.x(), c.y()]
@@ -922,7 +922,8 @@ class App(QObject):
             "status": w.status.text(),
             "toast": w.toast.text(),
             "message": w.input.toPlainText(),
-            "replies": [w.final_text(i) for i in range(w.replies.count())],
+            "replies": [] if w._folded else w.reply_texts(),
+            "folded": w._folded,
             "chips": w.chips.texts(),
             "platform": self.platform.id,
             "platform_label": w.title.platform.text(),

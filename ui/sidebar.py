@@ -356,6 +356,7 @@ class Sidebar(QWidget):
         self.editor.hide()
         self.editor_hint.hide()
         self._editing: tuple[int, dict] | None = None  # (rank − 1, reply) being rewritten
+        self._folded = False  # the answers are unsure and folded away (Suggestions.folded)
         self.hold = HoldLine()
         self.hold.clicked.connect(self.pick_hold)
         self.hold.hide()
@@ -469,6 +470,9 @@ class Sidebar(QWidget):
             sc = QShortcut(QKeySequence(str(n)), self)
             sc.setContext(Qt.WindowShortcut)  # text fields keep their digits (ShortcutOverride)
             sc.activated.connect(lambda n=n: self.pick(n - 1))
+        sc = QShortcut(QKeySequence("G"), self)
+        sc.setContext(Qt.WindowShortcut)
+        sc.activated.connect(self.unfold)
         sc = QShortcut(QKeySequence("E"), self)
         sc.setContext(Qt.WindowShortcut)
         sc.activated.connect(self.empathy_btn.toggle)
@@ -609,6 +613,7 @@ class Sidebar(QWidget):
 
     def show_suggestions(self, s: Suggestions | None) -> None:
         self.suggestions = s
+        self._folded = False
         self._vars = {}
         self.banned.hide()
         self.replies.clear()
@@ -641,20 +646,8 @@ class Sidebar(QWidget):
             self.warn.show()
         else:
             self.warn.hide()
-        for i, r in enumerate(s.replies):
-            item = QListWidgetItem()
-            item.setData(Qt.UserRole, r)
-            item.setToolTip(f"{r['title']} · {self.intent_names.get(r['intent'], r['intent'])} · {r['why']}")
-            self.replies.addItem(item)
-            values = templates.split(r["text"], r["filled"], r["missing"])
-            if values:
-                self._vars[i] = dict(values)
-        self._refresh_items()
-        self.replies.pending_paint = bool(s.replies)
-        if s.replies:
-            self.replies.setCurrentRow(0)
-        else:
-            self._row_changed(-1)
+        self._folded = s.folded
+        self._fill_replies()
         self.empathy.setText("\n".join(e["text"] for e in s.empathy) or "—")
         self.subtext.setText("\n".join(f"{x['meaning']} → {x['advice']}" for x in s.subtext) or "—")
         pb = s.playbook
@@ -666,6 +659,45 @@ class Sidebar(QWidget):
         else:
             self.playbook.setText("—")
         self.cross.setText("\n".join(f"{c['product']}：{c['reason']}" for c in s.cross_sell) or "—")
+
+    FOLDED_TEXT = "这几条答案都没有把握，已收起 · 按 G 或点这里展开"
+
+    def _fill_replies(self) -> None:
+        """The answers, or while they are folded one grey line saying how to see them."""
+        s = self.suggestions
+        self.replies.clear()
+        self._vars = {}
+        if self._folded:
+            item = QListWidgetItem(self.FOLDED_TEXT)
+            item.setFlags(Qt.ItemIsEnabled)  # not selectable: digits and Enter paste nothing hidden
+            item.setForeground(QColor("#78909c"))
+            self.replies.addItem(item)
+        else:
+            for i, r in enumerate(s.replies):
+                item = QListWidgetItem()
+                item.setData(Qt.UserRole, r)
+                item.setToolTip(f"{r['title']} · {self.intent_names.get(r['intent'], r['intent'])} · {r['why']}")
+                self.replies.addItem(item)
+                values = templates.split(r["text"], r["filled"], r["missing"])
+                if values:
+                    self._vars[i] = dict(values)
+        self._refresh_items()
+        self.replies.pending_paint = bool(s.replies)
+        if s.replies and not self._folded:
+            self.replies.setCurrentRow(0)
+        else:
+            self._row_changed(-1)
+
+    def reply_texts(self) -> list[str]:
+        """Every answer offered for the message as it would be pasted, folded or not."""
+        return [self.final_text(i) for i in range(len(self.suggestions.replies))] if self.suggestions else []
+
+    def unfold(self) -> None:
+        """Show the answers folded away under the 先回复 line (key G, or a click on the grey line)."""
+        if self.suggestions is None or not self._folded:
+            return
+        self._folded = False
+        self._fill_replies()
 
     def _reply_text(self, index: int) -> tuple[str, list[str]]:
         """(text with the agent's variable values, names still missing)."""
@@ -686,6 +718,9 @@ class Sidebar(QWidget):
             return
         if self.suggestions.hold:
             self.hold.setText(f"0. 先回复：{self._hold_text()}")
+        if self._folded:
+            QTimer.singleShot(0, self.replies, self.replies.fit)
+            return
         for i in range(self.replies.count()):
             item = self.replies.item(i)
             textv, missing = self._reply_text(i)
@@ -710,6 +745,9 @@ class Sidebar(QWidget):
     # --- picking ----------------------------------------------------------------------------
 
     def _activate_item(self, item: QListWidgetItem) -> None:
+        if self._folded:
+            self.unfold()
+            return
         self.pick(self.replies.row(item))
 
     def final_text(self, index: int) -> str | None:
@@ -721,6 +759,9 @@ class Sidebar(QWidget):
         return textv
 
     def pick(self, index: int) -> None:
+        if self._folded and self.suggestions and 0 <= index < len(self.suggestions.replies):
+            self.show_toast("答案都没有把握，已收起：按 G 看过再选（0 粘贴先回复）", error=True)
+            return
         textv = self.final_text(index)
         if textv is None:
             return
@@ -751,7 +792,7 @@ class Sidebar(QWidget):
 
     def start_edit(self, index: int) -> None:
         """Open the selected reply, filled in, for rewriting (F2)."""
-        if self.suggestions is None or not 0 <= index < len(self.suggestions.replies):
+        if self.suggestions is None or self._folded or not 0 <= index < len(self.suggestions.replies):
             return
         textv = self.final_text(index)
         if textv is None:
