@@ -17,7 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from desktop import ROOT, Chat, SidebarProc, XDesktop, wait_for  # noqa: E402
 
-SCENES = {
+SCENES = {  # in this order: the sidebar reads each with the chat's earlier messages
+    # no answer is a sure fit: the 先回复 line alone, the guesses folded (key G)
+    "unsure": "你们这个app老是闪退",
     "presale": "你好，这款保温杯能装开水吗？容量多大，有没有粉色的？",
     "complaint": "你们怎么回事！！买的杯子收到就是碎的，订单号 3254857712345678，找客服半天没人回，"
                  "再不给我处理我就去投诉给差评！",
@@ -51,7 +53,8 @@ def main(out_dir: Path = ROOT / "docs" / "screenshots") -> None:
             chat.clear()
             chat.show(message)
             chat.copy_history()
-            sidebar.wait(lambda s: s["message"] == message and s["replies"], f"suggestions for {name}")
+            sidebar.wait(lambda s: s["message"] == message and (s["replies"] or s["folded"]),
+                         f"suggestions for {name}")
             sidebar.wait(lambda s: s["timing"].get("painted_at", 0) > 0, "painted")
             chat.focus_input()
             wait_for(lambda: desk.active_window() == chat.wid, what="chat in front")
