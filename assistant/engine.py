@@ -262,7 +262,8 @@ class Engine:
         replies = self._rank(a, conv, limit, values)
         out = Suggestions(analysis=a, replies=replies, warnings=warnings, values=values)
         out.hold = self.hold_line(a, conv, replies, values)
-        if out.hold is not None and replies[0]["score"] < self.FOLD_BELOW:
+        if out.hold is not None and (replies[0]["score"] < self.FOLD_BELOW
+                                     or self._ASKS_MEANING.search(replies[0]["text"])):
             out.folded = True
             out.hold["why"] = "答案都没有把握（已收起）：先告诉顾客在查"
         out.subtext = self._subtext(a)
@@ -579,7 +580,9 @@ class Engine:
     # tops scoring under 0.55 were harmful 147 times and sendable 67 (0.8 and over: 41 and 251). Chosen
     # on tune and train with a harmful top counting twice a missed sendable one, folding at most
     # one message in three: tune answer@1 / harmful tops / folded 0.311 / 134 / 0% at 0,
-    # 0.280 / 97 / 19% at 0.5, 0.260 / 77 / 29% at 0.55, 0.242 / 62 / 39% at 0.6. docs/reader.md.
+    # 0.280 / 97 / 19% at 0.5, 0.260 / 77 / 29% at 0.55, 0.242 / 62 / 39% at 0.6. A top that only
+    # asks what the customer means is folded however sure (train: harmful 82, sendable 9; tune:
+    # 8 and 1; tune then 0.258 / 69 / 31%). docs/reader.md.
     FOLD_BELOW = 0.55
 
     def hold_line(self, a: Analysis, conv: Conversation, replies: list[dict], values: dict) -> dict | None:

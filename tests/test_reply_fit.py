@@ -397,7 +397,8 @@ def test_no_membership_or_coupon_pitch_to_an_upset_customer(cue_engine):
 
 
 def test_a_top_reply_that_only_asks_what_is_meant_still_gets_the_hold_line(cue_engine):
-    """"没太看明白您的意思" is no answer however sure the ranker is: the 先回复 line shows above it."""
+    """"没太看明白您的意思" is no answer however sure the ranker is: the 先回复 line shows above it,
+    and the answers are folded (eighteenth pass)."""
     conv = Conversation.of("嗯？ 看不懂")
     s = cue_engine.suggest(conv, limit=12)
     assert s.analysis.intent in cue_engine.HOLD_INTENTS and s.replies[0]["code"] == "eqdy"
@@ -405,5 +406,8 @@ def test_a_top_reply_that_only_asks_what_is_meant_still_gets_the_hold_line(cue_e
     line = cue_engine.hold_line(s.analysis, conv, s.replies, {})
     assert line is not None and line["code"] == cue_engine._holding_reply()["code"]
     assert cue_engine.suggest(conv).hold is not None
+    # and it is folded away with any unsure guesses, however sure: it answers nothing
+    cue_engine.FOLD_BELOW = -10.0
+    assert cue_engine.suggest(conv).folded
     other = [r for r in s.replies if r["code"] != "eqdy" and r["id"] != line["id"]]
     assert other and cue_engine.hold_line(s.analysis, conv, other, {}) is None
