@@ -89,7 +89,7 @@ def cmd_suggest(args) -> int:
         print("信息：" + "  ".join(f"{k}={v}" for k, v in a.entities.items()))
     if s.hold:
         print(f"\n先回复（0）：{s.hold['filled']}\n    — {s.hold['why']}")
-    print("\n推荐话术：" + ("（都没有把握，侧边栏默认收起，按 G 展开）" if s.folded else ""))
+    print("\n推荐话术：" + ("（都没有把握，侧边栏先收起，按 G 展开）" if s.folded and settings.fold_unsure else ""))
     for i, r in enumerate(s.replies, 1):
         miss = f"  [待填：{'、'.join(r['missing'])}]" if r["missing"] else ""
         code = f" /{r['code']}" if r.get("code") else ""

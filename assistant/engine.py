@@ -262,10 +262,8 @@ class Engine:
         replies = self._rank(a, conv, limit, values)
         out = Suggestions(analysis=a, replies=replies, warnings=warnings, values=values)
         out.hold = self.hold_line(a, conv, replies, values)
-        if out.hold is not None and (replies[0]["score"] < self.FOLD_BELOW
-                                     or self._ASKS_MEANING.search(replies[0]["text"])):
-            out.folded = True
-            out.hold["why"] = "答案都没有把握（已收起）：先告诉顾客在查"
+        out.folded = out.hold is not None and (replies[0]["score"] < self.FOLD_BELOW
+                                               or bool(self._ASKS_MEANING.search(replies[0]["text"])))
         out.subtext = self._subtext(a)
         out.empathy = self._empathy(a, raw, conv)
         out.playbook = self._playbook(a, conv)

@@ -58,6 +58,9 @@ class Settings:
     # a short copied message is read with the same chat window's messages copied in the last minutes
     # (assistant/recent.py)
     remember_context: bool = True
+    # answers the engine is unsure of wait under the 先回复 line until the agent presses G
+    # (Suggestions.folded); off: every answer shows at once
+    fold_unsure: bool = True
     profiles: dict = field(default_factory=dict)  # profile id → overrides (assistant/profiles.py)
     extra: dict = field(default_factory=dict)  # keys this version does not know
 
@@ -141,7 +144,8 @@ class Settings:
             self.send_keys = {}
         if not isinstance(self.profiles, dict):
             self.profiles = {}
-        for name in ("compact", "auto_send", "watch_clipboard", "paused", "watch_screen", "remember_context"):
+        for name in ("compact", "auto_send", "watch_clipboard", "paused", "watch_screen", "remember_context",
+                     "fold_unsure"):
             setattr(self, name, bool(getattr(self, name)))
         if not isinstance(self.max_clip_chars, int) or self.max_clip_chars < 50:
             self.max_clip_chars = d.max_clip_chars

@@ -120,6 +120,27 @@ def test_suggest_ranks_with_the_learned_prior_like_the_sidebar(db_file, kefu_hom
     assert ranked("请问能装热水吗")[0][0] == favourite
 
 
+def test_suggest_says_when_the_sidebar_folds_its_answers_unless_folding_is_off(db_file, kefu_home, capsys,
+                                                                             monkeypatch):
+    """The same setting (设置 → 没有把握的答案先收起) decides in the CLI and the sidebar."""
+    from assistant import cli
+    from assistant.engine import Engine
+
+    monkeypatch.setattr(Engine, "HOLD_BELOW", 10.0)  # every order question is unsure …
+    monkeypatch.setattr(Engine, "FOLD_BELOW", 10.0)  # … and folded
+
+    def shown(*extra):
+        assert cli.main(["--db", str(db_file), "suggest", "买的东西有问题", *extra]) == 0
+        return capsys.readouterr().out
+
+    assert json.loads(shown("--json"))["folded"] is True
+    out = shown()
+    assert "先回复（0）" in out and "先收起，按 G 展开" in out and " 1. " in out  # listed, marked
+    (kefu_home / "settings.json").write_text(json.dumps({"fold_unsure": False}), encoding="utf-8")
+    out = shown()
+    assert "先回复（0）" in out and "收起" not in out and " 1. " in out
+
+
 def test_suggest_fills_the_shop_profile_from_settings_like_the_sidebar(db_file, kefu_home):
     """The shop name, agent name and courier set in 设置 (settings.json) fill replies in the CLI too."""
     (kefu_home / "settings.json").write_text(json.dumps(

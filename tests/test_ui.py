@@ -352,6 +352,11 @@ def test_folded_answers_show_on_g_and_digits_paste_nothing_unseen(qtbot, app_ui,
     assert w.replies.count() == 1
     w.replies.itemActivated.emit(w.replies.item(0))
     assert w.replies.count() == len(s.replies)
+    # folding switched off in 设置: every answer shows at once
+    w.fold_unsure = False
+    w.show_suggestions(s)
+    assert w.replies.count() == len(s.replies) and w.replies.currentRow() == 0
+    w.fold_unsure = True
 
 
 def test_a_short_follow_up_copied_in_the_same_chat_is_read_with_the_message_before(qtbot, app_ui, desk):

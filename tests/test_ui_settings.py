@@ -117,6 +117,8 @@ def test_saving_the_dialog_rebinds_hotkeys_and_applies_the_look(qtbot, started):
     d.auto_send.setChecked(True)
     assert d.remember.isChecked()  # on by default: short follow-ups read with the chat's last copies
     d.remember.setChecked(False)
+    assert d.fold.isChecked()  # on by default: unsure answers wait under the 先回复 line
+    d.fold.setChecked(False)
     d.send_keys["wechat"].setCurrentIndex(1)
     d.portable.setChecked(d.portable.isChecked())  # unchanged: no marker file written
     qtbot.mouseClick(d.buttons.button(QDialogButtonBox.Ok), Qt.LeftButton)
@@ -128,6 +130,7 @@ def test_saving_the_dialog_rebinds_hotkeys_and_applies_the_look(qtbot, started):
     saved = json.loads(paths.settings_path().read_text(encoding="utf-8"))
     assert saved["hotkeys"]["search"] == "alt+e" and saved["auto_send"] and saved["send_keys"]["wechat"] == "ctrl+enter"
     assert saved["remember_context"] is False and a.settings.remember_context is False
+    assert saved["fold_unsure"] is False and a.window.fold_unsure is False
 
 
 def test_tray_pause_stops_watching_and_hotkeys(qtbot, started):

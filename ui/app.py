@@ -810,6 +810,7 @@ class App(QObject):
         s, w = self.settings, self.window
         w.setWindowOpacity(s.opacity)
         w.set_compact(s.compact)
+        w.fold_unsure = s.fold_unsure
         app = QApplication.instance()
         if app is not None and not first:
             apply_cjk_font(app, s.font_size)

@@ -110,6 +110,9 @@ class SettingsDialog(QDialog):
         f2.addRow("不透明度", op_row)
         f2.addRow("字号", self.font_size)
         f2.addRow(self.compact)
+        self.fold = QCheckBox("没有把握的答案先收起（按 G 展开）")
+        self.fold.setChecked(settings.fold_unsure)
+        f2.addRow(self.fold)
 
         self.watch = QCheckBox("复制顾客消息时自动分析")
         self.watch.setChecked(settings.watch_clipboard)
@@ -193,6 +196,7 @@ class SettingsDialog(QDialog):
         s.opacity = self.opacity.value() / 100
         s.font_size = self.font_size.value()
         s.compact = self.compact.isChecked()
+        s.fold_unsure = self.fold.isChecked()
         s.watch_clipboard = self.watch.isChecked()
         s.remember_context = self.remember.isChecked()
         s.auto_send = self.auto_send.isChecked()

@@ -357,6 +357,7 @@ class Sidebar(QWidget):
         self.editor_hint.hide()
         self._editing: tuple[int, dict] | None = None  # (rank − 1, reply) being rewritten
         self._folded = False  # the answers are unsure and folded away (Suggestions.folded)
+        self.fold_unsure = True  # Settings.fold_unsure: fold them at all
         self.hold = HoldLine()
         self.hold.clicked.connect(self.pick_hold)
         self.hold.hide()
@@ -646,7 +647,7 @@ class Sidebar(QWidget):
             self.warn.show()
         else:
             self.warn.hide()
-        self._folded = s.folded
+        self._folded = s.folded and self.fold_unsure
         self._fill_replies()
         self.empathy.setText("\n".join(e["text"] for e in s.empathy) or "—")
         self.subtext.setText("\n".join(f"{x['meaning']} → {x['advice']}" for x in s.subtext) or "—")
