@@ -225,6 +225,7 @@ class Engine:
         s = self._suggest(conv, limit + RERANK_HEADROOM)
         rerank(s.replies, getattr(self._last_prior, "value", {}), extra)
         del s.replies[limit:]
+        s.folded = self._folds(s.hold, s.replies)  # what the agents picked may make an answer sure
         return s
 
     def _suggest(self, conv: Conversation | str, limit: int) -> Suggestions:
@@ -262,8 +263,7 @@ class Engine:
         replies = self._rank(a, conv, limit, values)
         out = Suggestions(analysis=a, replies=replies, warnings=warnings, values=values)
         out.hold = self.hold_line(a, conv, replies, values)
-        out.folded = out.hold is not None and (replies[0]["score"] < self.FOLD_BELOW
-                                               or bool(self._ASKS_MEANING.search(replies[0]["text"])))
+        out.folded = self._folds(out.hold, replies)
         out.subtext = self._subtext(a)
         out.empathy = self._empathy(a, raw, conv)
         out.playbook = self._playbook(a, conv)
@@ -582,6 +582,11 @@ class Engine:
     # asks what the customer means is folded however sure (train: harmful 82, sendable 9; tune:
     # 8 and 1; tune then 0.258 / 69 / 31%). docs/reader.md.
     FOLD_BELOW = 0.55
+
+    def _folds(self, hold: dict | None, replies: list[dict]) -> bool:
+        """Are the answers folded under the 先回复 line (FOLD_BELOW)?"""
+        return hold is not None and bool(replies) and (
+            replies[0]["score"] < self.FOLD_BELOW or bool(self._ASKS_MEANING.search(replies[0]["text"])))
 
     def hold_line(self, a: Analysis, conv: Conversation, replies: list[dict], values: dict) -> dict | None:
         """The holding reply, filled, when it should stand above the answers (see HOLD_INTENTS)."""

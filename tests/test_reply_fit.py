@@ -322,6 +322,14 @@ def test_unsure_answers_are_folded_under_the_hold_line_and_count_as_not_offered(
     assert res["answer@1"] == 0.0 and res["folded"] == 1.0 and res["top_unjudged"] == 0
     assert evaluate(cue_engine, [dict(item, answers=[], harmful=[code])])["harmful@1"] == 0
     assert res["first_line@1"] == 0.0 and res["hold_shown"] == 1.0  # the 先回复 line is the first line
+    # a reply the agents keep picking (the learned prior, over its in-rank share) can lift the best
+    # answer over the threshold: then it is in view again
+    # (past the 0.25 the prior adds inside the ranking: the rest is added after it)
+    cue_engine.FOLD_BELOW = top + 0.3
+    cue_engine.set_prior(lambda ids, intent, platform: {i: 1.0 for i in ids}, weight=1.0)
+    s = cue_engine.suggest("买的东西有问题")
+    assert s.replies[0]["score"] >= top + 0.3 and not s.folded
+    cue_engine.set_prior(None)
     # no holding line, nothing folded: a complaint keeps its apology however unsure
     cue_engine.FOLD_BELOW = 10.0
     s = cue_engine.suggest("你们什么态度 我要投诉")
