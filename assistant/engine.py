@@ -225,7 +225,7 @@ class Engine:
         s = self._suggest(conv, limit + RERANK_HEADROOM)
         rerank(s.replies, getattr(self._last_prior, "value", {}), extra)
         del s.replies[limit:]
-        s.folded = self._folds(s.hold, s.replies)  # what the agents picked may make an answer sure
+        s.folded = self._folds(s.analysis, s.hold, s.replies)  # what agents picked may make an answer sure
         return s
 
     def _suggest(self, conv: Conversation | str, limit: int) -> Suggestions:
@@ -263,7 +263,7 @@ class Engine:
         replies = self._rank(a, conv, limit, values)
         out = Suggestions(analysis=a, replies=replies, warnings=warnings, values=values)
         out.hold = self.hold_line(a, conv, replies, values)
-        out.folded = self._folds(out.hold, replies)
+        out.folded = self._folds(a, out.hold, replies)
         out.subtext = self._subtext(a)
         out.empathy = self._empathy(a, raw, conv)
         out.playbook = self._playbook(a, conv)
@@ -580,13 +580,18 @@ class Engine:
     # one message in three: tune answer@1 / harmful tops / folded 0.311 / 134 / 0% at 0,
     # 0.280 / 97 / 19% at 0.5, 0.260 / 77 / 29% at 0.55, 0.242 / 62 / 39% at 0.6. A top that only
     # asks what the customer means is folded however sure (train: harmful 82, sendable 9; tune:
-    # 8 and 1; tune then 0.258 / 69 / 31%). docs/reader.md.
+    # 8 and 1; tune then 0.258 / 69 / 31%). And under the line, the answers of FOLD_INTENTS are
+    # folded at any score: how-to-pay, cancel and membership replies presume an order state or push
+    # a perk (train tops above 0.55: sendable 5, harmful 39; tune: 1 and 11; tune then
+    # 0.256 / 58 / 36%). docs/reader.md.
     FOLD_BELOW = 0.55
+    FOLD_INTENTS = frozenset({"order_cancel", "payment", "membership"})
 
-    def _folds(self, hold: dict | None, replies: list[dict]) -> bool:
-        """Are the answers folded under the 先回复 line (FOLD_BELOW)?"""
+    def _folds(self, a: Analysis | None, hold: dict | None, replies: list[dict]) -> bool:
+        """Are the answers folded under the 先回复 line (FOLD_BELOW, FOLD_INTENTS)?"""
         return hold is not None and bool(replies) and (
-            replies[0]["score"] < self.FOLD_BELOW or bool(self._ASKS_MEANING.search(replies[0]["text"])))
+            replies[0]["score"] < self.FOLD_BELOW or bool(self._ASKS_MEANING.search(replies[0]["text"]))
+            or (a is not None and a.intent in self.FOLD_INTENTS))
 
     def hold_line(self, a: Analysis, conv: Conversation, replies: list[dict], values: dict) -> dict | None:
         """The holding reply, filled, when it should stand above the answers (see HOLD_INTENTS)."""

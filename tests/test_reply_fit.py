@@ -336,6 +336,20 @@ def test_unsure_answers_are_folded_under_the_hold_line_and_count_as_not_offered(
     assert s.hold is None and not s.folded and s.replies
 
 
+def test_unsure_payment_cancel_and_membership_answers_are_folded_at_any_score(cue_engine):
+    """Under the 先回复 line, answers for payment, cancelling and membership presume an order
+    state or push a perk: folded however the ranker scores them; other intents' are not."""
+    cue_engine.HOLD_BELOW, cue_engine.FOLD_BELOW = 10.0, -10.0  # every answer unsure, none by score
+    for message in ("怎么付款啊", "我想取消订单", "会员积分怎么算"):
+        s = cue_engine.suggest(message)
+        assert s.analysis.intent in cue_engine.FOLD_INTENTS and s.hold is not None and s.folded, message
+    s = cue_engine.suggest("买的东西有问题")
+    assert s.analysis.intent not in cue_engine.FOLD_INTENTS and s.hold is not None and not s.folded
+    cue_engine.HOLD_BELOW = -10.0  # a sure answer: no 先回复 line, nothing folded
+    s = cue_engine.suggest("我想取消订单")
+    assert s.hold is None and not s.folded and s.replies
+
+
 def test_the_evaluation_says_how_many_top_replies_nobody_has_judged(cue_engine):
     """A top reply with no verdict counts as not sendable; `top_unjudged` says how often that
     happened, and a "neither" verdict counts as judged."""
