@@ -914,7 +914,7 @@ class App(QObject):
     def debug_state(self) -> dict:
         w = self.window
         rect = None
-        if w.replies.count() and not w._folded:
+        if w.replies.count() and not w.folded:
             r = w.replies.visualItemRect(w.replies.item(0))
             c = w.replies.viewport().mapToGlobal(r.center())
             rect = [c.x(), c.y()]
@@ -923,8 +923,8 @@ class App(QObject):
             "status": w.status.text(),
             "toast": w.toast.text(),
             "message": w.input.toPlainText(),
-            "replies": [] if w._folded else w.reply_texts(),
-            "folded": w._folded,
+            "replies": [] if w.folded else w.reply_texts(),
+            "folded": w.folded,
             "chips": w.chips.texts(),
             "platform": self.platform.id,
             "platform_label": w.title.platform.text(),

@@ -649,6 +649,7 @@ class Sidebar(QWidget):
             self.warn.hide()
         self._folded = s.folded and self.fold_unsure
         self._fill_replies()
+        self.replies.pending_paint = bool(s.replies)  # copy → suggestions painted is timed from here
         self.empathy.setText("\n".join(e["text"] for e in s.empathy) or "—")
         self.subtext.setText("\n".join(f"{x['meaning']} → {x['advice']}" for x in s.subtext) or "—")
         pb = s.playbook
@@ -683,11 +684,15 @@ class Sidebar(QWidget):
                 if values:
                     self._vars[i] = dict(values)
         self._refresh_items()
-        self.replies.pending_paint = bool(s.replies)
         if s.replies and not self._folded:
             self.replies.setCurrentRow(0)
         else:
             self._row_changed(-1)
+
+    @property
+    def folded(self) -> bool:
+        """Are the answers on screen folded away under the 先回复 line?"""
+        return self._folded
 
     def reply_texts(self) -> list[str]:
         """Every answer offered for the message as it would be pasted, folded or not."""
