@@ -347,9 +347,14 @@ def test_folded_answers_show_on_g_and_digits_paste_nothing_unseen(qtbot, app_ui,
     with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000) as used:
         qtbot.keyClick(w.replies, Qt.Key_1)
     assert chat.input.endswith(s.replies[0]["filled"]) and used.args[0]["rank"] == 1
-    # a click (activation) on the grey line unfolds too
+    # a click on the grey line unfolds too (and activating it, Enter or a double click)
     w.show_suggestions(s)
     assert w.replies.count() == 1
+    rect, before = w.replies.visualItemRect(w.replies.item(0)), chat.input
+    qtbot.mouseClick(w.replies.viewport(), Qt.LeftButton, pos=rect.center())
+    qtbot.wait(200)
+    assert w.replies.count() == len(s.replies) and chat.input == before  # shown, nothing pasted
+    w.show_suggestions(s)
     w.replies.itemActivated.emit(w.replies.item(0))
     assert w.replies.count() == len(s.replies)
     # folding switched off in 设置: every answer shows at once

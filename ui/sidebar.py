@@ -367,6 +367,7 @@ class Sidebar(QWidget):
         self.replies.setResizeMode(QListView.Adjust)  # re-wrap item heights whenever the width changes
         self.replies.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.replies.itemActivated.connect(self._activate_item)
+        self.replies.itemClicked.connect(lambda _item: self.unfold())  # one click on the grey line
         self.replies.currentRowChanged.connect(self._row_changed)
         self.var_title = self._section("填写变量（红色为缺少的）")
         self.vars = VarEditor()
