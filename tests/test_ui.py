@@ -341,6 +341,11 @@ def test_folded_answers_show_on_g_and_digits_paste_nothing_unseen(qtbot, app_ui,
     with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000):
         qtbot.keyClick(w.replies, Qt.Key_0)
     assert chat.input == s.hold["filled"]
+    w.input.setFocus()  # typing a G into the message box stays text
+    w.input.blockSignals(True)
+    qtbot.keyClick(w.input, Qt.Key_G)
+    w.input.blockSignals(False)
+    assert w.folded and w.input.toPlainText().lower().endswith("g")
     qtbot.keyClick(w.replies, Qt.Key_G)
     assert w.replies.count() == len(s.replies) and w.replies.currentRow() == 0
     assert w.replies.item(0).text().startswith("1. ")
