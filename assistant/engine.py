@@ -225,7 +225,10 @@ class Engine:
         s = self._suggest(conv, limit + RERANK_HEADROOM)
         rerank(s.replies, getattr(self._last_prior, "value", {}), extra)
         del s.replies[limit:]
-        s.folded = self._folds(s.analysis, s.hold, s.replies)  # what agents picked may make an answer sure
+        # what agents picked may make an answer sure: the 先回复 line and the fold are decided again
+        if s.hold is not None and s.replies and not self._unsure(s.replies[0]):
+            s.hold = None
+        s.folded = self._folds(s.analysis, s.hold, s.replies)
         return s
 
     def _suggest(self, conv: Conversation | str, limit: int) -> Suggestions:
@@ -587,6 +590,10 @@ class Engine:
     FOLD_BELOW = 0.55
     FOLD_INTENTS = frozenset({"order_cancel", "payment", "membership"})
 
+    def _unsure(self, top: dict) -> bool:
+        """Is the best answer unsure (under HOLD_BELOW)? "没太看明白您的意思" is no answer, however sure."""
+        return top["score"] < self.HOLD_BELOW or bool(self._ASKS_MEANING.search(top["text"]))
+
     def _folds(self, a: Analysis | None, hold: dict | None, replies: list[dict]) -> bool:
         """Are the answers folded under the 先回复 line (FOLD_BELOW, FOLD_INTENTS)?"""
         return hold is not None and bool(replies) and (
@@ -600,8 +607,8 @@ class Engine:
             return None
         if replies[0]["id"] == hold["id"]:
             return None  # already first: the customer sent what was asked
-        if replies[0]["score"] >= self.HOLD_BELOW and not self._ASKS_MEANING.search(replies[0]["text"]):
-            return None  # an answer fits ("没太看明白您的意思" is no answer, however sure)
+        if not self._unsure(replies[0]):
+            return None  # an answer fits
         filled, missing = self.fill(hold["text"], values, conv.profile)
         return {"id": hold["id"], "intent": hold["intent"], "code": hold["code"], "title": hold["title"],
                 "text": hold["text"], "filled": filled, "missing": missing,

@@ -328,7 +328,12 @@ def test_unsure_answers_are_folded_under_the_hold_line_and_count_as_not_offered(
     cue_engine.FOLD_BELOW = top + 0.3
     cue_engine.set_prior(lambda ids, intent, platform: {i: 1.0 for i in ids}, weight=1.0)
     s = cue_engine.suggest("买的东西有问题")
-    assert s.replies[0]["score"] >= top + 0.3 and not s.folded
+    assert s.replies[0]["score"] >= top + 0.3 and not s.folded and s.hold is not None
+    # and over HOLD_BELOW the 先回复 line goes too, and with it any fold (FOLD_INTENTS fold under it)
+    cue_engine.HOLD_BELOW = top + 0.3
+    s = cue_engine.suggest("买的东西有问题")
+    assert s.hold is None and not s.folded
+    cue_engine.HOLD_BELOW = 10.0
     cue_engine.set_prior(None)
     # no holding line, nothing folded: a complaint keeps its apology however unsure
     cue_engine.FOLD_BELOW = 10.0
