@@ -590,15 +590,16 @@ class Engine:
     FOLD_BELOW = 0.55
     FOLD_INTENTS = frozenset({"order_cancel", "payment", "membership"})
 
-    def _unsure(self, top: dict) -> bool:
-        """Is the best answer unsure (under HOLD_BELOW)? "没太看明白您的意思" is no answer, however sure."""
-        return top["score"] < self.HOLD_BELOW or bool(self._ASKS_MEANING.search(top["text"]))
+    def _unsure(self, top: dict, below: float | None = None) -> bool:
+        """Does the best answer score under ``below`` (HOLD_BELOW)? "没太看明白您的意思" is no
+        answer, however sure."""
+        return top["score"] < (self.HOLD_BELOW if below is None else below) or bool(
+            self._ASKS_MEANING.search(top["text"]))
 
     def _folds(self, a: Analysis | None, hold: dict | None, replies: list[dict]) -> bool:
         """Are the answers folded under the 先回复 line (FOLD_BELOW, FOLD_INTENTS)?"""
         return hold is not None and bool(replies) and (
-            replies[0]["score"] < self.FOLD_BELOW or bool(self._ASKS_MEANING.search(replies[0]["text"]))
-            or (a is not None and a.intent in self.FOLD_INTENTS))
+            self._unsure(replies[0], self.FOLD_BELOW) or (a is not None and a.intent in self.FOLD_INTENTS))
 
     def hold_line(self, a: Analysis, conv: Conversation, replies: list[dict], values: dict) -> dict | None:
         """The holding reply, filled, when it should stand above the answers (see HOLD_INTENTS)."""
