@@ -53,7 +53,7 @@ def run(launches: int = 5, n: int = 20, cpu_s: float = 20.0) -> dict:
             chat.clear_bubbles()
             chat.bubble("customer", "你好，在吗？", "小王", "2026-12-01 10:59:01")
             latency.watch_on_and_mark(desk, chat, sidebar)
-            sidebar.wait(lambda s: s["source"] == "screen" and s["replies"], "first message read", timeout=20)
+            sidebar.wait(lambda s: s["source"] == "screen" and (s["replies"] or s["folded"]), "first message read", timeout=20)
             screen_ms = latency.screen_to_painted(desk, chat, sidebar, n)
             sidebar.wait(lambda s: not s["watch"]["busy"], "idle")
             time.sleep(3)
