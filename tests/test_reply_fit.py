@@ -421,6 +421,17 @@ def test_replies_for_one_change_or_one_offer_wait_for_it(cue_engine):
         assert code in _codes(cue_engine.suggest(own, limit=12)), (code, own)
 
 
+def test_a_reply_the_agents_keep_choosing_passes_its_topic_gate(cue_engine):
+    """What a shop's agents send says the topic fits: a reply they picked for most messages of the
+    intent (a learned prior of NEEDS_LEARNED or more) is offered without its `needs` words."""
+    alkxk = cue_engine.conn.execute("SELECT id FROM replies WHERE code='alkxk'").fetchone()[0]
+    assert alkxk not in {r["id"] for r in cue_engine.suggest("这个有满减吗", limit=12).replies}
+    cue_engine.set_prior(lambda ids, intent, platform: {alkxk: cue_engine.NEEDS_LEARNED - 0.1})
+    assert alkxk not in {r["id"] for r in cue_engine.suggest("这个有满减吗", limit=12).replies}
+    cue_engine.set_prior(lambda ids, intent, platform: {alkxk: 0.9})
+    assert alkxk in {r["id"] for r in cue_engine.suggest("这个有满减吗", limit=12).replies}
+
+
 def test_small_talk_is_not_offered_for_an_order_number(cue_engine):
     """闲聊回应 answers small talk; a message carrying an order number or a name is business."""
     assert "eqlt" in _codes(cue_engine.suggest("好无聊 陪我聊会呗", limit=12))
