@@ -12,7 +12,7 @@ VARIABLE_RE = re.compile(r"\{[^{}\s]{1,8}\}")
 # parts the agent does not fill in) must not claim a state of the parcel, refund, order or photos.
 UNCHECKED_CLAIM = re.compile(
     r"已经到了|已到达|已经签收|已显示签收|已到账|已经到账|已经退款|已成功退款|已经补发|已经寄出|已寄出"
-    r"|照片收到|图片收到|帮您查了|我查了|核实了|核对好了|已经在配货|已经打好包|目前有现货|还在正常运输"
+    r"|照片收到|图片收到|您发的照片|您发来的照片|帮您查了|我查了|核实了|核对好了|已经在配货|已经打好包|目前有现货|还在正常运输"
     r"|货款已经原路退回|还在时效内"
     # a promotion nobody checked is running for these goods (a coupon, a store-wide discount, a gift)
     r"|下方有店铺券[，,；]|现在全店满减|会随单送"
