@@ -364,7 +364,7 @@ class Engine:
         last_customer = next((t.text for t in reversed(conv.context) if t.role != "agent"), "")
         # spaces inside a turn do not hide a word (发 漏 了, 送 的 没收 到), nor do invisible
         # characters, full-width letters, capitals or traditional characters (退\u200b货, ＳＦ, 退貨)
-        said = " ".join(re.sub(r"\s+", "", text.normalize(turn or ""))
+        said = " ".join(re.sub(r"\s+", "", self._norm(turn or ""))
                         for turn in [conv.message, *(t.text for t in conv.context[-self.NEEDS_TURNS:])])
         earlier = self._norm(last_customer) if text.content_chars(a.clean) <= 6 else ""
         grams = (ranker_mod.bigrams(a.clean), ranker_mod.bigrams(self._norm(last_customer)) if last_customer else set())
