@@ -383,8 +383,8 @@ class Engine:
                 continue  # nor for the height and weight just given
             if upset and (row["intent"] == "recommend" or st["pitch"]):
                 continue  # no sales pitch (goods, membership, coupons) to an upset customer
-            if st["chat"] and carries_id:
-                continue  # an order number or a name is business, not small talk
+            if st["chat"] and (carries_id or self.CHAT_AVOID.search(a.clean)):
+                continue  # an order number, a name, a question or a fault is business, not small talk
             if st["needs"] and not any(w in said for w in st["needs"]) and prior.get(rid, 0.0) < self.NEEDS_LEARNED:
                 continue  # it presupposes a situation (the goods arrived broken) nobody has mentioned
             feats_of.append((rid, self._reply_features(a, row, phrases, st, lexical.get(rid, 0.0), fit,
@@ -563,6 +563,13 @@ class Engine:
     _ASKS_MEANING = re.compile(r"没太?看明白|没太?看懂|没太?明白您的意思")
     # an order number, phone, name or address in the message: what small talk is never about
     _BUSINESS_ID = re.compile(r"\[(订单|电话|姓名|地址|orderid_\d+)x?\]|#(订单|电话|姓名|地址)", re.I)
+    # Small talk ("哈哈，谢谢愿意和我聊") answers a message that asks nothing and reports nothing:
+    # not a question, a fault, a suggestion or a place (Weibo posts about a weak signal, a bug
+    # report, a wish for a feature were read as chat and answered with it)
+    CHAT_AVOID = re.compile(
+        r"[?？]|吗|么$|ma$|怎么|为什么|为啥|什么|咋|能不能|可不可以|是不是|有没有|多少|哪|"
+        r"建议|希望|改进|意见|信号|网速|没反应|无法|不能|不了|不行|不方便|太差|很差|好慢|太慢|坏了|问题|故障|"
+        r"情况|麻烦|订单|省|市|区|路|街|号楼")
     _IDENTIFIER = re.compile(r"\[(订单|数字|电话|姓名|地址|orderid_\d+|身份证号)x?\]|#(订单|数字|电话|姓名|地址)|\d{5,}", re.I)
 
     # The 先回复 line: when the best answer scores under HOLD_BELOW, "收到，我这就帮您查" is offered

@@ -439,6 +439,16 @@ def test_small_talk_is_not_offered_for_an_order_number(cue_engine):
         assert "eqlt" not in _codes(cue_engine.suggest(message, limit=12)), message
 
 
+def test_small_talk_is_not_offered_for_a_question_a_fault_or_a_wish(cue_engine):
+    """A post that asks, reports a fault or wishes for a feature is not small talk, even when the
+    reader calls it `other` (twentieth pass); praise and chit-chat still get 闲聊回应."""
+    for message in ["好无聊 陪我聊会呗", "一麻一辣还真心不错！居然还遇到熟人"]:
+        assert "eqlt" in _codes(cue_engine.suggest(message, limit=12)), message
+    for message in ["小区地下室完全没有信号,请过来装个天线", "能不能考虑加个字体变大功能",
+                    "还能参加内测吗", "望京阜荣街15号院3号楼"]:
+        assert "eqlt" not in _codes(cue_engine.suggest(message, limit=12)), message
+
+
 def test_no_membership_or_coupon_pitch_to_an_upset_customer(cue_engine):
     """Joining, member perks, returning-buyer perks and coupons are a pitch (tagged 推销): a calm
     question gets them, an angry customer who names them does not (seventeenth pass)."""
