@@ -439,6 +439,8 @@ class Engine:
         first = None
         if self.AGREE_FIRST and self.agrees(conv):  # 好的亲 / 嗯嗯: confirm, do not answer the topic again
             first = (self._tagged_reply("确认"), "顾客只是应了一声：简短确认")
+        elif self.AGREE_FIRST and self.agrees_to_go_ahead(conv):  # 好的 务必务必 / 行 尽快吧
+            first = (self._tagged_reply("照办"), "顾客同意并催办：好嘞，按说好的办")
         elif self.gives_asked_info(a, conv):  # the customer sent what a lookup needs: say so first
             first = (self._holding_reply(), "顾客给了要查的信息：先回复在查")
         if first is not None and first[0] is not None:
@@ -635,6 +637,12 @@ class Engine:
         asked = self._last_turn_asks(conv) and conv.context[-1].role == "agent"
         return not asked and self.analyzer.agrees_only(conv.message)
 
+    def agrees_to_go_ahead(self, conv: Conversation) -> bool:
+        """Does the customer go along and ask to get on with it (好的 务必务必, 行 尽快吧)? Not when
+        the agent has just asked for a name or a number."""
+        asked = self._last_turn_asks(conv) and conv.context[-1].role == "agent"
+        return not asked and self.analyzer.agrees_to_go_ahead(conv.message)
+
     def _last_turn_asks(self, conv: Conversation) -> bool:
         """Does the turn before the message ask for something to look up (an order number, a name …)?"""
         return bool(conv.context) and bool(self.ASKED_INFO.search(conv.context[-1].text or ""))
@@ -658,7 +666,7 @@ class Engine:
 
     def _tagged_reply(self, tag: str):
         """The first enabled reply with a tag of its own meaning (先查: the holding reply; 确认:
-        the short confirmation), cached until the next reload."""
+        the plain 好的; 照办: "好嘞，按说好的办"), cached until the next reload."""
         if tag not in self._tagged:
             rows = self.conn.execute(
                 "SELECT id, code, intent, stage, title, text, title_py, tags, source FROM replies "

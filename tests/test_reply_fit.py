@@ -219,6 +219,26 @@ def test_a_customer_who_only_agrees_gets_the_short_confirmation_not_the_topic_ag
     assert engine.suggest(Conversation.of("嗯 [姓名x]", asked)).replies[0]["id"] != ok["id"]
 
 
+def test_a_customer_who_agrees_and_asks_to_get_on_with_it_gets_go_ahead_first(engine):
+    """好的 务必务必 / 行 尽快吧 / 好的，你取消吧: the customer agreed with a plan and pushes for it.
+    The first reply is 简短确认 (tagged 照办: "好嘞，按说好的办"), not the topic answered once more and
+    not the holding reply. A question, thanks, sarcasm or a number the agent asked for is not that."""
+    go = engine._tagged_reply("照办")
+    assert go is not None and go["code"] == "ejok" and "说好的" in go["text"]
+    offer = ["customer:还没发货能取消吗", "agent:可以的 我这边帮您取消 退款原路退回"]
+    for message in ("好的 务必务必", "行  尽快吧  有点急", "好的，你取消吧", "OK,处理好了告诉我一声",
+                    "好 务必催下今晚送到"):
+        s = engine.suggest(Conversation.of(message, offer))
+        assert s.replies[0]["id"] == go["id"] and "催办" in s.replies[0]["why"], message
+        assert s.hold is None and not s.folded, message
+        assert len({r["id"] for r in s.replies}) == len(s.replies), message
+    for message in ("好的，是给豆子吧", "好的 那什么时候能退款", "好的谢谢 尽快哈", "好一个售后 赶紧退钱吧",
+                    "好的亲", "好的 那我再等等", "好吧，那我看看吧等有货了再联系你们吧"):
+        assert engine.suggest(Conversation.of(message, offer)).replies[0]["id"] != go["id"], message
+    asked = ["customer:帮我改下收件人", "agent:好的 麻烦告诉我新的收件人姓名"]
+    assert engine.suggest(Conversation.of("好的 [姓名x] 尽快吧", asked)).replies[0]["id"] != go["id"]
+
+
 def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
     """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
     does not get them; a breakage in the message or an earlier turn does."""
