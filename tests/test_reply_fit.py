@@ -441,6 +441,17 @@ def test_replies_for_one_change_or_one_offer_wait_for_it(cue_engine):
         assert code in _codes(cue_engine.suggest(own, limit=12)), (code, own)
 
 
+def test_loose_topic_words_no_longer_open_a_narrow_reply(cue_engine):
+    """充电类故障排查, 企业批量采购 and 收到图片问需求 had topic words that any mention passed
+    (充电, 公司, 图): a phone that will not start while charging, a signal complaint near the
+    carrier's office and a post about "图片评论" got them (twentieth pass)."""
+    for code, other, own in [("dsmpc", "充电的时候呼吸灯是有反应,但是开不了机", "冲不进电 换了插座也不行"),
+                             ("eqtg", "家就住在离联通公司500米的地方信号差得要命", "单位要买50个 能优惠吗"),
+                             ("eqtp", "图片评论 我怀疑是我们这块的基站有问题", "[图片]")]:
+        assert code not in _codes(cue_engine.suggest(other, limit=12)), (code, other)
+        assert code in _codes(cue_engine.suggest(own, limit=12)), (code, own)
+
+
 def test_a_reply_the_agents_keep_choosing_passes_its_topic_gate(cue_engine):
     """What a shop's agents send says the topic fits: a reply they picked for most messages of the
     intent (a learned prior of NEEDS_LEARNED or more) is offered without its `needs` words."""
