@@ -239,6 +239,20 @@ def test_a_customer_who_agrees_and_asks_to_get_on_with_it_gets_go_ahead_first(en
     assert engine.suggest(Conversation.of("好的 [姓名x] 尽快吧", asked)).replies[0]["id"] != go["id"]
 
 
+def test_praise_and_nothing_else_gets_thanked_first(engine):
+    """Praise read as `other` or as a repair (售后师傅上门很快 点个赞, 宽带一会儿就修好了 真给力) gets
+    回应夸奖 (tagged 夸奖) first, not "还在帮您确认" or an apology; praise with a question or a "but"
+    in it, and thanks (read as thanks already), are not forced."""
+    praise = engine._tagged_reply("夸奖")
+    assert praise is not None and praise["code"] == "ejmy"
+    for message in ("你们售后师傅上门很快 态度也很好 点个赞", "宽带一会儿就修好了 真给力"):
+        s = engine.suggest(message)
+        assert s.replies[0]["id"] == praise["id"] and "在夸" in s.replies[0]["why"], message
+        assert not s.folded, message
+    for message in ("东西不错 但是快递太慢了", "质量挺好的 什么时候上新款？", "很满意 谢谢", "我的快递到哪了"):
+        assert "在夸" not in engine.suggest(message).replies[0]["why"], message
+
+
 def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
     """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
     does not get them; a breakage in the message or an earlier turn does."""
