@@ -443,6 +443,8 @@ class Engine:
             first = (self._tagged_reply("照办"), "顾客同意并催办：好嘞，按说好的办")
         elif self.PRAISE_FIRST and self.praises(a):  # 服务态度很好 赞: thank them for it
             first = (self._tagged_reply("夸奖"), "顾客在夸：回应夸奖")
+        elif self.CHASE_FIRST and self.chases(a, conv):  # 查好了吗 / 有结果了吗: say where it stands
+            first = (self._tagged_reply("报进度"), "顾客在问进度：报进度")
         elif self.gives_asked_info(a, conv):  # the customer sent what a lookup needs: say so first
             first = (self._holding_reply(), "顾客给了要查的信息：先回复在查")
         if first is not None and first[0] is not None:
@@ -661,6 +663,18 @@ class Engine:
         return (a.emotion == "satisfied" and a.intent != "thanks_bye" and bool(self._PRAISE.search(a.clean))
                 and not self._PRAISE_BUT.search(a.clean))
 
+    # A customer who chases a lookup or a change the agent started (查好了吗, 有结果了吗, 还没有改好吗,
+    # 那现在是什么处理情况): 查询稍久报进度 (tagged 报进度) first. Twentieth pass: on judged train and tune
+    # turns it was sendable for all 11 such turns that had a verdict, where the top had been for 4.
+    CHASE_FIRST = True
+    _CHASE = re.compile(r"(?:查|改|开|弄|处理|办|退|做)好了?(?:吗|没|么|嘛)|好了(?:吗|没|么|嘛)|(?<![能可以])查到了?(?:吗|没|么)|"
+                        r"有(?:结果|进展|消息)了?(?:吗|没|么)|什么结果|结果(?:呢|怎么样|如何|是什么)|处理(?:情况|进度|结果)|"
+                        r"进度(?:呢|怎么样|如何)|怎么样了|何时.{0,4}结果|查[得的]怎么样")
+
+    def chases(self, a: Analysis, conv: Conversation) -> bool:
+        """Does a short message in a running chat ask how far the agent has got?"""
+        return bool(conv.context) and text.content_chars(a.clean) <= 30 and bool(self._CHASE.search(a.clean))
+
     def _last_turn_asks(self, conv: Conversation) -> bool:
         """Does the turn before the message ask for something to look up (an order number, a name …)?"""
         return bool(conv.context) and bool(self.ASKED_INFO.search(conv.context[-1].text or ""))
@@ -684,11 +698,12 @@ class Engine:
 
     def _tagged_reply(self, tag: str):
         """The first enabled reply with a tag of its own meaning (先查: the holding reply; 确认:
-        the plain 好的; 照办: "好嘞，按说好的办"; 夸奖: 回应夸奖), cached until the next reload."""
+        the plain 好的; 照办: "好嘞，按说好的办"; 夸奖: 回应夸奖; 报进度: 查询稍久报进度), cached until the next
+        reload."""
         if tag not in self._tagged:
             rows = self.conn.execute(
                 "SELECT id, code, intent, stage, title, text, title_py, tags, source FROM replies "
-                "WHERE enabled=1 AND tags LIKE ? ORDER BY id LIMIT 1", (f"%{tag}%",)).fetchall()
+                "WHERE enabled=1 AND tags LIKE ? ORDER BY id LIMIT 1", (f'%"{tag}"%',)).fetchall()  # the tag itself, not a longer one
             self._tagged[tag] = rows[0] if rows else None
         return self._tagged[tag]
 

@@ -253,6 +253,21 @@ def test_praise_and_nothing_else_gets_thanked_first(engine):
         assert "在夸" not in engine.suggest(message).replies[0]["why"], message
 
 
+def test_a_customer_chasing_a_lookup_is_told_where_it_stands(engine):
+    """查好了吗 / 有结果了吗 / 还没有改好吗 after the agent said it would check: 查询稍久报进度 (tagged
+    报进度) comes first. A question whether something can be found is not a chase, nor is a
+    copied message with no chat above it. The tag is matched whole: 开票进度 (tagged 进度) is not it."""
+    chase = engine._tagged_reply("报进度")
+    assert chase is not None and chase["code"] == "eqcjd"
+    waiting = ["customer:帮我查下这单为什么还没发货", "agent:好的亲 正在为您核实，请稍等"]
+    for message in ("你好，查好了吗", "有结果了吗?", "还没有改好吗", "那现在是什么处理情况"):
+        s = engine.suggest(Conversation.of(message, waiting))
+        assert s.replies[0]["id"] == chase["id"] and "进度" in s.replies[0]["why"], message
+    for message in ("那站点的电话您能查到吗", "我的快递到哪了"):
+        assert engine.suggest(Conversation.of(message, waiting)).replies[0]["id"] != chase["id"], message
+    assert "问进度" not in engine.suggest("你好，查好了吗").replies[0]["why"]
+
+
 def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
     """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
     does not get them; a breakage in the message or an earlier turn does."""
