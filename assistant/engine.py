@@ -445,6 +445,8 @@ class Engine:
             first = (self._tagged_reply("夸奖"), "顾客在夸：回应夸奖")
         elif self.CHASE_FIRST and self.chases(a, conv):  # 查好了吗 / 有结果了吗: say where it stands
             first = (self._tagged_reply("报进度"), "顾客在问进度：报进度")
+        elif self.furious(a) and chosen and chosen[0][2]["intent"] != "complaint" and chosen[0][0] < self.APOLOGY_UNSURE:
+            first = (self._tagged_reply("先致歉"), "顾客很生气：先致歉")
         elif self.gives_asked_info(a, conv):  # the customer sent what a lookup needs: say so first
             first = (self._holding_reply(), "顾客给了要查的信息：先回复在查")
         if first is not None and first[0] is not None:
@@ -674,6 +676,15 @@ class Engine:
     def chases(self, a: Analysis, conv: Conversation) -> bool:
         """Does a short message in a running chat ask how far the agent has got?"""
         return bool(conv.context) and text.content_chars(a.clean) <= 30 and bool(self._CHASE.search(a.clean))
+
+    # A very angry customer whose message is read as something else (a bill, a plan, a broken app):
+    # 投诉先致歉 (tagged 先致歉) first, not an answer to the question inside the rant. None: off.
+    APOLOGY_FIRST_AT: float | None = 0.5
+    APOLOGY_UNSURE = 0.7  # ... and only when the best answer scores under this (a sure one stays first)
+
+    def furious(self, a: Analysis) -> bool:
+        return (self.APOLOGY_FIRST_AT is not None and a.emotion == "angry" and a.intensity >= self.APOLOGY_FIRST_AT
+                and a.intent not in ("complaint", "thanks_bye"))
 
     def _last_turn_asks(self, conv: Conversation) -> bool:
         """Does the turn before the message ask for something to look up (an order number, a name …)?"""

@@ -268,6 +268,21 @@ def test_a_customer_chasing_a_lookup_is_told_where_it_stands(engine):
     assert "问进度" not in engine.suggest("你好，查好了吗").replies[0]["why"]
 
 
+def test_a_very_angry_customer_gets_the_apology_first_whatever_the_question(engine):
+    """A rant about a bill read as a payment question gets 投诉先致歉 (tagged 先致歉) first, not the
+    fee rules; the same question asked calmly gets the answer. Switched off, the rant gets no
+    forced apology."""
+    sorry = engine._tagged_reply("先致歉")
+    assert sorry is not None and sorry["code"] == "etsdq"
+    rant = "你们是有多缺钱？月租25生生扣了我45块！！坑爹"
+    s = engine.suggest(rant)
+    assert s.analysis.intent != "complaint" and s.analysis.emotion == "angry"
+    assert s.replies[0]["id"] == sorry["id"] and "生气" in s.replies[0]["why"]
+    assert engine.suggest("这个月话费怎么扣了45").replies[0]["id"] != sorry["id"]
+    engine.APOLOGY_FIRST_AT = None
+    assert "生气" not in engine.suggest(rant).replies[0]["why"]
+
+
 def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
     """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
     does not get them; a breakage in the message or an earlier turn does."""
