@@ -683,6 +683,7 @@ class Engine:
     APOLOGY_UNSURE = 0.7  # ... and only when the best answer scores under this (a sure one stays first)
 
     def furious(self, a: Analysis) -> bool:
+        """Angry at intensity APOLOGY_FIRST_AT or more, and read as neither a complaint nor thanks?"""
         return (self.APOLOGY_FIRST_AT is not None and a.emotion == "angry" and a.intensity >= self.APOLOGY_FIRST_AT
                 and a.intent not in ("complaint", "thanks_bye"))
 
