@@ -33,18 +33,24 @@ HELD_OUT = [
 ]
 
 
+def _ranked_only(eng: Engine) -> Engine:
+    """The rules that put a tagged reply first (a plain 好的 for an agreement, 报进度 for a chase …)
+    off: what comes first is what the ranker chose."""
+    eng.AGREE_FIRST = eng.CHASE_FIRST = eng.PRAISE_FIRST = False
+    eng.APOLOGY_FIRST_AT = None
+    return eng
+
+
 def test_the_ranker_learns_what_agents_judged_sendable(db_file):
     """Hand weights answer an acknowledgement or an "any news?" with a topic reply; after training
     on 12 judged conversations the short confirmation and the progress reply come first (the
-    rule that puts a plain 好的 first for a bare agreement is off: this is what the ranker learns)."""
-    hand = Engine(db_file, ranker=None)
-    hand.AGREE_FIRST = False
+    rules that put a tagged reply first are off: this is what the ranker learns)."""
+    hand = _ranked_only(Engine(db_file, ranker=None))
     assert [_top(hand, m, c) for m, c, _ in HELD_OUT] == ["logistics", "invoice", "warranty"]
     learned = train.train_ranker(hand.reader, _judged(), train.RankParams(epochs=200))
     assert learned.meta["lists"] == 12
     assert learned.weights["general"] > 0
-    eng = Engine(db_file, ranker=learned)
-    eng.AGREE_FIRST = False
+    eng = _ranked_only(Engine(db_file, ranker=learned))
     assert [_top(eng, m, c) for m, c, _ in HELD_OUT] == [want for _, _, want in HELD_OUT]
 
 
