@@ -371,7 +371,7 @@ class Analyzer:
         r"(?:" + _FILLERS + r")*(?=.)", re.I)
     _GO_AHEAD = re.compile(r"尽快|赶紧|快点|快些|务必|一定要|抓紧|催|告诉我|通知我|答复|回复我|就这样|就这么|"
                            r"那就|帮我|你.{0,4}吧|弄好|解决.{0,2}吧")
-    _ASKS = re.compile(r"[?？]|吗|么|怎么|什么|多久|几|哪|是不是|能不能|可不可以|有没有|对吧|是吧|呢$")
+    _ASKS = re.compile(text.ASKS + r"|么|多久|几|对吧|是吧|呢$")
     _OWN_PLAN = re.compile(r"那我|我先|我再|我自己|我去|我明天|我等|再联系你")  # the customer's next step, not the agent's
 
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:

@@ -575,7 +575,7 @@ class Engine:
     # not a question, a fault, a suggestion or a place (Weibo posts about a weak signal, a bug
     # report, a wish for a feature were read as chat and answered with it)
     CHAT_AVOID = re.compile(
-        r"[?？]|吗|么$|ma$|怎么|为什么|为啥|什么|咋|能不能|可不可以|是不是|有没有|多少|哪|"
+        text.ASKS + r"|么$|ma$|为啥|咋|多少|"
         r"建议|希望|改进|意见|信号|网速|没反应|无法|不能|不了|不行|不方便|太差|很差|好慢|太慢|坏了|问题|故障|"
         r"情况|麻烦|订单|省|市|区|路|街|号楼")
     _IDENTIFIER = re.compile(r"\[(订单|数字|电话|姓名|地址|orderid_\d+|身份证号)x?\]|#(订单|数字|电话|姓名|地址)|\d{5,}", re.I)
@@ -640,14 +640,15 @@ class Engine:
     def agrees(self, conv: Conversation) -> bool:
         """Does the customer only go along with what was said (好的亲, 嗯嗯, 可以啊)? Not when the
         agent has just asked for a name or a number: "嗯 [姓名x]" then is the answer to look up."""
-        asked = self._last_turn_asks(conv) and conv.context[-1].role == "agent"
-        return not asked and self.analyzer.agrees_only(conv.message)
+        return not self._agent_just_asked(conv) and self.analyzer.agrees_only(conv.message)
 
     def agrees_to_go_ahead(self, conv: Conversation) -> bool:
         """Does the customer go along and ask to get on with it (好的 务必务必, 行 尽快吧)? Not when
         the agent has just asked for a name or a number."""
-        asked = self._last_turn_asks(conv) and conv.context[-1].role == "agent"
-        return not asked and self.analyzer.agrees_to_go_ahead(conv.message)
+        return not self._agent_just_asked(conv) and self.analyzer.agrees_to_go_ahead(conv.message)
+
+    def _agent_just_asked(self, conv: Conversation) -> bool:
+        return self._last_turn_asks(conv) and conv.context[-1].role == "agent"
 
     # Praise and nothing else (服务态度很好 赞, 宽带一会儿就修好了 赞！) read as `other` or a complaint got
     # "还在帮您确认" or an apology on top; 回应夸奖 (tagged 夸奖) comes first instead. Not for thanks
@@ -657,7 +658,7 @@ class Engine:
     PRAISE_FIRST = True
     _PRAISE = re.compile(r"真好|挺好|很好|不错|满意|喜欢|赞|棒|给力|好评|好用|好吃|好看|点赞|靠谱|贴心|耐心|"
                          r"效率.{0,2}高|真快|很快|热情")
-    _PRAISE_BUT = re.compile(r"[?？]|吗|怎么|什么|为什么|为啥|能不能|可不可以|是不是|有没有|多少|哪|可是|但是|不过|"
+    _PRAISE_BUT = re.compile(text.ASKS + r"|为啥|多少|可是|但是|不过|"
                              r"但|就是|希望|建议|改进|缺点|不足|挑剔|吹毛求疵|居然|竟然|闹心|无语|太差|很差|不给力|没反应|大爷")
 
     def praises(self, a: Analysis) -> bool:

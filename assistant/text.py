@@ -221,6 +221,10 @@ def char_pinyin(ch: str) -> tuple[str, str]:
 
 _HAN_RUN = re.compile(rf"[{_CJK}]+")
 
+# The words of a question, shared by the rules that must not fire on one (small talk, praise, a
+# go-ahead); each adds its own (a final 么, 多久, 对吧 …). 为什么 is covered by 什么.
+ASKS = r"[?？]|吗|怎么|什么|能不能|可不可以|是不是|有没有|哪"
+
 
 def search_keys(phrases: list[str]) -> str:
     """Tokens of the search box's own index (`search_fts`), from every character position:
