@@ -374,6 +374,15 @@ class Analyzer:
     _ASKS = re.compile(text.ASKS + r"|么|多久|几|对吧|是吧|呢$")
     _OWN_PLAN = re.compile(r"那我|我先|我再|我自己|我去|我明天|我等|再联系你")  # the customer's next step, not the agent's
 
+    # ... or only says what the customer will do or has just done (好的,我明天去试试, 那我先重新再买个吧,
+    # 晚上发给你, 重新下单了, 操作好了): the next step is the customer's; a plain 好的 fits.
+    _OWN_STEP = re.compile(
+        r"^(?:(?:好的?|好吧|行|嗯+|恩+|哦+|ok|可以|那)[\s,，。.!！~]*)*(?:那)?我?(?:再|先|就|现在|明天|晚上|待会|等会|一会|回头|已经|重新)+"
+        r"(?:去|过去|自己)?(?:下单|买|重新|提交|申请|试|看|等|退|拍|发|联系|操作|过去|用)"
+        r"|^(?:好的?|嗯|恩|哦)?[\s,，]*(?:操作好了|弄好了|提交好了|重新下单了|重新下了)", re.I)
+
+    _REQUEST = re.compile(r"帮我|帮忙|麻烦|请")  # 我已经申请退款了，麻烦你帮我退一下: a request
+
     def features(self, scoring: str, context: list[Turn], raw: str = "") -> dict[str, float]:
         ctx = [(t.role, clean_for_intent(t.text)) for t in context[-2:] if t.text]
         cues = cue_hits(self.cue_patterns, scoring) if self.reader.meta.get("cues", True) else None
@@ -471,6 +480,16 @@ class Analyzer:
             return False
         return bool(self._AGREE_WORD.search(norm)) and bool(self._AGREE_PART.fullmatch(norm)) or bool(
             self._WAIT_ONLY.fullmatch(norm))
+
+    def states_own_step(self, message: str) -> bool:
+        """The message only says what the customer will do or has just done (我明天去试试, 重新下单了):
+        short, no question, no thanks."""
+        norm = text.normalize(message)
+        if len(norm) > 24 or self._THANKS_WORD.search(norm) or self._ASKS.search(norm) or self._REQUEST.search(norm):
+            return False
+        step = self._OWN_STEP.search(norm)
+        # little after the step (再等等还是不发货我就退款 is a threat, not a plan)
+        return bool(step) and text.content_chars(norm[step.end():]) <= 6
 
     def agrees_to_go_ahead(self, message: str) -> bool:
         """The message goes along with what was said and asks the agent to get on with it (好的

@@ -636,11 +636,16 @@ class Engine:
     # judged on the 19 such train, tune and validation turns, sendable 14, harmful 0, where the
     # ranked top was sendable for 5 (docs/reader.md, "Thirteenth pass").
     AGREE_FIRST = True
+    # ... and so does a customer who only says what they will do or have done, in a running chat
+    # (好的,我明天去试试, 重新下单了, 操作好了; twentieth pass)
+    OWN_STEP_FIRST = True
 
     def agrees(self, conv: Conversation) -> bool:
         """Does the customer only go along with what was said (好的亲, 嗯嗯, 可以啊)? Not when the
         agent has just asked for a name or a number: "嗯 [姓名x]" then is the answer to look up."""
-        return not self._agent_just_asked(conv) and self.analyzer.agrees_only(conv.message)
+        return not self._agent_just_asked(conv) and (
+            self.analyzer.agrees_only(conv.message)
+            or (self.OWN_STEP_FIRST and bool(conv.context) and self.analyzer.states_own_step(conv.message)))
 
     def agrees_to_go_ahead(self, conv: Conversation) -> bool:
         """Does the customer go along and ask to get on with it (好的 务必务必, 行 尽快吧)? Not when

@@ -219,6 +219,20 @@ def test_a_customer_who_only_agrees_gets_the_short_confirmation_not_the_topic_ag
     assert engine.suggest(Conversation.of("嗯 [姓名x]", asked)).replies[0]["id"] != ok["id"]
 
 
+def test_a_customer_who_says_what_they_will_do_gets_the_plain_ok_first(engine):
+    """好的,我明天去试试 / 那我先重新再买个吧 / 晚上发给你 / 重新下单了: the next step is the customer's, so
+    the plain 好的 (tagged 确认) comes first, as for a bare agreement. A request, a question, a fact
+    about the goods, or the same words copied alone with no chat above them are not that."""
+    ok = engine._tagged_reply("确认")
+    refund = ["customer:退款多久到账", "agent:一般1-3个工作日原路退回"]
+    for message in ("好的,我明天去试试", "好的那我先重新再买个吧", "晚上发给你", "重新下单了", "操作好了"):
+        s = engine.suggest(Conversation.of(message, refund))
+        assert s.replies[0]["id"] == ok["id"] and s.hold is None, message
+    for message in ("我已经申请退款了,麻烦你帮我退一下", "我先试试 不行怎么办？", "已经是2.5.8了呀"):
+        assert engine.suggest(Conversation.of(message, refund)).replies[0]["id"] != ok["id"], message
+    assert engine.suggest("重新下单了").replies[0]["id"] != ok["id"]
+
+
 def test_a_customer_who_agrees_and_asks_to_get_on_with_it_gets_go_ahead_first(engine):
     """好的 务必务必 / 行 尽快吧 / 好的，你取消吧: the customer agreed with a plan and pushes for it.
     The first reply is 简短确认 (tagged 照办: "好嘞，按说好的办"), not the topic answered once more and
