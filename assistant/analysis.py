@@ -475,7 +475,9 @@ class Analyzer:
         """The message only goes along with what was said (好的亲, 嗯嗯, 可以啊, 好吧 [姓名x]) or says
         the customer will wait, look or try (好的 那我再等等, 我看下): no question, no thanks, no 是的 /
         对的 (those answer a question the agent asked)."""
-        norm = text.normalize(message)
+        return self._agrees_only(text.normalize(message))
+
+    def _agrees_only(self, norm: str) -> bool:
         if not norm or self._THANKS_WORD.search(norm):
             return False
         return bool(self._AGREE_WORD.search(norm)) and bool(self._AGREE_PART.fullmatch(norm)) or bool(
@@ -497,7 +499,7 @@ class Analyzer:
         no question and no thanks (those are read as such)."""
         norm = text.normalize(message)
         start = self._AGREE_START.match(norm)
-        if not start or self._THANKS_WORD.search(norm) or self.agrees_only(message):
+        if not start or self._THANKS_WORD.search(norm) or self._agrees_only(norm):
             return False
         rest = norm[start.end():]
         # 好一个…: not an agreement
