@@ -350,9 +350,9 @@ class Analyzer:
     # A bare agreement (好的亲, 嗯嗯, 可以啊, OK, 好吧 [姓名x]): the customer goes along with what was
     # said. 是的 / 对的 answer a question and are left out; so is anything with thanks (thanks_only).
     _AGREE_PART = re.compile(
-        r"(?:好|行|嗯|恩|哦|噢|喔|ok(?:ay)?|可以|收到|知道|明白|了解|懂|没问题|\[姓名x?\]|那|" + _FILLERS + ")+",
+        r"(?:好|行|嗯|恩|哦|噢|喔|ok(?:ay)?|可以|收到|知道|明白|了解|懂|没问题|同意|接受|\[姓名x?\]|那|" + _FILLERS + ")+",
         re.I)
-    _AGREE_WORD = re.compile(r"好|行|嗯|恩|哦|噢|喔|ok|可以|收到|知道|明白|了解|懂|没问题", re.I)
+    _AGREE_WORD = re.compile(r"好|行|嗯|恩|哦|噢|喔|ok|可以|收到|知道|明白|了解|懂|没问题|同意|接受", re.I)
     # ... or only says the customer will wait, look or try (好的 那我再等等, 我看下, 那我试一下): the
     # exchange goes on the customer's side; a plain 好的 fits, the topic's answer again does not.
     # Judged train and tune turns of this kind (8): sendable were acknowledgements, harmful the topic's

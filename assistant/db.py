@@ -237,6 +237,9 @@ MIGRATIONS: list = [
     # 7: a reply may presuppose a situation (破损: the goods arrived broken); it is offered only
     # when the conversation mentions one of its words (JSON list, NULL = always)
     "ALTER TABLE replies ADD COLUMN needs TEXT;",
+    # 8: a reply may assert a state (现货可拍, 还没发货的订单); it is not offered when the
+    # conversation says the opposite (没货, 已发货): one of its words (JSON list, NULL = never)
+    "ALTER TABLE replies ADD COLUMN unless TEXT;",
 ]
 
 

@@ -308,7 +308,7 @@ class Engine:
             return {}
         marks = ",".join("?" * len(ids))
         return {r["id"]: r for r in self.conn.execute(
-            f"SELECT id, code, intent, stage, title, text, title_py, tags, source, needs FROM replies WHERE id IN ({marks}) AND enabled=1",
+            f"SELECT id, code, intent, stage, title, text, title_py, tags, source, needs, unless FROM replies WHERE id IN ({marks}) AND enabled=1",
             ids)}
 
     def _triggers_of(self, ids: list[int]) -> dict[int, list[str]]:
@@ -387,6 +387,8 @@ class Engine:
                 continue  # an order number, a name, a question or a fault is business, not small talk
             if st["needs"] and not any(w in said for w in st["needs"]) and prior.get(rid, 0.0) < self.NEEDS_LEARNED:
                 continue  # it presupposes a situation (the goods arrived broken) nobody has mentioned
+            if st["unless"] and text.states_any(said, st["unless"]):
+                continue  # it asserts a state (in stock, not shipped) the conversation has just denied
             feats_of.append((rid, self._reply_features(a, row, phrases, st, lexical.get(rid, 0.0), fit,
                                                        upset, earlier, bool(conv.context), grams)))
         ranker_mod.add_relative(feats_of, rows)
@@ -445,6 +447,8 @@ class Engine:
             first = (self._tagged_reply("夸奖"), "顾客在夸：回应夸奖")
         elif self.CHASE_FIRST and self.chases(a, conv):  # 查好了吗 / 有结果了吗: say where it stands
             first = (self._tagged_reply("报进度"), "顾客在问进度：报进度")
+        elif self.STILL_THERE_FIRST and self.asks_if_still_there(conv):  # 在么? in a running chat
+            first = (self._tagged_reply("人在"), "顾客在问还有没有人：我在")
         elif self.furious(a) and chosen and chosen[0][2]["intent"] != "complaint" and chosen[0][0] < self.APOLOGY_UNSURE:
             first = (self._tagged_reply("先致歉"), "顾客很生气：先致歉")
         elif self.gives_asked_info(a, conv):  # the customer sent what a lookup needs: say so first
@@ -521,6 +525,7 @@ class Engine:
                 "names_goods": bool(tags & self._shop_categories) or named,
                 "grams": frozenset(ranker_mod.bigrams(self._norm(plain + " " + " ".join(phrases)))),
                 "needs": [w.lower() for w in json.loads(row["needs"])] if row["needs"] else None,
+                "unless": [w.lower() for w in json.loads(row["unless"])] if row["unless"] else None,
                 "chat": "闲聊" in tags,
                 "pitch": "推销" in tags,
             }
@@ -693,6 +698,16 @@ class Engine:
         return (self.APOLOGY_FIRST_AT is not None and a.emotion == "angry" and a.intensity >= self.APOLOGY_FIRST_AT
                 and a.intent not in ("complaint", "thanks_bye"))
 
+    # "在么?" in a running chat asks whether the agent is still there, not for a greeting: 人呢我在
+    # (tagged 人在) first, not 在线回应's "请说~ 想了解商品还是订单". Twenty-first pass: on the judged
+    # train and tune turns of this kind, 人呢我在 was sendable for all 4, 在线回应 harmful for 2.
+    STILL_THERE_FIRST = True
+    _STILL_THERE = re.compile(r"(?:亲|你好|您好|客服|喂|hello|\[姓名x\])*"
+                              r"(?:还?在(?:么|吗|嘛|不在?|没|线吗)|人呢|有人(?:吗|么|没|不))[?？。!！~]*", re.I)
+
+    def asks_if_still_there(self, conv: Conversation) -> bool:
+        return bool(conv.context) and bool(self._STILL_THERE.fullmatch(re.sub(r"[\s,，]+", "", self._norm(conv.message))))
+
     def _last_turn_asks(self, conv: Conversation) -> bool:
         """Does the turn before the message ask for something to look up (an order number, a name …)?"""
         return bool(conv.context) and bool(self.ASKED_INFO.search(conv.context[-1].text or ""))
@@ -716,7 +731,7 @@ class Engine:
 
     def _tagged_reply(self, tag: str):
         """The first enabled reply with a tag of its own meaning (先查: the holding reply; 确认:
-        the plain 好的; 照办: "好嘞，按说好的办"; 夸奖: 回应夸奖; 报进度: 查询稍久报进度), cached until the next
+        the plain 好的; 照办: "好嘞，按说好的办"; 夸奖: 回应夸奖; 报进度: 查询稍久报进度; 人在: 人呢我在), cached until the next
         reload."""
         if tag not in self._tagged:
             rows = self.conn.execute(

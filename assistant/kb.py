@@ -224,10 +224,11 @@ def read_resources(kb_dir: Path) -> dict:
         for i, rep in enumerate(doc.get("replies") or []):
             if not isinstance(rep, dict) or not str(rep.get("text", "")).strip():
                 raise KBError(f"{path.name}: 第 {i + 1} 条话术缺少 text")
-            needs = rep.get("needs")
-            if needs is not None and (not isinstance(needs, list) or not needs
-                                      or not all(isinstance(w, str) and w.strip() for w in needs)):
-                raise KBError(f"{path.name}: 第 {i + 1} 条话术的 needs 应是非空的词语列表")
+            for key in ("needs", "unless"):
+                words = rep.get(key)
+                if words is not None and (not isinstance(words, list) or not words
+                                          or not all(isinstance(w, str) and w.strip() for w in words)):
+                    raise KBError(f"{path.name}: 第 {i + 1} 条话术的 {key} 应是非空的词语列表")
         replies.append(doc)
     lists = {name: _entries(kb_dir / f"{name}.yaml", keys) for name, keys in REQUIRED_KEYS.items()}
     return {
@@ -390,7 +391,8 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
                 rid = next_reply
                 next_reply += 1
                 reply_rows.append((rid, code, intent, item.get("stage", stage), title, body, j(item.get("tags")),
-                                   j(item["needs"]) if item.get("needs") else None))
+                                   j(item["needs"]) if item.get("needs") else None,
+                                   j(item["unless"]) if item.get("unless") else None))
                 for phrase in own:
                     trigger_rows.append((next_trigger, intent, rid, phrase))
                     next_trigger += 1
@@ -401,8 +403,8 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
         for chunk in _tokenise(_reply_fts_row, fts_jobs):
             rows = reply_rows[done : done + len(chunk)]
             done += len(chunk)
-            conn.executemany("INSERT INTO replies (id, code, intent, stage, title, text, tags, needs, title_py) "
-                             "VALUES (?,?,?,?,?,?,?,?,?)", [(*r, c[5]) for r, c in zip(rows, chunk)])
+            conn.executemany("INSERT INTO replies (id, code, intent, stage, title, text, tags, needs, unless, title_py) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?)", [(*r, c[5]) for r, c in zip(rows, chunk)])
             index_replies(conn, chunk)
         conn.executemany("INSERT INTO triggers (id, intent, reply_id, text) VALUES (?,?,?,?)", trigger_rows)
         # intent-level phrasings only: a reply's own phrasings are indexed in reply_fts.trig

@@ -226,6 +226,19 @@ _HAN_RUN = re.compile(rf"[{_CJK}]+")
 ASKS = r"[?？]|吗|怎么|什么|能不能|可不可以|是不是|有没有|哪"
 
 
+def states_any(said: str, words) -> bool:
+    """Does ``said`` contain one of the words as a statement? A negative word (不能开, 没有货) is
+    not counted where it is the second half of an A-not-A question: 能不能开, 有没有货 ask, they do
+    not deny."""
+    for w in words:
+        start = said.find(w)
+        while start >= 0:
+            if not (w[0] in "不没" and len(w) > 1 and start > 0 and said[start - 1] == w[1]):
+                return True
+            start = said.find(w, start + 1)
+    return False
+
+
 def search_keys(phrases: list[str]) -> str:
     """Tokens of the search box's own index (`search_fts`), from every character position:
     initials of the next 6 characters, full pinyin of the next 3, and the character itself.

@@ -98,18 +98,19 @@ def test_bad_yaml_gives_a_clear_error_and_leaves_the_db_alone(tmp_path, db_file)
     assert connect(db_file).execute("SELECT count(*) FROM replies").fetchone()[0] == before
 
 
-def test_a_reply_needs_list_that_is_not_a_list_of_words_is_refused(tmp_path, db_file):
+@pytest.mark.parametrize("key", ["needs", "unless"])
+def test_a_reply_word_list_that_is_not_a_list_of_words_is_refused(tmp_path, db_file, key):
     import shutil
 
     kb_dir = tmp_path / "kb"
     shutil.copytree(kb.paths.kb_resources_dir(), kb_dir)
     path = kb_dir / "replies" / "gift.yaml"
-    text = re.sub(r"(?m)^    needs: .*\n", "", path.read_text(encoding="utf-8"))
+    text = re.sub(rf"(?m)^    {key}: .*\n", "", path.read_text(encoding="utf-8"))
     first_text = text.index("    text:", text.index("replies:"))
-    path.write_text(text[:first_text] + "    needs: 破损\n" + text[first_text:], encoding="utf-8")
+    path.write_text(text[:first_text] + f"    {key}: 破损\n" + text[first_text:], encoding="utf-8")
     with pytest.raises(KBError) as err:
         kb.build(db_file, kb_dir)
-    assert "gift.yaml" in str(err.value) and "needs" in str(err.value)
+    assert "gift.yaml" in str(err.value) and key in str(err.value)
 
 
 # a list file, an entry appended to it without one of its required keys, and that key
@@ -203,7 +204,7 @@ def test_an_older_database_is_migrated_in_place(kefu_home):
     conn = connect(path)
     assert schema_version(conn) == len(MIGRATIONS)
     cols = {r[1] for r in conn.execute("PRAGMA table_info(replies)")}
-    assert {"title_py", "needs"} <= cols
+    assert {"title_py", "needs", "unless"} <= cols
     assert conn.execute("SELECT text FROM replies WHERE code='mine'").fetchone()[0] == "旧库里的话术"
     kb.build(path)  # a rebuild fills the new columns and keeps the user's row
     conn = connect(path)

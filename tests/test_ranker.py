@@ -36,7 +36,7 @@ HELD_OUT = [
 def _ranked_only(eng: Engine) -> Engine:
     """The rules that put a tagged reply first (a plain 好的 for an agreement, 报进度 for a chase …)
     off: what comes first is what the ranker chose."""
-    eng.AGREE_FIRST = eng.CHASE_FIRST = eng.PRAISE_FIRST = False
+    eng.AGREE_FIRST = eng.CHASE_FIRST = eng.PRAISE_FIRST = eng.STILL_THERE_FIRST = False
     eng.APOLOGY_FIRST_AT = None
     return eng
 

@@ -200,7 +200,7 @@ def test_a_customer_who_only_agrees_gets_the_short_confirmation_not_the_topic_ag
     ok = engine._tagged_reply("确认")
     assert ok is not None and ok["code"] == "ejhd" and "说好的" not in ok["text"]  # it promises nothing
     offer = ["customer:还没发货能取消吗", "agent:可以的 我这边帮您取消 退款原路退回"]
-    for message in ("好的亲", "嗯嗯", "可以啊", "好吧 [姓名x]", "OK", "那好吧"):
+    for message in ("好的亲", "嗯嗯", "可以啊", "好吧 [姓名x]", "OK", "那好吧", "同意"):
         s = engine.suggest(Conversation.of(message, offer))
         assert s.replies[0]["id"] == ok["id"] and "应了一声" in s.replies[0]["why"], message
         assert s.hold is None, message
@@ -213,7 +213,7 @@ def test_a_customer_who_only_agrees_gets_the_short_confirmation_not_the_topic_ag
         assert s.replies[0]["id"] == ok["id"] and s.hold is None, message
     for message in ("我看下怎么退", "再等等还是不发货我就退款", "好的谢谢 我再等等"):
         assert engine.suggest(Conversation.of(message, parcel)).replies[0]["id"] != ok["id"], message
-    for message in ("是的", "好的 谢谢", "好的 那什么时候发货", "可以退吗", "不行"):
+    for message in ("是的", "好的 谢谢", "好的 那什么时候发货", "可以退吗", "不行", "不同意"):
         assert engine.suggest(Conversation.of(message, offer)).replies[0]["id"] != ok["id"], message
     asked = ["customer:帮我改下收件人", "agent:好的 麻烦告诉我新的收件人姓名"]
     assert engine.suggest(Conversation.of("嗯 [姓名x]", asked)).replies[0]["id"] != ok["id"]
@@ -280,6 +280,22 @@ def test_a_customer_chasing_a_lookup_is_told_where_it_stands(engine):
     for message in ("那站点的电话您能查到吗", "我的快递到哪了"):
         assert engine.suggest(Conversation.of(message, waiting)).replies[0]["id"] != chase["id"], message
     assert "问进度" not in engine.suggest("你好，查好了吗").replies[0]["why"]
+
+
+def test_a_customer_asking_if_anyone_is_there_in_a_running_chat_hears_that_the_agent_is(engine):
+    """在么? / 还在吗 / 人呢 after the chat has begun asks whether the agent is still there: 人呢我在
+    (tagged 人在) first, not the opening greeting's "请说，想了解商品还是订单". The same words opening
+    a chat are a greeting, and a question after them is answered as a question."""
+    here = engine._tagged_reply("人在")
+    assert here is not None and here["code"] == "ezzx"
+    waiting = ["customer:这单怎么还不能付款", "agent:小妹为您看看，您稍等哦"]
+    for message in ("在么", "还在吗?", "人呢", "亲 在吗？"):
+        s = engine.suggest(Conversation.of(message, waiting))
+        assert s.replies[0]["id"] == here["id"] and "有没有人" in s.replies[0]["why"], message
+    assert engine.suggest("在么").replies[0]["id"] != here["id"]
+    assert engine.suggest(Conversation.of("在么 我要退货", waiting)).replies[0]["id"] != here["id"]
+    engine.STILL_THERE_FIRST = False
+    assert "有没有人" not in engine.suggest(Conversation.of("在么", waiting)).replies[0]["why"]
 
 
 def test_a_very_angry_customer_gets_the_apology_first_whatever_the_question(engine):
@@ -564,3 +580,21 @@ def test_a_top_reply_that_only_asks_what_is_meant_still_gets_the_hold_line(cue_e
     assert cue_engine.suggest(conv).folded
     other = [r for r in s.replies if r["code"] != "eqdy" and r["id"] != line["id"]]
     assert other and cue_engine.hold_line(s.analysis, conv, other, {}) is None
+
+
+@pytest.mark.parametrize("message, denied, allowed, code", [
+    ("还能拍吗", "agent:这款暂时没货了亲", "agent:这款是现货的亲", "axhkp"),        # 现货可拍
+    ("那就取消吧", "agent:您的包裹已经发出了", "agent:您的订单还在仓库", "cqxwf"),   # 未发货取消
+    ("那能开吗", "agent:这个商品不支持开发票哦", "agent:您下单时选电子发票就行", "bkp"),  # 可以开票
+])
+def test_a_reply_is_not_offered_when_the_conversation_denies_what_it_asserts(cue_engine, message, denied, allowed, code):
+    """A reply's `unless` words: 现货可拍 after "没货了", 未发货取消 after "已经发出了", 可以开票
+    after "不支持开发票" would tell the customer the opposite of what they were just told."""
+    assert code in _codes(cue_engine.suggest(Conversation.of(message, [allowed]), limit=12))
+    assert code not in _codes(cue_engine.suggest(Conversation.of(message, [denied]), limit=12))
+
+
+def test_an_either_or_question_does_not_count_as_a_denial(cue_engine):
+    """有没有货 and 能不能开 ask; the 没有货 and 不能开 inside them deny nothing."""
+    assert "axhkp" in _codes(cue_engine.suggest("这款还有没有货", limit=12))
+    assert "bkp" in _codes(cue_engine.suggest("能不能开发票", limit=12))
