@@ -356,6 +356,7 @@ class Engine:
         # height and weight in them (160 100斤, 一米七 130斤)
         joined = " ".join(said_lately)
         has_body = bool(self.WEIGHT_IN_TEXT.search(joined) and self.HEIGHT_IN_TEXT.search(joined))
+        has_photo = bool(self.PHOTO_SENT.search(joined))  # a photo or video sent, or said to be sent
         upset = self.is_upset(a)
         carries_id = bool(a.entities.get("order_no") or a.entities.get("phone") or self._BUSINESS_ID.search(a.clean))
         ranker = self.ranker
@@ -381,6 +382,8 @@ class Engine:
                 continue  # nor ask again for the address the customer has just sent
             if has_body and st["asks_body"]:
                 continue  # nor for the height and weight just given
+            if has_photo and st["asks_photo"]:
+                continue  # nor for the photo just sent
             if upset and (row["intent"] == "recommend" or st["pitch"]):
                 continue  # no sales pitch (goods, membership, coupons) to an upset customer
             if st["chat"] and (carries_id or self.CHAT_AVOID.search(a.clean)):
@@ -520,6 +523,7 @@ class Engine:
                 "asks_order": bool(self.ASKS_ORDER.search(plain)),
                 "asks_address": bool(self.ASKS_ADDRESS.search(plain)),
                 "asks_body": bool(self.ASKS_BODY.search(plain)),
+                "asks_photo": bool(self.ASKS_PHOTO.search(plain)),
                 "apology": 1.0 if self._APOLOGY.search(plain) else 0.0,
                 "states": min(3, len(states)) / 3, "length": min(200, len(plain)) / 200,
                 "names_goods": bool(tags & self._shop_categories) or named,
@@ -565,6 +569,11 @@ class Engine:
         r"|(\d|\[数字x?\]|#数字)(栋|幢|号楼|单元)")
 
     # a reply that asks for height and weight to pick a size, and those as customers give them
+    # a reply that asks for a photo, a video or a screenshot; and one sent already, as a chat client
+    # copies it ([图片]) or as the customer says it (已发, 发给你了, 截图发你了)
+    ASKS_PHOTO = re.compile(r"(照片|图|视频)[^，。；]{0,10}(发我|给我|发过来)|(?<![我记])(拍|录|发)[^，。；我]{0,4}(照片|视频)")
+    PHOTO_SENT = re.compile(r"\[(图片|视频)\]|已发送|已发(?![货出快])|(发|传)(你|给你|过去)了|(照片|图片|截图|视频|图)(已经)?发了|"
+                            r"已经发了|上传了|拍了照")
     ASKS_BODY = re.compile(r"(告诉|发|问一下|说下|说一下).{0,8}(身高|体重)")
     # both given: a weight (100斤, 65kg) and a height (160, 1米6, 165cm), as customers write them
     WEIGHT_IN_TEXT = re.compile(r"\d{2,3}(\.\d)?\s*(斤|公斤|kg|KG|Kg)|体重\s*\d")

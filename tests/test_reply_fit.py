@@ -119,6 +119,21 @@ def test_a_reply_naming_the_whole_kind_of_goods_fits_any_goods_of_that_kind(cue_
     assert "bsjt" not in _codes(cue_engine.suggest("鸭舌帽怎么洗", limit=12))  # 四件套 washing: other goods
 
 
+def test_a_reply_asking_for_a_photo_is_not_offered_once_the_customer_sent_one(cue_engine):
+    """破损请拍照 asks for photos: offered for "杯子收到就碎了", not when a photo came with the message
+    ([图片], as a chat client copies one) or the customer says it went (照片发你了), and a reply that
+    only offers to send the customer a screenshot (我截图发您) is not counted as asking."""
+    photo = "dpspz"
+    assert photo in _codes(cue_engine.suggest("杯子收到就碎了", limit=12))
+    assert photo not in _codes(cue_engine.suggest("[图片] 杯子收到就碎了", limit=12))
+    sent = Conversation.of("照片发你了 麻烦看下", ["customer:杯子收到就碎了"])
+    assert photo not in _codes(cue_engine.suggest(sent, limit=12))
+    # 已发货 is not a photo sent
+    assert photo in _codes(cue_engine.suggest("已发货了吗 杯子碎了", limit=12))
+    assert cue_engine.ASKS_PHOTO.search("麻烦拍三张照片发我：外箱、破损位置")
+    assert not cue_engine.ASKS_PHOTO.search("参数在详情页里，我截图发您")
+
+
 @pytest.mark.parametrize("text, is_address", [
     ("石家庄东风路省五金宿舍[数字x]-[数字x]-[数字x]0[数字x]", True),
     ("北京市朝阳区建国路88号SOHO现代城5号楼1201", True),
