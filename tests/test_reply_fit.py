@@ -282,16 +282,24 @@ def test_praise_and_nothing_else_gets_thanked_first(engine):
         assert "在夸" not in engine.suggest(message).replies[0]["why"], message
 
 
+def _comes_first(engine, tag, code, context, why, messages):
+    """The reply tagged ``tag`` (shipped as ``code``) comes first for each message after ``context``,
+    with ``why`` in its reason; returns it."""
+    row = engine._tagged_reply(tag)
+    assert row is not None and row["code"] == code
+    for message in messages:
+        s = engine.suggest(Conversation.of(message, context))
+        assert s.replies[0]["id"] == row["id"] and why in s.replies[0]["why"], message
+    return row
+
+
 def test_a_customer_chasing_a_lookup_is_told_where_it_stands(engine):
     """查好了吗 / 有结果了吗 / 还没有改好吗 after the agent said it would check: 查询稍久报进度 (tagged
     报进度) comes first. A question whether something can be found is not a chase, nor is a
     copied message with no chat above it. The tag is matched whole: 开票进度 (tagged 进度) is not it."""
-    chase = engine._tagged_reply("报进度")
-    assert chase is not None and chase["code"] == "eqcjd"
     waiting = ["customer:帮我查下这单为什么还没发货", "agent:好的亲 正在为您核实，请稍等"]
-    for message in ("你好，查好了吗", "有结果了吗?", "还没有改好吗", "那现在是什么处理情况"):
-        s = engine.suggest(Conversation.of(message, waiting))
-        assert s.replies[0]["id"] == chase["id"] and "进度" in s.replies[0]["why"], message
+    chase = _comes_first(engine, "报进度", "eqcjd", waiting, "进度",
+                         ("你好，查好了吗", "有结果了吗?", "还没有改好吗", "那现在是什么处理情况"))
     for message in ("那站点的电话您能查到吗", "我的快递到哪了"):
         assert engine.suggest(Conversation.of(message, waiting)).replies[0]["id"] != chase["id"], message
     assert "问进度" not in engine.suggest("你好，查好了吗").replies[0]["why"]
@@ -301,12 +309,8 @@ def test_a_customer_asking_if_anyone_is_there_in_a_running_chat_hears_that_the_a
     """在么? / 还在吗 / 人呢 after the chat has begun asks whether the agent is still there: 人呢我在
     (tagged 人在) first, not the opening greeting's "请说，想了解商品还是订单". The same words opening
     a chat are a greeting, and a question after them is answered as a question."""
-    here = engine._tagged_reply("人在")
-    assert here is not None and here["code"] == "ezzx"
     waiting = ["customer:这单怎么还不能付款", "agent:小妹为您看看，您稍等哦"]
-    for message in ("在么", "还在吗?", "人呢", "亲 在吗？"):
-        s = engine.suggest(Conversation.of(message, waiting))
-        assert s.replies[0]["id"] == here["id"] and "有没有人" in s.replies[0]["why"], message
+    here = _comes_first(engine, "人在", "ezzx", waiting, "有没有人", ("在么", "还在吗?", "人呢", "亲 在吗？"))
     assert engine.suggest("在么").replies[0]["id"] != here["id"]
     assert engine.suggest(Conversation.of("在么 我要退货", waiting)).replies[0]["id"] != here["id"]
     engine.STILL_THERE_FIRST = False
