@@ -113,8 +113,8 @@ def test_suggest_ranks_with_the_learned_prior_like_the_sidebar(db_file, kefu_hom
     before = ranked("请问能装热水吗")
     # the agent prefers a sibling of the top reply (same intent, lower in the list)
     rank, favourite = next((i + 1, rid) for i, (rid, intent) in enumerate(before[1:], 1) if intent == before[0][1])
-    with UsageLog(db_file) as log:  # … and picked and sent it three times
-        for m in ("你好，这个杯子能装热水吗", "杯子可以装开水吗", "这个能装热水吗"):
+    with UsageLog(db_file) as log:  # … and picked and sent it five times
+        for m in ("你好，这个杯子能装热水吗", "杯子可以装开水吗", "这个能装热水吗", "能装开水不", "装热水可以吗"):
             msg = log.received(m, intent="product_info")
             log.picked(msg, favourite, rank=rank)
             log.sent(msg, favourite, "…")
