@@ -568,12 +568,12 @@ class Engine:
         r".{0,8}?(\d|\[数字x?\]|#数字)+.{0,4}(号|栋|幢|单元|室|楼|-)"
         r"|(\d|\[数字x?\]|#数字)(栋|幢|号楼|单元)")
 
-    # a reply that asks for height and weight to pick a size, and those as customers give them
     # a reply that asks for a photo, a video or a screenshot; and one sent already, as a chat client
     # copies it ([图片]) or as the customer says it (已发, 发给你了, 截图发你了)
     ASKS_PHOTO = re.compile(r"(照片|图|视频)[^，。；]{0,10}(发我|给我|发过来)|(?<![我记])(拍|录|发)[^，。；我]{0,4}(照片|视频)")
     PHOTO_SENT = re.compile(r"\[(图片|视频)\]|已发送|已发(?![货出快])|(发|传)(你|给你|过去)了|(照片|图片|截图|视频|图)(已经)?发了|"
                             r"已经发了|上传了|拍了照")
+    # a reply that asks for height and weight to pick a size, and those as customers give them
     ASKS_BODY = re.compile(r"(告诉|发|问一下|说下|说一下).{0,8}(身高|体重)")
     # both given: a weight (100斤, 65kg) and a height (160, 1米6, 165cm), as customers write them
     WEIGHT_IN_TEXT = re.compile(r"\d{2,3}(\.\d)?\s*(斤|公斤|kg|KG|Kg)|体重\s*\d")
@@ -715,6 +715,7 @@ class Engine:
                               r"(?:还?在(?:么|吗|嘛|不在?|没|线吗)|人呢|有人(?:吗|么|没|不))[?？。!！~]*", re.I)
 
     def asks_if_still_there(self, conv: Conversation) -> bool:
+        """Is the message, after the chat has begun, only "are you there?" (在么, 还在吗, 人呢)?"""
         return bool(conv.context) and bool(self._STILL_THERE.fullmatch(re.sub(r"[\s,，]+", "", self._norm(conv.message))))
 
     def _last_turn_asks(self, conv: Conversation) -> bool:
