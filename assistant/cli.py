@@ -352,7 +352,7 @@ def _reader_arg(value: str | None):
 
 
 def cmd_eval(args) -> int:
-    from assistant.evaluate import evaluate, format_report, pool_items, read_jsonl
+    from assistant.evaluate import attach_judged, evaluate, format_report, pool_items, read_jsonl
 
     if args.cv:
         from assistant import train
@@ -378,6 +378,8 @@ def cmd_eval(args) -> int:
                 raise ValueError(f"{args.file} 的第 {n} 条记录没有 message（顾客消息）字段，格式见 ../shared/eval/README.md")
         if args.source:
             items = [i for i in items if i.get("source") in args.source.split(",")]
+    if args.judged:
+        attach_judged(items, args.judged)
     res = evaluate(eng, items, details=args.details, report=args.report)
     if args.json:
         _print_json(res)
@@ -508,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--source", help="只评测这些来源（逗号分隔，如 jddc_chat,jddc_pairs）")
     s.add_argument("--reader", help="shipped（默认）| cues（只用人工线索）| 权重文件路径")
     s.add_argument("--report", action="store_true", help="分来源、分意图的指标和混淆矩阵")
+    s.add_argument("--judged", help="评判过的回复（JSONL：id、answers、harmful、neither），按 id 接到样本上，算 answer@1")
     s.add_argument("--cv", type=int, metavar="K", help="对训练数据做 K 折交叉验证（按会话分组）")
     s.add_argument("--json", action="store_true")
     s.add_argument("--details", action="store_true", help="列出判错的样本")

@@ -44,11 +44,17 @@ def pool_items(split: str, sources: tuple[str, ...] | None = None) -> list[dict]
     from assistant import train
 
     items = train.as_eval_items(train.pool_examples(split, sources))
-    judged = {}
     if train.JUDGED_FILE.exists():
-        judged = {r["id"]: r for r in read_jsonl(train.JUDGED_FILE)}
+        attach_judged(items, train.JUDGED_FILE)
+    return items
+
+
+def attach_judged(items: list[dict], path: Path | str) -> list[dict]:
+    """Join judged replies (JSONL rows of id, answers, harmful, neither) to the items with the
+    same id, so `evaluate` scores answer@1 and harmful replies for them."""
+    judged = {r["id"]: r for r in read_jsonl(path) if isinstance(r, dict) and "id" in r}
     for it in items:
-        j = judged.get(it["id"])
+        j = judged.get(it.get("id"))
         if j:
             it["answers"] = j.get("answers") or []
             it["harmful"] = j.get("harmful") or []

@@ -95,6 +95,31 @@ def test_eval_prints_all_metrics(db_file, kefu_home, tmp_path):
     assert d["n"] == 2 and d["intent_acc"] == 1.0 and d["urgent_f1"] == 1.0
 
 
+def test_eval_joins_judged_replies_by_id_and_scores_the_top_reply(db_file, kefu_home, tmp_path):
+    data, judged = tmp_path / "shop.jsonl", tmp_path / "judged.jsonl"
+    rows = [
+        {"id": "s1", "message": "发什么快递", "context": [], "intent": "shipping_method", "emotion": "calm",
+         "urgent": False, "entities": {}},
+        {"id": "s2", "message": "气死了 我要投诉", "context": [], "intent": "complaint", "emotion": "angry",
+         "urgent": True, "entities": {}},
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    tops = []
+    for r in rows:
+        _, out, _ = kefu("suggest", r["message"], "--json", home=kefu_home)
+        tops.append(json.loads(out)["replies"][0]["code"])
+    # the first top judged sendable, the second harmful; an id nobody labelled is ignored
+    verdicts = [{"id": "s1", "answers": [tops[0]], "harmful": []},
+                {"id": "s2", "answers": [], "harmful": [tops[1]]},
+                {"id": "elsewhere", "answers": [tops[1]]}]
+    judged.write_text("\n".join(json.dumps(v) for v in verdicts), encoding="utf-8")
+    _, out, _ = kefu("eval", str(data), "--judged", str(judged), "--json", home=kefu_home)
+    d = json.loads(out)
+    assert d["judged"] == 2 and d["answer@1"] == 0.5 and d["harmful@1"] == 1
+    _, out, _ = kefu("eval", str(data), "--json", home=kefu_home)
+    assert "answer@1" not in json.loads(out)
+
+
 def test_eval_on_malformed_file_says_which_line(db_file, kefu_home, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"message": "x", "intent": "other"}\n{not json\n', encoding="utf-8")
