@@ -340,6 +340,10 @@ class Analyzer:
     # question about the parcel. Pool train split: 59 such turns, 57 labelled thanks_bye, 9 of
     # them read as the topic. Bare 好的 / 嗯 stays with the model: after "需要取消吗" it is a yes.
     THANKS_ONLY = True
+    # ... but thanks with a question in another clause (谢谢 那什么时候发货) is the question: thanks_bye
+    # may not be the main intent then (the issue's example; shop set: 3 of 239 tune messages).
+    THANKS_THEN_ASKS = True
+    _QUESTION = re.compile(text.ASKS + r"|是否|么$|多久|几[天号点时个片件瓶盒包条只双斤克寸岁套]|多少|啥时|(.)不\1|[^\s]{2}[不没]$")
     _FILLERS = r"亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+"  # around an acknowledgement
     _ACK_PART = re.compile(
         r"(?:好的?|行|嗯|恩|哦|噢|喔|额|呃|ok(?:ay)?|知道|明白|晓得|懂|收到|了解|谢谢?|感谢|多谢|辛苦"
@@ -439,6 +443,9 @@ class Analyzer:
         if self.THANKS_ONLY and self.thanks_only(message):
             rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
             probs = {k: (0.9 if k == "thanks_bye" else 0.1 * v / rest) for k, v in probs.items()}
+        if self.THANKS_THEN_ASKS and max(probs, key=probs.get) == "thanks_bye" and self.thanks_and_asks(message):
+            rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
+            probs = {k: (0.05 if k == "thanks_bye" else 0.95 * v / rest) for k, v in probs.items()}
         intent = max(probs, key=probs.get)
         intent_scores = {k: round(v, 3) for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:5]}
         _, hits = self.intent_lex.score(scoring)
@@ -470,6 +477,23 @@ class Analyzer:
         """The message is an acknowledgement and thanks, nothing else (好的谢谢亲, OK 谢谢, 辛苦了)."""
         norm = text.normalize(message)
         return bool(norm) and bool(self._THANKS_WORD.search(norm)) and bool(self._ACK_PART.fullmatch(norm))
+
+    def thanks_and_asks(self, message: str) -> bool:
+        """Does the message thank and also ask something (谢谢 那什么时候发货, 好嘞谢谢 大概几天能到,
+        谢谢亲 那90的会不会太大了)? The question is what needs an answer."""
+        norm = text.normalize_keep_spaces(message)
+        if not self._THANKS_WORD.search(norm) or text.content_chars(norm) > 40:  # a chat turn, not a post
+            return False
+        for clause in self._CLAUSES.split(norm):
+            rest = self._THANKS_WORD.sub("", clause)
+            if (not self._THANKS_WORD.search(clause) or self._ACK_PART.fullmatch(clause) is None) and \
+                    text.content_chars(rest) >= 3 and self._QUESTION.search(rest):
+                return True
+        return False
+
+    def asks_something(self, message: str) -> bool:
+        """Does the message ask a question (吗, 怎么, 会不会, 多少, 几天, a question mark …)?"""
+        return bool(self._QUESTION.search(re.sub(r"\s+", "", text.normalize(message))))
 
     def agrees_only(self, message: str) -> bool:
         """The message only goes along with what was said (好的亲, 嗯嗯, 可以啊, 好吧 [姓名x]) or says

@@ -617,3 +617,54 @@ def test_an_either_or_question_does_not_count_as_a_denial(cue_engine):
     """有没有货 and 能不能开 ask; the 没有货 and 不能开 inside them deny nothing."""
     assert "axhkp" in _codes(cue_engine.suggest("这款还有没有货", limit=12))
     assert "bkp" in _codes(cue_engine.suggest("能不能开发票", limit=12))
+
+
+def test_thanks_with_a_question_is_read_as_the_question(engine):
+    """谢谢 那什么时候发货 (the issue's example) and 好嘞谢谢 大概几天能到: the question needs the answer;
+    a plain thanks still closes."""
+    for message in ("谢谢亲 那这件大概几天能到啊", "好嘞谢谢 那你们几号能发货"):
+        s = engine.suggest(message)
+        assert s.analysis.intent != "thanks_bye", message
+        assert s.replies[0]["intent"] != "thanks_bye", message
+    assert engine.suggest("好的谢谢亲").analysis.intent == "thanks_bye"
+    assert engine.analyzer.thanks_and_asks("谢谢宝 之前给了个差评 现在能改吗")
+    assert not engine.analyzer.thanks_and_asks("好的谢谢，有问题再找你")
+
+
+def test_go_ahead_and_asks_what_is_meant_are_not_offered_under_a_real_question(cue_engine):
+    """好嘞，按说好的办 answers no question; 没太看明白您的意思 under an answer says the answer is a guess."""
+    go_ahead, unclear = cue_engine._tagged_reply("照办"), "eqdy"
+    agree = cue_engine.suggest(Conversation.of("行 那你尽快帮我改吧", ["agent:那我帮您改成L码可以吗"]))
+    assert agree.replies[0]["code"] == go_ahead["code"]
+    for message in ("有赠品吗 送的是哪几个小样", "这个能合并一起发吗", "面膜一盒几片", "能便宜点不"):
+        s = cue_engine.suggest(message, limit=12)
+        assert go_ahead["code"] not in _codes(s), message
+        assert all(r["code"] != unclear for r in s.replies[1:]), message
+
+
+@pytest.mark.parametrize("message, code", [
+    ("大概几天能到 我在新疆乌鲁木齐", "ajtnd"),      # 几天能到 asks the city
+    ("寄上海大概几天能到啊", "ajtnd"),
+    ("拖鞋拿多大码合适 我平时穿41 脚背高", "axwsc"),  # 询问身材 asks the usual size
+    ("我家床是1.8x2.0的 床垫挺厚有25公分 床笠能包住吗", "acpcc"),  # 床品尺寸 asks the bed size
+])
+def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, message, code):
+    without = {"ajtnd": "大概几天能到啊", "axwsc": "拖鞋拿多大码合适", "acpcc": "床笠能包住床垫吗"}[code]
+    assert code in _codes(cue_engine.suggest(without, limit=20)), without
+    assert code not in _codes(cue_engine.suggest(message, limit=20))
+
+
+@pytest.mark.parametrize("message, looked, code", [
+    ("显示已签收 我根本没收到啊", "显示已签收 我根本没收到啊 谁签的??", "cwsd"),  # asks to check the doorman
+    ("物流一直不动 是不是丢了", "物流三天没动了 一直卡在转运中心 是不是丢了", "cwlbg"),  # "wait 48 hours"
+])
+def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
+    assert code in _codes(cue_engine.suggest(message, limit=12))
+    assert code not in _codes(cue_engine.suggest(looked, limit=12))
+
+
+def test_today_is_not_promised_again_once_it_was_broken(cue_engine):
+    context = ["customer:请问什么时候发货", "agent:亲 预计今天内发出哦~"]
+    assert "cjtfh" in _codes(cue_engine.suggest(Conversation.of("今天能发吗", context[:1]), limit=12))
+    assert "cjtfh" not in _codes(cue_engine.suggest(
+        Conversation.of("今天都晚上9点了 还是没发 你们到底发没发", context), limit=12))

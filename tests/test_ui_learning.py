@@ -15,8 +15,9 @@ from assistant.engine import Engine  # noqa: E402
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|setting window opacity)")
 
-LEARN = ["你好，这个杯子能装热水吗", "杯子可以装开水吗", "这个杯子能装热水吗"]
-NEW = "请问杯子能装热水吗"
+# (an invoice question: its lower replies sit close enough in score for a usage prior to lift one)
+LEARN = ["可以开发票吗", "能开发票吗", "你好 能开票吗"]
+NEW = "请问可以开发票吗"
 
 
 def analysed(qtbot, app, message):
@@ -92,7 +93,7 @@ def test_timer_label_is_visible_counts_and_warns(qtbot, app_ui):
     assert label is not None and label.isVisible()
     assert label.level() == "idle" and "暂无等待" in label.text()
     app_ui.engine.learning.timer.warn_after = 2  # the 30 s target, shortened for the test
-    analysed(qtbot, app_ui, LEARN[0])
+    analysed(qtbot, app_ui, "你好，这个杯子能装热水吗")  # its top reply has no blank: key 1 pastes it
     qtbot.waitUntil(lambda: label.level() == "ok" and "顾客等待" in label.text(), timeout=3000)
     qtbot.waitUntil(lambda: label.level() == "late" and "请尽快回复" in label.text(), timeout=5000)
     paste_rank(qtbot, app_ui, 1)  # the reply went out: the clock stops
