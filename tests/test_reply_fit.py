@@ -626,6 +626,7 @@ def test_thanks_with_a_question_is_read_as_the_question(engine):
         s = engine.suggest(message)
         assert s.analysis.intent != "thanks_bye", message
         assert s.replies[0]["intent"] != "thanks_bye", message
+        assert all(r["intent"] != "thanks_bye" for r in s.replies), message  # no "不客气" under it either
     assert engine.suggest("好的谢谢亲").analysis.intent == "thanks_bye"
     assert engine.analyzer.thanks_and_asks("谢谢宝 之前给了个差评 现在能改吗")
     assert not engine.analyzer.thanks_and_asks("好的谢谢，有问题再找你")
@@ -647,9 +648,11 @@ def test_go_ahead_and_asks_what_is_meant_are_not_offered_under_a_real_question(c
     ("寄上海大概几天能到啊", "ajtnd"),
     ("拖鞋拿多大码合适 我平时穿41 脚背高", "axwsc"),  # 询问身材 asks the usual size
     ("我家床是1.8x2.0的 床垫挺厚有25公分 床笠能包住吗", "acpcc"),  # 床品尺寸 asks the bed size
+    ("能帮我备注下不要放发票吗", "cjbz"),                    # 添加备注 asks what to note
 ])
 def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, message, code):
-    without = {"ajtnd": "大概几天能到啊", "axwsc": "拖鞋拿多大码合适", "acpcc": "床笠能包住床垫吗"}[code]
+    without = {"ajtnd": "大概几天能到啊", "axwsc": "拖鞋拿多大码合适", "acpcc": "床笠能包住床垫吗",
+               "cjbz": "能帮我在订单上加个备注吗"}[code]
     assert code in _codes(cue_engine.suggest(without, limit=20)), without
     assert code not in _codes(cue_engine.suggest(message, limit=20))
 
@@ -657,6 +660,7 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
 @pytest.mark.parametrize("message, looked, code", [
     ("显示已签收 我根本没收到啊", "显示已签收 我根本没收到啊 谁签的??", "cwsd"),  # asks to check the doorman
     ("物流一直不动 是不是丢了", "物流三天没动了 一直卡在转运中心 是不是丢了", "cwlbg"),  # "wait 48 hours"
+    ("口红拆封了还能退吗", "口红买错色号了 还没拆封 能退吗", "dbzc"),  # "opened cosmetics: no free return"
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     assert code in _codes(cue_engine.suggest(message, limit=12))
