@@ -93,7 +93,7 @@ def normalize_keep_spaces(text: str) -> str:
     separate two questions (能开发票吗 还有今天能发货吗)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", simplified(text[:MAX_MESSAGE_CHARS]))
+    text = unicodedata.normalize("NFKC", simplified(clean(text[:MAX_MESSAGE_CHARS])))
     return _SEPARATORS.sub("。", _CTRL.sub(" ", text)).lower()
 
 

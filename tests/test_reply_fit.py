@@ -630,6 +630,9 @@ def test_thanks_with_a_question_is_read_as_the_question(engine):
     assert engine.suggest("好的谢谢亲").analysis.intent == "thanks_bye"
     assert engine.analyzer.thanks_and_asks("谢谢宝 之前给了个差评 现在能改吗")
     assert not engine.analyzer.thanks_and_asks("好的谢谢，有问题再找你")
+    # a lone surrogate (a broken paste) is not text: dropped, not an encoding error
+    assert engine.analyzer.thanks_and_asks("谢谢\ud800 那几号发货")
+    assert engine.suggest("0\ud800").warnings is not None
 
 
 def test_go_ahead_and_asks_what_is_meant_are_not_offered_under_a_real_question(cue_engine):
