@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-
-
-def kappa(pairs: list[tuple]) -> float:
-    n = len(pairs)
-    po = sum(a == b for a, b in pairs) / n
-    ca, cb = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    pe = sum(ca[k] * cb[k] for k in ca) / (n * n)
-    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+sys.path.insert(0, str(HERE.parent / "pool"))
+from agreement import kappa  # noqa: E402  (the pool's: one Cohen's kappa for the project)
 
 
 def main() -> None:
@@ -31,7 +24,8 @@ def main() -> None:
         out = [f"{Path(path).name}: n {len(rows)}"]
         for key in ("intent", "emotion", "urgent"):
             pairs = [(gold[r["id"]][key], r[key]) for r in rows]
-            out.append(f"{key} {sum(a == b for a, b in pairs) / len(pairs):.3f} (kappa {kappa(pairs):.3f})")
+            out.append(f"{key} {sum(a == b for a, b in pairs) / len(pairs):.3f} "
+                       f"(kappa {kappa([a for a, _ in pairs], [b for _, b in pairs]):.3f})")
         tp = fp = fn = 0
         for r in rows:
             g, p = set((gold[r["id"]].get("entities") or {}).items()), set((r.get("entities") or {}).items())
