@@ -305,6 +305,16 @@ def test_a_customer_chasing_a_lookup_is_told_where_it_stands(engine):
     assert "问进度" not in engine.suggest("你好，查好了吗").replies[0]["why"]
 
 
+@pytest.mark.parametrize("message", ["查到什么了", "有消息了没", "好了吗 还要等多久"])
+def test_the_progress_reply_waits_until_someone_has_begun_to_look(engine, message):
+    """"还在帮您确认，大概还要…" in a chat's first message reports a lookup nobody has begun: it is
+    not shown then, anywhere in the list; once the agent has said they would check, it is."""
+    progress = engine._tagged_reply("报进度")
+    waiting = ["customer:帮我查下这单", "agent:好的 我看下"]
+    assert progress["id"] in {r["id"] for r in engine.suggest(Conversation.of(message, waiting), limit=12).replies}
+    assert progress["id"] not in {r["id"] for r in engine.suggest(message, limit=12).replies}
+
+
 def test_a_customer_asking_if_anyone_is_there_in_a_running_chat_hears_that_the_agent_is(engine):
     """在么? / 还在吗 / 人呢 after the chat has begun asks whether the agent is still there: 人呢我在
     (tagged 人在) first, not the opening greeting's "请说，想了解商品还是订单". The same words opening
@@ -587,7 +597,7 @@ def test_no_membership_or_coupon_pitch_to_an_upset_customer(cue_engine):
 def test_a_top_reply_that_only_asks_what_is_meant_still_gets_the_hold_line(cue_engine):
     """"没太看明白您的意思" is no answer however sure the ranker is: the 先回复 line shows above it,
     and the answers are folded (eighteenth pass)."""
-    conv = Conversation.of("嗯？ 看不懂")
+    conv = Conversation.of("嗯？ 看不懂", ["agent:亲 这款是预售的哦"])
     s = cue_engine.suggest(conv, limit=12)
     assert s.analysis.intent not in cue_engine.NO_HOLD_INTENTS and s.replies[0]["code"] == "eqdy"
     cue_engine.HOLD_BELOW = -10.0  # every answer counts as sure
@@ -664,6 +674,7 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("显示已签收 我根本没收到啊", "显示已签收 我根本没收到啊 谁签的??", "cwsd"),  # asks to check the doorman
     ("物流一直不动 是不是丢了", "物流三天没动了 一直卡在转运中心 是不是丢了", "cwlbg"),  # "wait 48 hours"
     ("口红拆封了还能退吗", "口红买错色号了 还没拆封 能退吗", "dbzc"),  # "opened cosmetics: no free return"
+    ("你是不是机器人", "又是机器人 转人工!!! 我要真人", "ezrkf"),  # "我是真人客服" after a bot's replies
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     assert code in _codes(cue_engine.suggest(message, limit=12))
