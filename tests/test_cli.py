@@ -23,7 +23,7 @@ def test_suggest_json_is_stable_and_parseable(db_file, kefu_home):
     d = json.loads(out)
     assert d["analysis"]["intent"] == "size_fit"
     assert d["analysis"]["entities"]["size"] == "160 100斤"  # height and weight together
-    assert len(d["replies"]) == 5 and all(r["intent"] for r in d["replies"])
+    assert 2 <= len(d["replies"]) <= 5 and all(r["intent"] for r in d["replies"])
     # no answer is sure: the 先回复 line stands above them, and they are sure enough to stay in view
     assert d["hold"]["filled"].startswith("亲，收到") and d["folded"] is False
 

@@ -20,7 +20,7 @@ def test_suggest_follows_the_json_contract(engine):
     assert {"id", "intent", "text", "filled", "missing", "score", "why"} <= set(r)
     assert r["intent"] == "damaged_defect" and r["why"]
     scores = [x["score"] for x in d["replies"]]
-    assert len(scores) == 5
+    assert 1 <= len(scores) <= 5 and all(x >= engine.SHOW_BELOW for x in scores[1:])  # weak ones not shown
     assert d["playbook"]["name"] and d["playbook"]["options"] and d["playbook"]["limit"]
     assert d["elapsed_ms"] > 0
 

@@ -13,8 +13,10 @@ APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意")
 @pytest.fixture
 def cue_engine(db_file):
     """The ranker's rules do not depend on which reader found the intent: the hand-cue reader
-    keeps these tests independent of retraining."""
+    keeps these tests independent of retraining. Weak replies stay in the list (SHOW_BELOW 0):
+    these tests look at which replies are candidates at all."""
     eng = Engine(db_file, reader=None)
+    eng.SHOW_BELOW = 0.0
     yield eng
     eng.close()
 
@@ -686,3 +688,29 @@ def test_today_is_not_promised_again_once_it_was_broken(cue_engine):
     assert "cjtfh" in _codes(cue_engine.suggest(Conversation.of("今天能发吗", context[:1]), limit=12))
     assert "cjtfh" not in _codes(cue_engine.suggest(
         Conversation.of("今天都晚上9点了 还是没发 你们到底发没发", context), limit=12))
+
+
+def test_weak_replies_are_not_shown_under_a_sure_enough_top(cue_engine):
+    """Slots 2 and on hold no reply the ranker scores under SHOW_BELOW (judged, such replies were
+    harmful three times as often as sendable); the top stays, and folded guesses, shown only on
+    request, are all kept."""
+    cue_engine.SHOW_BELOW = Engine.SHOW_BELOW
+    message = "蓝牙耳机左耳没声音了"
+    shown = cue_engine.suggest(message, limit=8)
+    assert not shown.folded and len(shown.replies) >= 2
+    assert all(r["score"] >= Engine.SHOW_BELOW for r in shown.replies[1:])
+    cue_engine.SHOW_BELOW = 0.0
+    everything = cue_engine.suggest(message, limit=8)
+    weak = [r["code"] for r in everything.replies[1:] if r["score"] < Engine.SHOW_BELOW]
+    assert weak and not set(weak) & {r["code"] for r in shown.replies}
+    assert [r["code"] for r in shown.replies] == [r["code"] for r in everything.replies if r["code"] not in weak]
+    # folded: the guesses are all there when the agent asks for them
+    folded = cue_engine.suggest("那个东西怎么弄", limit=8)
+    assert folded.folded and any(r["score"] < Engine.SHOW_BELOW for r in folded.replies[1:])
+
+
+def test_the_answer_to_a_second_question_is_shown_however_weak(engine):
+    engine.SHOW_BELOW = 1.01  # nothing but the top would be sure enough
+    s = engine.suggest("能开发票吗 还有今天能发货吗")
+    assert s.analysis.also and len(s.replies) >= 2
+    assert all(r["intent"] in s.analysis.also for r in s.replies[1:])

@@ -24,7 +24,7 @@ def analysed(qtbot, w, message):
 def test_typing_a_message_shows_ranked_replies_and_panels(qtbot, app_ui):
     w = app_ui.window
     analysed(qtbot, w, "收到的杯子碎了，怎么办")
-    assert w.replies.count() == 5
+    assert w.replies.count() == len(w.suggestions.replies) >= 2
     assert "破损" in w.chips.text()
     assert w.replies.item(0).text().startswith("1. ")
     assert w.playbook.text() != "—" and "权限" in w.playbook.text()
@@ -61,7 +61,7 @@ def test_copying_a_customer_message_updates_the_sidebar_without_stealing_focus(q
 def test_number_key_pastes_the_reply_into_the_chat_and_restores_the_clipboard(qtbot, app_ui, desk):
     adapters, desktop, chat = desk
     w = app_ui.window
-    analysed(qtbot, w, "你好，这个杯子能装热水吗")
+    analysed(qtbot, w, "收到的杯子碎了，怎么办")
     expected = w.final_text(1)
     w.replies.setFocus()
     with qtbot.waitSignal(app_ui.reply_pasted, timeout=5000) as used:

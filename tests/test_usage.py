@@ -56,6 +56,7 @@ def test_migration_2_upgrades_a_version_1_database_and_keeps_its_rows(tmp_path):
 
 def test_every_kind_of_event_is_written_with_its_context(engine, db_file):
     clock = Clock()
+    engine.SHOW_BELOW = 0.0  # weak replies shown too: the log needs a second one to pick
     s = engine.suggest(Conversation.of("订单 2024112312345678 怎么还没发货", platform="千牛"))
     with UsageLog(db_file, clock=clock) as log:
         ref = log.received("订单 2024112312345678 怎么还没发货", intent=s.analysis.intent, platform="千牛",

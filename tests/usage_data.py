@@ -51,7 +51,7 @@ def fill_usage_log(engine, db_file, *, days: int = 7, per_day: int = 30, seed: i
                     if rnd.random() < 0.5:
                         log.dismissed(ref, s.replies[0] if s.replies else None, ts=t + 3)
                     continue
-                rank = 1 if rnd.random() < 0.6 else rnd.randint(2, min(3, len(s.replies)))
+                rank = 1 if rnd.random() < 0.6 or len(s.replies) < 2 else rnd.randint(2, min(3, len(s.replies)))
                 reply = s.replies[rank - 1]
                 wait = rnd.choice([rnd.uniform(4, 25), rnd.uniform(4, 25), rnd.uniform(20, 70)])
                 log.picked(ref, reply, rank=rank, ts=t + wait - 2)
