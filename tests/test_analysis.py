@@ -44,6 +44,10 @@ def test_product_mentions_with_brand_model_modifier_and_suffix(engine):
     # words that contain a product noun but name none
     assert find("说明书看不懂") is None and find("手机号改一下") is None and find("推荐个电视剧") is None
     assert find("置物架的螺丝装哪里 说明书看不懂") == "置物架"
+    # everyday goods of small shops (twenty-third pass), the longer name winning over the shorter
+    assert find("宝宝的和尚服要买几件") == "和尚服" and find("酱牛肉能放几天") == "酱牛肉"
+    assert find("氮化镓充电器发热正常吗") == "氮化镓充电器"  # a technology is a modifier, not goods
+    assert engine.analyzer.product_finder.categories.get("和尚服") == "服装"
 
 
 def test_masked_tokens_from_platform_logs_are_entities():
