@@ -483,7 +483,9 @@ class Engine:
             first = (self._holding_reply(), "顾客给了要查的信息：先回复在查")
         if first is not None and first[0] is not None:
             row = first[0]
-            chosen = [t for t in chosen if t[1] != row["id"]]
+            # what was on top moves down: "没太看明白您的意思" then no longer stands first
+            chosen = [t for t in chosen if t[1] != row["id"] and not (
+                self.ASKS_MEANING_ONLY_FIRST and self._ASKS_MEANING.search(t[2]["text"]))]
             chosen.insert(0, (1.0, row["id"], row, [first[1]]))
             chosen = chosen[:limit]
         out = []

@@ -714,3 +714,24 @@ def test_the_answer_to_a_second_question_is_shown_however_weak(engine):
     s = engine.suggest("能开发票吗 还有今天能发货吗")
     assert s.analysis.also and len(s.replies) >= 2
     assert all(r["intent"] in s.analysis.also for r in s.replies[1:])
+
+
+def test_what_asks_the_meaning_leaves_the_list_when_another_reply_comes_first(cue_engine):
+    """A very angry customer gets the apology first; the top it pushed down, "没太看明白您的意思",
+    does not stand under it as a second guess."""
+    message = "烦死了！！！这都第几次了！！！"
+    cue_engine.APOLOGY_FIRST_AT = None
+    assert cue_engine.suggest(message).replies[0]["code"] == "eqdy"
+    cue_engine.APOLOGY_FIRST_AT = Engine.APOLOGY_FIRST_AT
+    s = cue_engine.suggest(message)
+    assert "先致歉" in s.replies[0]["why"] and "eqdy" not in _codes(s)
+
+
+@pytest.mark.parametrize("message, allowed, code", [
+    ("发票可以改抬头吗", "退了一件 发票咋办", "btk"),             # 退款后发票 needs a refund in the chat
+    ("之前开的是个人 想改成公司的", "发票能开个人的吗", "bgr"),     # 个人抬头, not when a company title is wanted
+    ("宽带新装一直没人来安装", "工人不给安装空调", "etazj"),        # 安装纠纷安抚 needs an installation that failed
+])
+def test_narrow_replies_wait_for_their_own_case(cue_engine, message, allowed, code):
+    assert code in _codes(cue_engine.suggest(allowed, limit=12)), allowed
+    assert code not in _codes(cue_engine.suggest(message, limit=12)), message
