@@ -438,7 +438,8 @@ class Engine:
         chosen: list[tuple] = []
         per_intent: dict[str, int] = {}
         pool = scored[:]
-        progress = self._tagged_reply("报进度")
+        # "还在帮您确认…" is not shown before anyone has begun to look (PROGRESS_NOT_FIRST)
+        progress = self._tagged_reply("报进度") if self.PROGRESS_NOT_FIRST and not conv.context else None
         if a.also and pool:  # several questions: the best answer to each right after the first
             chosen.append(pool.pop(0))
             per_intent[chosen[0][2]["intent"]] = 1
@@ -460,10 +461,10 @@ class Engine:
                 if best_v is None or v > best_v:
                     best_i, best_v = i, v
             score, rid, row, why = pool.pop(best_i)
-            if chosen and self.ASKS_MEANING_ONLY_FIRST and self._ASKS_MEANING.search(row["text"]):
+            if chosen and self._meaning_only_first(row):
                 continue  # "没太看明白您的意思" below an answer says the answer is a guess
-            if not conv.context and self.PROGRESS_NOT_FIRST and progress is not None and rid == progress["id"]:
-                continue  # "还在帮您确认…" before anyone has begun to look
+            if progress is not None and rid == progress["id"]:
+                continue
             per_intent[row["intent"]] = per_intent.get(row["intent"], 0) + 1
             chosen.append((score, rid, row, why))
         first = None
@@ -484,8 +485,7 @@ class Engine:
         if first is not None and first[0] is not None:
             row = first[0]
             # what was on top moves down: "没太看明白您的意思" then no longer stands first
-            chosen = [t for t in chosen if t[1] != row["id"] and not (
-                self.ASKS_MEANING_ONLY_FIRST and self._ASKS_MEANING.search(t[2]["text"]))]
+            chosen = [t for t in chosen if t[1] != row["id"] and not self._meaning_only_first(t[2])]
             chosen.insert(0, (1.0, row["id"], row, [first[1]]))
             chosen = chosen[:limit]
         out = []
@@ -592,6 +592,10 @@ class Engine:
     # nobody has begun to look yet. It stays a candidate the ranker scores (retrained without it,
     # the ranker lost tune answer@1, twenty-second pass); it is only left out of the shown list.
     PROGRESS_NOT_FIRST = True
+
+    def _meaning_only_first(self, row) -> bool:
+        """Is ``row`` "没太看明白您的意思", which may only stand first (ASKS_MEANING_ONLY_FIRST)?"""
+        return self.ASKS_MEANING_ONLY_FIRST and bool(self._ASKS_MEANING.search(row["text"]))
 
     # a reply that asks for the order number (its own words, not a {订单号} to fill)
     ASKS_ORDER = re.compile(r"(发|提供|告诉|给|报|留|私信|复制).{0,6}(订单号|订单编号|单号)|(订单号|订单编号).{0,6}(发|给|告诉)(我|一下)")
