@@ -478,7 +478,9 @@ class Engine:
             first = (self._tagged_reply("报进度"), "顾客在问进度：报进度")
         elif self.STILL_THERE_FIRST and self.asks_if_still_there(conv):  # 在么? in a running chat
             first = (self._tagged_reply("人在"), "顾客在问还有没有人：我在")
-        elif self.furious(a) and chosen and chosen[0][2]["intent"] != "complaint" and chosen[0][0] < self.APOLOGY_UNSURE:
+        elif self.furious(a) and chosen and chosen[0][0] < self.APOLOGY_UNSURE and (
+                chosen[0][2]["intent"] != "complaint" or chosen[0][1] == self._tagged_id("先致歉")):
+            # ... also when the apology is already the best guess: put first, it is not folded away
             first = (self._tagged_reply("先致歉"), "顾客很生气：先致歉")
         elif self.gives_asked_info(a, conv):  # the customer sent what a lookup needs: say so first
             first = (self._holding_reply(), "顾客给了要查的信息：先回复在查")
@@ -808,6 +810,10 @@ class Engine:
 
     def _holding_reply(self):
         return self._tagged_reply("先查")
+
+    def _tagged_id(self, tag: str) -> int | None:
+        row = self._tagged_reply(tag)
+        return row["id"] if row is not None else None
 
     def _tagged_reply(self, tag: str):
         """The first enabled reply with a tag of its own meaning (先查: the holding reply; 确认:

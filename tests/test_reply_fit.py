@@ -332,7 +332,8 @@ def test_a_customer_asking_if_anyone_is_there_in_a_running_chat_hears_that_the_a
 def test_a_very_angry_customer_gets_the_apology_first_whatever_the_question(engine):
     """A rant about a bill read as a payment question gets 投诉先致歉 (tagged 先致歉) first, not the
     fee rules; the same question asked calmly gets the answer. Switched off, the rant gets no
-    forced apology."""
+    forced apology. Where no fee reply fits the rant, the apology is the best guess itself and
+    still comes first, not folded away (twenty-fourth pass)."""
     sorry = engine._tagged_reply("先致歉")
     assert sorry is not None and sorry["code"] == "etsdq"
     rant = "你们是有多缺钱？月租25生生扣了我45块！！坑爹"
@@ -340,6 +341,7 @@ def test_a_very_angry_customer_gets_the_apology_first_whatever_the_question(engi
     assert s.analysis.intent != "complaint" and s.analysis.emotion == "angry"
     assert s.replies[0]["id"] == sorry["id"] and "生气" in s.replies[0]["why"]
     assert engine.suggest("这个月话费怎么扣了45").replies[0]["id"] != sorry["id"]
+    assert not s.folded
     engine.APOLOGY_FIRST_AT = None
     assert "生气" not in engine.suggest(rant).replies[0]["why"]
 
@@ -735,3 +737,36 @@ def test_what_asks_the_meaning_leaves_the_list_when_another_reply_comes_first(cu
 def test_narrow_replies_wait_for_their_own_case(cue_engine, message, allowed, code):
     assert code in _codes(cue_engine.suggest(allowed, limit=12)), allowed
     assert code not in _codes(cue_engine.suggest(message, limit=12)), message
+
+
+def test_goods_the_customer_broke_get_no_transit_damage_reply(cue_engine):
+    """破损请拍照 (dpspz) is for goods that arrived broken: a phone the customer dropped is a
+    repair case (twenty-fourth pass)."""
+    dropped = cue_engine.suggest("手机不小心掉地上屏幕碎了 能修吗", limit=12)
+    assert dropped.replies
+    assert "dpspz" not in _codes(dropped)
+    assert "dpspz" in _codes(cue_engine.suggest("杯子收到就碎了", limit=12))
+
+
+def test_payment_replies_wait_for_their_own_situation(cue_engine):
+    """A reply that presumes a payment situation (company transfer, gift-card balance, an order
+    showing unpaid, an order closed unpaid, a platform membership, a double charge) is not
+    offered because a complaint names 公司, 余额, 扣了, 关闭, VIP or 两次 (twenty-fourth pass)."""
+    presume = {"cdgfk", "clpks", "cyfwx", "cfkcs", "eptqy", "ccfkk"}
+    for message in ["你们公司太离谱了 余额还有60就给我停机 话费扣了又扣",
+                    "作为你们VIP客户 信用额度为0 每天都要我手动关闭 充值两次都没到账"]:
+        s = cue_engine.suggest(message, limit=12)
+        assert s.replies
+        assert not _codes(s) & presume, (message, _codes(s) & presume)
+    # each still comes for its own question
+    for code, message in [("cdgfk", "我们公司要转账付款"), ("clpks", "卡里余额在哪看"),
+                          ("cyfwx", "付了钱没显示 还是待付款"), ("cfkcs", "没付款订单没了"),
+                          ("eptqy", "88vip能用不"), ("ccfkk", "扣了两次钱")]:
+        assert code in _codes(cue_engine.suggest(message, limit=12)), (code, message)
+
+
+def test_the_bot_handover_reply_waits_until_the_customer_mentions_a_bot(cue_engine):
+    """自动回复后接手 (ezdhf) says the earlier messages were auto-replies: "我要转人工" alone does
+    not say so, "又是机器人 转人工" does (twenty-fourth pass)."""
+    assert "ezdhf" not in _codes(cue_engine.suggest("我要转人工", limit=12))
+    assert "ezdhf" in _codes(cue_engine.suggest("又是机器人 转人工", limit=12))
