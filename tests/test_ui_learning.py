@@ -48,8 +48,10 @@ def rows(db_file, kind):
 def test_picking_a_lower_reply_is_logged_and_ranks_it_higher_next_time(qtbot, app_ui, db_file):
     assert app_ui.engine.learning is not None
     app_ui.window.fold_unsure = False  # the answers in view, as the setting allows, to pick from
+    app_ui.engine.worker.engine.SHOW_BELOW = 0.0  # weak replies shown too: the agent needs a lower one to pick
     # the agent keeps choosing a reply the engine does not rank first for any of these messages
     probe = Engine(db_file)
+    probe.SHOW_BELOW = 0.0
     ranked = [probe.suggest(m).replies for m in LEARN + [NEW]]
     probe.close()
     lists = [[r["id"] for r in replies] for replies in ranked]
