@@ -50,7 +50,10 @@ _AMOUNT_RX = [
 # a price that names a plan (36元套餐, 9元包100MB, 18元月租) is no sum the customer paid or asks about
 _NOT_A_SUM = re.compile(r"\s?的?(?:[\u4e00-\u9fff]{0,2}套餐|包月|包\d|月租|流量包)")
 _LETTER_SIZE = r"(?:[xX]{1,3}[lL]|[23456][xX][lL]|[xX]{1,2}[sS]|[sSmMlL])"
+_SHOE = r"(?:3[3-9]|4[0-6])(?:\.5)?"
 _SIZE_RX = [
+    # the size a customer changes to is the one a reply fills in (想把M换成L / 1.5米的换1.8米的)
+    re.compile(rf"(?:换成|改成|改为|换为|换个?|改)\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z])码?|{_SHOE}码|[12]\.[0-9]\s?米)"),
     # height and weight together: 160 105斤 / 165cm 110斤
     re.compile(r"1[4-9]\d\s?(?:cm|CM|厘米)?\s?[,，/ ]?\s?\d{2,3}(?:\.\d)?\s?(?:斤|公斤|kg|KG)"),
     re.compile(r"(?:\[数字x\]|\d{2,3}(?:\.\d)?)\s?(?:斤|公斤|kg|KG)"),
@@ -58,8 +61,18 @@ _SIZE_RX = [
     re.compile(r"(?:身高)?\s?1[5-9]\d\s?(?:cm|CM|厘米)"),
     re.compile(r"\d{2}(?:\.5)?\s?码"),
     # a letter size on its own where only a size can be meant: 穿L / 拍 m / 换大一码XL的
-    re.compile(rf"(?:穿|拍|换|选|要|买|大一码|小一码)\s?({_LETTER_SIZE})(?![a-zA-Z])"),
+    re.compile(rf"(?:穿|拍|换|选|要|买|大一码|小一码)\s?({_LETTER_SIZE})(?![a-zA-Z0-9])"),
     re.compile(r"(?<![a-zA-Z])([xX]{1,3}[lL]|[23456][xX][lL])(?![a-zA-Z])"),
+    # a body measure by its name: 头围59 / 腰围 72cm / 脚长24.5
+    re.compile(r"(?:头围|腰围|胸围|臀围|脚长|肩宽|腿长|臂长)\s?\d{2,3}(?:\.\d)?\s?(?:cm|CM|厘米|公分)?"),
+    # a shoe size where only a size can be meant: 平时穿41 / 拍37还是38 / 白色的37还有吗
+    re.compile(rf"(?:穿|拍|要|买|选|色的?)\s?({_SHOE})(?![\d.])(?!\s?(?:块|元|号|天|岁|度|斤|个|件|分))"),
+    # a child's or a height size said with how it fits (那90的会不会太大 / 买165的太小了)
+    re.compile(r"(?<![\d.])((?:[5-9]0|1[0-8][05]))(?=码?的?\s?(?:会不会|会)?(?:太|有点|偏|稍)?(?:大|小(?!时)|紧|松|长|短))"),
+    # a letter size said with 的 (再要一条M的 / L的有货吗)
+    re.compile(rf"(?<![a-zA-Z0-9.多])({_LETTER_SIZE})(?=的)"),
+    # a bed's width (1.8米的床 / 1.8x2.0的床笠)
+    re.compile(rf"(?<![\d.])[12]\.[0-9]\s?[xX×*]\s?2(?:\.[0-9])?(?:\s?(?:米|m))?|(?<![\d.])[12]\.[0-9]\s?米(?=的?(?:床|被|床笠|床单|床垫|被套|床罩|的))"),
 ]
 
 
@@ -143,8 +156,14 @@ _ACCOUNT = re.compile(r"(?<![@!])@[^\s@:：,，。.!！?？、;；\u200b]{1,30}"
 # 话费, 套餐, 宽带 …) is the means, not the goods: the message is about the carrier's service
 _SERVICE_TOPIC = re.compile(r"流量|话费|套餐|宽带|营业厅|联通|电信|移动(?!电源|硬盘|端|设备|支付)|100[18][06]|停机|光纤")
 _GENERIC = {"手机", "电脑", "座机", "路由", "路由器", "sim卡", "手机卡"}  # lower case, as compared
-_LEADING_AT = re.compile(r"^(?:\s*@[^\s@:：]{1,30}[\s:：]*)*\s*")
+_LEADING_AT = re.compile(r"^(?:\s*(?:@[^\s@:：]{1,30}|#[^#\n]{1,20}#|\[[^\]\n]{1,8}\])[\s:：]*)*\s*")
 _MODEL_FIRST = re.compile(r"(?:我的|我家的|白色|黑色)?([A-Za-z]{1,5}\s?\d{1,4}[A-Za-z]{0,5})(?=[\u4e00-\u9fff\s,，])")
+# the goods line of a pasted order card (商品：清透保湿乳液 ×1) names what the message is about
+_CARD = re.compile(r"商品(?:名称)?[:：]\s?[^\s，,。:：]{0,12}$")
+_MODEL_ANY = re.compile(r"(?<![A-Za-z0-9@#._/\-])([A-Za-z]{1,6}\s?\d{1,4}[A-Za-z]{0,4})(?![A-Za-z0-9.%:/\-])")
+_NOT_MODEL = re.compile(r"(?i)(?:ios|cat|e|wifi|android|win|windows|rom|ram|usb|lte|td|wcdma|cdma|gsm|top|no|vip|plus|qq|id|sim|sd|tf|hd|mp|km|kb|mb|gb|am|pm|ie|ipv|http|www|cn|abc|a|b|c|x|y|z|h|v|k|m|g|s|t|p)\s?\d")
+# where a clause begins: a device named there is what the clause is about ("手机屏幕碎了怎么办")
+_CLAUSE_START = re.compile(r"(?:^|[\s,，。.!！?？~、;；：:]|你好|您好|在吗|请问)\s*$")
 _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|部|款|把|只|件|条|双|套|瓶|盒|买了|入手|的)\s?$")
 
 
@@ -181,10 +200,16 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dic
     for start, end in finder.spans(searched) if finder is not None else ():
         v = raw[start:end].strip()
         opens = start <= len(raw) - len(body) + 1  # the post starts with it
-        in_passing = post and not opens and not _OWNED.search(raw[max(0, start - 4):start])
-        if v and not in_passing and not (v.lower() in _GENERIC and _SERVICE_TOPIC.search(raw)):
+        owned = bool(_OWNED.search(raw[max(0, start - 4):start]) or _CARD.search(raw[max(0, start - 20):start]))
+        in_passing = (post and not opens and not owned) or (not post and not owned and ((v.lower() in _GENERIC and not _CLAUSE_START.search(raw[:start])) or (start >= 15 and len(raw) >= 50)))
+        if v and not in_passing and not (v.lower() in _GENERIC and not (post and opens) and _SERVICE_TOPIC.search(raw)):
             out["product"] = v  # the first mention that is not in passing
             break
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
+    if post and "product" not in out:
+        searched_body = _ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), body)
+        m = next((m for m in _MODEL_ANY.finditer(searched_body) if not _NOT_MODEL.match(m.group(1))), None)
+        if m:
+            out["product"] = m.group(1)  # a device by its model mid-post: "P7放在口袋就弯了"
     return out

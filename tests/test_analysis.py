@@ -28,6 +28,20 @@ def test_sizes_and_bare_prices_where_only_they_can_be_meant():
     assert extract_entities("我平时穿L 这条要拍大一码吗")["size"] == "L"
     assert extract_entities("那换大一码XL的")["size"] == "XL"
     assert "size" not in extract_entities("LOL 你们客服真逗")
+    # what small shops' customers write (twenty-fifth pass): the size changed to, a shoe size, a
+    # letter size with 的, a bed width, a measure by its name, a child's size with how it fits
+    assert extract_entities("下错了 S码改成M码 还来得及吗")["size"] == "M码"
+    assert extract_entities("床单1.5米的能换成1.8米吗")["size"] == "1.8米"
+    assert extract_entities("运动鞋我一直穿39 这双要拍大吗")["size"] == "39"
+    assert extract_entities("蓝色的42还有没有")["size"] == "42"
+    assert extract_entities("再帮我留一件L的")["size"] == "L"
+    assert extract_entities("我家是1.5x2.0的床 这个床笠合适吗")["size"] == "1.5x2.0"
+    assert extract_entities("我腰围78 这条裤子能穿吗")["size"] == "腰围78"
+    assert extract_entities("宝宝平时穿100的 这件110的会不会太大")["size"] == "110"
+    # …and what only looks like one: bandwidth, data, a model, hours, a price
+    for msg in ("家里宽带是20M的 怎么这么慢", "昨天用了800多M的流量", "买s40的送不送充电器",
+                "还有120小时才到期", "39块钱的那款还有吗", "穿了3天就开线了"):
+        assert "size" not in extract_entities(msg), msg
     assert extract_entities("拍了超过 199 为啥没减")["amount"] == "199"
     assert extract_entities("满299减30是吗")["amount"] == "299"
     assert "amount" not in extract_entities("需要 3 天吗") and "amount" not in extract_entities("满18岁才能买吗")
@@ -122,6 +136,18 @@ def test_a_product_named_in_passing_in_a_post_to_an_account_is_not_the_product(e
     assert extract_entities("@某某客服 手机充电一晚上还是没电", finder).get("product") == "手机"
     assert extract_entities("T2屏幕完全失灵 怎么办 @某某客服", finder).get("product") == "T2"
     assert "product" not in extract_entities("T2屏幕完全失灵 怎么办", finder)  # a chat: T2 may be a size or a code
+    # a post's topic after its hashtags, and a model named mid-post
+    assert extract_entities("#求助# T2屏幕完全失灵 怎么办 @某某客服", finder).get("product") == "T2"
+    assert extract_entities("@某某客服 用了半年的R9突然开不了机", finder).get("product") == "R9"
+    assert "product" not in extract_entities("@某某客服 升级到iOS9以后一直卡", finder)
+    # in a chat, a device mentioned mid-clause without 我的/这台 is in passing, and so is goods named
+    # late in a long message; the goods line of a pasted order card always counts
+    assert "product" not in extract_entities("我用的是别人手机登录的 能收到验证码吗", finder)
+    assert extract_entities("我的手机充不进电了", finder).get("product") == "手机"
+    long = "上周下单的时候页面写着今天之内一定发出来 结果到现在物流信息还是空白的 隔壁同事前天下单耳机昨天早上就到了"
+    assert "product" not in extract_entities(long, finder)
+    card = "订单编号：1234567890123 商品：清爽保湿乳液 ×1 我收到的是滋润型的 能帮我换吗 页面上选的明明是清爽型"
+    assert extract_entities(card, finder).get("product") == "乳液"
 
 
 def test_money_phone_and_order_numbers_as_customers_write_them():
