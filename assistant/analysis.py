@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from assistant import text
+from assistant import mentions, text
 from assistant.entities import ProductFinder, _alternation, extract_entities
 from assistant.reader import Reader, content_len, featurize, topic_weight, with_topic
 
@@ -205,7 +205,11 @@ class Analyzer:
             for kw in json.loads(row["keywords"]):
                 words["nouns"].add(kw)
                 category.setdefault(kw, row["category"])
-        return ProductFinder(**words, categories=category) if words["nouns"] or words["brands"] else None
+        if not (words["nouns"] or words["brands"]):
+            return None
+        finder = ProductFinder(**words, categories=category)
+        finder.mentions = mentions.load_shipped()
+        return finder
 
     # --- intent -----------------------------------------------------------------------------
 

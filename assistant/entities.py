@@ -92,6 +92,7 @@ class ProductFinder:
         not_words = set(not_) | set(kw.get("not", ()))
         self.categories = categories or {}  # noun -> shop category (服装, 家居 …)
         self.generic = frozenset(generic)  # nouns for a whole kind of goods (衣服, 护肤品), not one of them
+        self.mentions = None  # the model that picks the goods of a post (assistant/mentions.py), if loaded
         self._by_length = sorted(self.categories, key=len, reverse=True)
         self._nouns_cache: dict[str, set[str]] = {}
         noun, mod = _alternation(set(nouns)), _alternation(set(modifiers))
@@ -172,8 +173,9 @@ _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|
 _PARCEL_NO = re.compile(r"(?:快递|运|物流|快件|工)单?号\s*(?:是|为|[:：])?\s*$")
 
 
-def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dict[str, str]:
-    """Entities as exact substrings of ``message`` (masking tokens are kept as written)."""
+def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use_model: bool = True) -> dict[str, str]:
+    """Entities as exact substrings of ``message`` (masking tokens are kept as written). In a post to
+    an account, the finder's mention model (assistant/mentions.py), when it has one, picks the goods."""
     raw = message[: text.MAX_MESSAGE_CHARS]
     out: dict[str, str] = {}
 
@@ -212,4 +214,9 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None) -> dic
         m = next((m for m in _MODEL_ANY.finditer(searched_body) if not _NOT_MODEL.match(m.group(1))), None)
         if m:
             out["product"] = m.group(1)  # a device by its model mid-post: "P7放在口袋就弯了"
+    model = getattr(finder, "mentions", None) if use_model else None
+    if post and model is not None:
+        rule = out.pop("product", None)
+        if (v := model.pick(raw, finder, rule)):
+            out["product"] = v
     return out

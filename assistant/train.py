@@ -415,6 +415,33 @@ def ranker_path(reader_out: Path) -> Path:
     return reader_out.with_name("ranker.json" if reader_out.name == "reader.npz" else reader_out.stem + "-ranker.json")
 
 
+def mention_path(reader_out: Path) -> Path:
+    """Where the mention model goes beside the reader's weights: resources/models/mention.json for
+    the shipped reader.npz, ``<name>-mention.json`` beside any other."""
+    reader_out = Path(reader_out)
+    return reader_out.with_name("mention.json" if reader_out.name == "reader.npz" else reader_out.stem + "-mention.json")
+
+
+def train_mentions(examples: list[Example], *, kb_dir: Path | None = None):
+    """Fit the model that picks the goods of a post (assistant/mentions.py) on labelled turns, with
+    the product finder of a knowledge base built from ``kb_dir`` in a scratch database."""
+    import tempfile
+
+    from assistant import kb, mentions
+    from assistant.engine import Engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db_file = Path(tmp) / "mention.db"
+        kb.build(db_file, kb_dir, backup_first=False)
+        engine = Engine(db_file, reader=None, ranker=None, build_if_needed=False)
+        try:
+            finder = engine.analyzer.product_finder
+            return mentions.fit([(e.text, (e.entities or {}).get("product")) for e in examples], finder,
+                                meta={"sources": sorted({e.source for e in examples})})
+        finally:
+            engine.close()
+
+
 def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Path | None = None,
                use_pool: bool = True, kb_dir: Path | None = None, judged_file: Path | None = None) -> dict:
     """Train on everything that may ship and write the weights (the reader, then the reply ranker
@@ -426,14 +453,20 @@ def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Pat
     reader = train_reader(ex, kb_dir=kb_dir, meta={"seed": SEED, "examples": dict(sorted(counts.items()))})
     out = Path(out) if out else paths.resources_dir() / "models" / "reader.npz"
     reader.save(out)
+    mention = None
+    if pool is not None:  # the goods of a post, learned from the licensed NTCIR turns only
+        mention = train_mentions(pool_examples("train", LICENSED_POOL_SOURCES, pool=pool), kb_dir=kb_dir)
+        mention.save(mention_path(out))
     judged = judged_examples(pool=pool, written=judged_file or JUDGED_WRITTEN, use_pool=pool is not None)
     jcounts = Counter(j.example.source for j in judged)
-    rk = train_ranker(reader, judged, kb_dir=kb_dir, meta={"judged": dict(sorted(jcounts.items()))})
+    rk = train_ranker(reader, judged, kb_dir=kb_dir, meta={"judged": dict(sorted(jcounts.items()))}, mentions=mention)
     rk.save(ranker_path(out))
     report = {"examples": dict(sorted(counts.items())),
               "features": {k: len(m.vocab) for k, m in reader.models.items()},
               "ranker": {"judged": dict(sorted(jcounts.items())), "lists": rk.meta["lists"],
                          "weights": {k: round(v, 3) for k, v in rk.weights.items()}}}
+    if mention is not None:
+        report["mentions"] = {k: mention.meta[k] for k in ("turns", "candidates", "positives")} | {"weights": len(mention.weights)}
     if pool is not None:
         cues = Cues()
         report["train"] = reader_scores(reader, [e for e in ex if e.source != "trigger"], cues)
@@ -516,7 +549,7 @@ class RankParams:
 
 
 def train_ranker(reader: Reader | None, judged: list[Judged], p: RankParams | None = None, *,
-                 kb_dir: Path | None = None, meta: dict | None = None):
+                 kb_dir: Path | None = None, meta: dict | None = None, mentions=None):
     """Fit the reply ranker on the candidates an engine with ``reader`` gathers from a knowledge
     base built from ``kb_dir`` (resources/kb) in a scratch database."""
     import tempfile
@@ -529,6 +562,8 @@ def train_ranker(reader: Reader | None, judged: list[Judged], p: RankParams | No
         db_file = Path(tmp) / "rank.db"
         kb.build(db_file, kb_dir, backup_first=False)
         engine = Engine(db_file, reader=reader, ranker=None, build_if_needed=False)
+        if mentions is not None and engine.analyzer.product_finder is not None:
+            engine.analyzer.product_finder.mentions = mentions  # the one just trained, not the shipped one
         try:
             lists = ranker_lists(engine, judged)
         finally:

@@ -220,3 +220,35 @@ def test_emoji_and_the_chat_clients_expression_codes_carry_the_feeling(engine):
         assert a.emotion == emotion, (message, a.emotion)
     assert engine.suggest("快递呢[怒]").analysis.urgent  # anger needs speed (the labelling convention)
     assert engine.suggest("快递呢").analysis.emotion == "calm"
+
+
+def test_the_mention_model_learns_which_goods_a_post_is_about(engine):
+    """assistant/mentions.py on a handful of written posts: the goods that broke are the product,
+    the device it was used with is not; the rules alone take what the post opens with."""
+    from assistant import mentions
+
+    finder = engine.analyzer.product_finder
+    pairs = [("电脑", "耳机"), ("平板", "音箱"), ("电脑", "键盘"), ("平板", "鼠标"), ("手表", "充电宝"), ("电脑", "台灯")]
+    posts = [(f"@某某店铺客服 用{used}的时候{broke}坏了 怎么处理", broke) for used, broke in pairs]
+    model = mentions.fit(posts, finder)
+    assert model.meta["turns"] == 6 and model.meta["positives"] == 6
+    new = "@某某店铺客服 用平板的时候耳机坏了 怎么处理"
+    assert extract_entities(new, finder, use_model=False).get("product") == "平板"
+    finder.mentions = model
+    try:
+        assert extract_entities(new, finder)["product"] == "耳机"
+        # chats that are not posts keep the hand rules
+        assert extract_entities("用平板的时候耳机坏了", finder) == extract_entities("用平板的时候耳机坏了", finder, use_model=False)
+    finally:
+        finder.mentions = mentions.load_shipped()
+
+
+def test_the_shipped_mention_model_loads_and_a_broken_one_falls_back_to_rules(tmp_path, monkeypatch):
+    from assistant import mentions
+
+    shipped = mentions.load_shipped()
+    assert shipped is not None and shipped.meta["sources"] == ["ntcir_dch"] and 0 < shipped.threshold < 1
+    bad = tmp_path / "mention.json"
+    bad.write_text('{"weights": {"bias": "NaN"}}', encoding="utf-8")
+    monkeypatch.setattr(mentions, "default_model_path", lambda: bad)
+    assert mentions.load_shipped() is None

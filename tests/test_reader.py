@@ -124,3 +124,8 @@ def test_the_shipped_weights_are_what_kefu_train_builds_from_the_repo(tmp_path):
     shipped_rk, rebuilt_rk = Ranker.load(), Ranker.load(tmp_path / "rebuilt-ranker.json")
     assert rebuilt_rk.meta == shipped_rk.meta
     assert rebuilt_rk.weights == shipped_rk.weights
+    # the model that picks the goods of a post, from the NTCIR turns, to the same weights
+    from assistant import mentions
+    shipped_m, rebuilt_m = mentions.MentionModel.load(), mentions.MentionModel.load(tmp_path / "rebuilt-mention.json")
+    assert rebuilt_m.meta == shipped_m.meta and rebuilt_m.threshold == shipped_m.threshold
+    assert {k: round(v, 6) for k, v in rebuilt_m.weights.items()} == shipped_m.weights
