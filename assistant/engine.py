@@ -25,7 +25,7 @@ from assistant import kb, paths, templates, text
 from assistant import ranker as ranker_mod
 from assistant.analysis import Analysis, Analyzer, Turn
 from assistant.db import KBReadOnly, connect
-from assistant.entities import extract_entities
+from assistant.entities import ACCOUNT, extract_entities
 from assistant.ranker import Ranker
 from assistant.reader import Reader, default_model_path
 
@@ -388,7 +388,9 @@ class Engine:
         last_customer = next((t.text for t in reversed(conv.context) if t.role != "agent"), "")
         # spaces inside a turn do not hide a word (发 漏 了, 送 的 没收 到), nor do invisible
         # characters, full-width letters, capitals or traditional characters (退\u200b货, ＳＦ, 退貨)
-        said = " ".join(re.sub(r"\s+", "", self._norm(turn or ""))
+        # … nor is the name of an account a post is addressed to something the customer says
+        # (@某某网上营业厅 does not say 网上, @某某电视 does not name a TV)
+        said = " ".join(re.sub(r"\s+", "", ACCOUNT.sub(" ", self._norm(turn or "")))
                         for turn in [conv.message, *(t.text for t in conv.context[-self.NEEDS_TURNS:])])
         earlier = self._norm(last_customer) if text.content_chars(a.clean) <= 6 else ""
         grams = (ranker_mod.bigrams(a.clean), ranker_mod.bigrams(self._norm(last_customer)) if last_customer else set())

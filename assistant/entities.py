@@ -153,6 +153,7 @@ _LIKE = re.compile(r"(?:跟|像|如同|和)[^，。,.!?？！\s]{1,10}?(?:一样
 # an account a post is addressed to (@91手机软件客服, @美图手机官方客服, @TCL电视) names a company, not
 # the goods the post is about
 _ACCOUNT = re.compile(r"(?<![@!])@[^\s@:：,，。.!！?？、;；\u200b]{1,30}")
+ACCOUNT = _ACCOUNT  # for the engine: what a reply's topic words are looked for in leaves it out
 # a phone, computer, landline, router or SIM card in a message about a phone plan or a line (流量,
 # 话费, 套餐, 宽带 …) is the means, not the goods: the message is about the carrier's service
 _SERVICE_TOPIC = re.compile(r"流量|话费|套餐|宽带|营业厅|联通|电信|移动(?!电源|硬盘|端|设备|支付)|100[18][06]|停机|光纤")

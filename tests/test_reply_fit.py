@@ -760,3 +760,13 @@ def test_payment_replies_wait_for_their_own_situation(cue_engine):
                           ("cyfwx", "付了钱没显示 还是待付款"), ("cfkcs", "没付款订单没了"),
                           ("eptqy", "88vip能用不"), ("ccfkk", "扣了两次钱")]:
         assert code in _codes(cue_engine.suggest(message, limit=12)), (code, message)
+
+
+def test_topic_words_are_not_read_in_the_name_of_an_account(cue_engine):
+    """A reply's `needs` words are looked for in what was written, not in the account a post is
+    addressed to (twenty-fifth pass): @某某网上营业厅 does not say 网上."""
+    code = cue_engine.conn.execute("SELECT code FROM replies WHERE title='曝光前升级'").fetchone()[0]
+    angry = "你们到底管不管 投诉三次了 一点回应都没有"
+    assert code in _codes(cue_engine.suggest(f"{angry} 我要发到网上让大家看看", limit=12))
+    post = cue_engine.suggest(f"@某某联通网上营业厅 {angry}", limit=12)
+    assert post.replies and code not in _codes(post)
