@@ -26,6 +26,7 @@ from assistant import ranker as ranker_mod
 from assistant.analysis import Analysis, Analyzer, Turn
 from assistant.db import KBReadOnly, connect
 from assistant.entities import ACCOUNT, extract_entities
+from assistant.errors import load_or_none
 from assistant.ranker import Ranker
 from assistant.reader import Reader, default_model_path
 
@@ -34,25 +35,12 @@ log = logging.getLogger(__name__)
 
 def load_shipped_reader() -> Reader | None:
     """The shipped weights, or None (with a log line) when they are missing or unreadable."""
-    path = default_model_path()
-    try:
-        return Reader.load(path)
-    except FileNotFoundError:
-        log.warning("reader weights not found at %s: reading with hand cues only", path)
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("reader weights at %s unreadable (%s): reading with hand cues only", path, exc)
-    return None
+    return load_or_none(Reader.load, default_model_path(), "reader weights", "reading with hand cues only")
+
 
 def load_shipped_ranker() -> Ranker | None:
     """The shipped reply-ranker weights, or None (hand weights) when missing or unreadable."""
-    path = ranker_mod.default_model_path()
-    try:
-        return Ranker.load(path)
-    except FileNotFoundError:
-        log.warning("ranker weights not found at %s: ranking with hand weights", path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("ranker weights at %s unreadable (%s): ranking with hand weights", path, exc)
-    return None
+    return load_or_none(Ranker.load, ranker_mod.default_model_path(), "ranker weights", "ranking with hand weights")
 
 
 ENTITY_VARS = {"订单号": "order_no", "手机号": "phone", "金额": "amount", "尺码": "size", "商品": "product"}

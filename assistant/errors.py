@@ -85,3 +85,15 @@ def record(exc: BaseException) -> None:
             fh.write("".join(traceback.format_exception(exc)))
     except Exception:
         pass
+
+
+def load_or_none(load, path, what: str, instead: str):
+    """Weights shipped beside the code (``load(path)``), or None with a log line when they are
+    missing or unreadable: the engine then works without them, as ``instead`` says."""
+    try:
+        return load(path)
+    except FileNotFoundError:
+        log.warning("%s not found at %s: %s", what, path, instead)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s at %s unreadable (%s): %s", what, path, exc, instead)
+    return None

@@ -15,7 +15,6 @@ posts keep the hand rules: on chat messages the model has nothing licensed to le
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -24,8 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from assistant import paths
-
-log = logging.getLogger(__name__)
 
 # a model code, with the maker said before it (锤子T2, 魅族mx4, 乐1s, vivoX5Max, Galaxy S4)
 _MODEL = re.compile(r"(?:锤子|乐视|魅族|小米|华为|荣耀|三星|苹果|联想|中兴|酷派|乐|vivo|oppo|galaxy)?"
@@ -115,14 +112,9 @@ class MentionModel:
 
 def load_shipped() -> MentionModel | None:
     """The shipped weights, or None (the hand rules alone, with a log line) when missing or unreadable."""
-    path = default_model_path()
-    try:
-        return MentionModel.load(path)
-    except FileNotFoundError:
-        log.warning("mention weights not found at %s: products in posts by hand rules", path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("mention weights at %s unreadable (%s): products in posts by hand rules", path, exc)
-    return None
+    from assistant.errors import load_or_none
+
+    return load_or_none(MentionModel.load, default_model_path(), "mention weights", "products in posts by hand rules")
 
 
 def fit(posts: list[tuple[str, str | None]], finder, *, meta: dict | None = None) -> MentionModel:
