@@ -152,8 +152,7 @@ _LIKE = re.compile(r"(?:跟|像|如同|和)[^，。,.!?？！\s]{1,10}?(?:一样
 # train 0.478 -> 0.505, the 100 tune NTCIR turns 0.333 -> 0.342. docs/reader.md.
 # an account a post is addressed to (@91手机软件客服, @美图手机官方客服, @TCL电视) names a company, not
 # the goods the post is about
-_ACCOUNT = re.compile(r"(?<![@!])@[^\s@:：,，。.!！?？、;；\u200b]{1,30}")
-ACCOUNT = _ACCOUNT  # for the engine: what a reply's topic words are looked for in leaves it out
+ACCOUNT = re.compile(r"(?<![@!])@[^\s@:：,，。.!！?？、;；\u200b]{1,30}")
 # a phone, computer, landline, router or SIM card in a message about a phone plan or a line (流量,
 # 话费, 套餐, 宽带 …) is the means, not the goods: the message is about the carrier's service
 _SERVICE_TOPIC = re.compile(r"流量|话费|套餐|宽带|营业厅|联通|电信|移动(?!电源|硬盘|端|设备|支付)|100[18][06]|停机|光纤")
@@ -199,19 +198,23 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
     body = _LEADING_AT.sub("", raw) if post else raw  # a post without the @accounts it opens with
     searched = _LIKE.sub(lambda m: "\u25a1" * len(m.group(0)), raw)
     if post:
-        searched = _ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), searched)
+        searched = ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), searched)
     for start, end in finder.spans(searched) if finder is not None else ():
         v = raw[start:end].strip()
         opens = start <= len(raw) - len(body) + 1  # the post starts with it
         owned = bool(_OWNED.search(raw[max(0, start - 4):start]) or _CARD.search(raw[max(0, start - 20):start]))
-        in_passing = (post and not opens and not owned) or (not post and not owned and ((v.lower() in _GENERIC and not _CLAUSE_START.search(raw[:start])) or (start >= 15 and len(raw) >= 50)))
+        if post:
+            in_passing = not opens and not owned
+        else:  # a chat: a device word mid-clause, or goods named late in a long message
+            in_passing = not owned and ((v.lower() in _GENERIC and not _CLAUSE_START.search(raw[:start]))
+                                        or (start >= 15 and len(raw) >= 50))
         if v and not in_passing and not (v.lower() in _GENERIC and not (post and opens) and _SERVICE_TOPIC.search(raw)):
             out["product"] = v  # the first mention that is not in passing
             break
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     if post and "product" not in out:
-        searched_body = _ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), body)
+        searched_body = ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), body)
         m = next((m for m in _MODEL_ANY.finditer(searched_body) if not _NOT_MODEL.match(m.group(1))), None)
         if m:
             out["product"] = m.group(1)  # a device by its model mid-post: "P7放在口袋就弯了"

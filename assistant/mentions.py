@@ -46,7 +46,7 @@ def candidates(raw: str, finder, rule_pick: str | None) -> list[tuple[str, dict[
     lead = len(raw) - len(body)
     searched = E._LIKE.sub(lambda m: "\u25a1" * len(m.group(0)), raw)
     if post:
-        searched = E._ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), searched)
+        searched = E.ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), searched)
     spans = list(finder.spans(searched)) if finder is not None else []
     spans += [(m.start(), m.end()) for m in _MODEL.finditer(searched)]
     service = bool(E._SERVICE_TOPIC.search(raw))
