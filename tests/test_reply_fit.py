@@ -764,9 +764,9 @@ def test_payment_replies_wait_for_their_own_situation(cue_engine):
 
 def test_topic_words_are_not_read_in_the_name_of_an_account(cue_engine):
     """A reply's `needs` words are looked for in what was written, not in the account a post is
-    addressed to (twenty-fifth pass): @某某网上营业厅 does not say 网上."""
-    code = cue_engine.conn.execute("SELECT code FROM replies WHERE title='曝光前升级'").fetchone()[0]
-    angry = "你们到底管不管 投诉三次了 一点回应都没有"
-    assert code in _codes(cue_engine.suggest(f"{angry} 我要发到网上让大家看看", limit=12))
-    post = cue_engine.suggest(f"@某某联通网上营业厅 {angry}", limit=12)
+    addressed to (twenty-fifth pass): @某某网上营业厅 does not say 网上, so the price-comparison
+    reply (比价回应, topic words 网上, 京东 …) waits for a customer who compares prices."""
+    code = cue_engine.conn.execute("SELECT code FROM replies WHERE title='比价回应'").fetchone()[0]
+    assert code in _codes(cue_engine.suggest("网上别家比你们便宜20块", limit=12))
+    post = cue_engine.suggest("@某某联通网上营业厅 你们到底管不管 投诉三次了 一点回应都没有", limit=12)
     assert post.replies and code not in _codes(post)
