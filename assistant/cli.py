@@ -516,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--details", action="store_true", help="列出判错的样本")
     s.set_defaults(func=cmd_eval)
 
-    s = sub.add_parser("train", help="用仓库里的数据重新训练读懂消息的模型和话术排序（resources/models/）")
+    s = sub.add_parser("train", help="用仓库里的数据重新训练读懂消息的模型、帖子里的商品识别和话术排序（resources/models/）")
     s.add_argument("--out", help="读消息模型的权重写到这里（默认 resources/models/reader.npz；排序权重写在旁边）")
     s.add_argument("--written", help="自写训练消息的目录（默认 data/written）")
     s.add_argument("--judged", help="自写的、标了可发话术的对话（默认 data/judged/para.jsonl）")
