@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from assistant import mentions, text
-from assistant.entities import ProductFinder, _alternation, extract_entities
+from assistant.entities import ProductFinder, _alternation, extract_entities, is_thread
 from assistant.reader import Reader, content_len, featurize, topic_weight, with_topic
 
 # JD/Taobao client boilerplate that says nothing about the need itself: the consult card, links.
@@ -280,7 +280,7 @@ class Analyzer:
         self._reply_hits.clear()
         clean = clean_for_intent(message)
         scoring = scoring_text(clean)
-        entities = extract_entities(message, self.product_finder)
+        entities = extract_entities(message, self.product_finder, thread=is_thread(t.text for t in context))
         if self.reader is not None:
             intent, intent_scores, hits, used_context, also, emotion, intensity, urgent, own, upset = \
                 self._read_learned(message, clean, scoring, context, entities)

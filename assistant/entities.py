@@ -173,9 +173,17 @@ _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|
 _PARCEL_NO = re.compile(r"(?:快递|运|物流|快件|工)单?号\s*(?:是|为|[:：])?\s*$")
 
 
-def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use_model: bool = True) -> dict[str, str]:
+def is_thread(turns) -> bool:
+    """Are these earlier turns a thread under a post to an account (@某某客服 …)? A reply there is
+    read like the post for its goods."""
+    return any(_MENTION.search(t or "") for t in turns)
+
+
+def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use_model: bool = True,
+                     thread: bool = False) -> dict[str, str]:
     """Entities as exact substrings of ``message`` (masking tokens are kept as written). In a post to
-    an account, the finder's mention model (assistant/mentions.py), when it has one, picks the goods."""
+    an account, or a reply in the thread under one (``thread``), the finder's mention model
+    (assistant/mentions.py), when it has one, picks the goods."""
     raw = message[: text.MAX_MESSAGE_CHARS]
     out: dict[str, str] = {}
 
@@ -219,7 +227,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
         if m:
             out["product"] = m.group(1)  # a device by its model mid-post: "P7放在口袋就弯了"
     model = getattr(finder, "mentions", None) if use_model else None
-    if post and model is not None:
+    if (post or thread) and model is not None:
         rule = out.pop("product", None)
         if (v := model.pick(raw, finder, rule)):
             out["product"] = v

@@ -243,6 +243,26 @@ def test_the_mention_model_learns_which_goods_a_post_is_about(engine):
         finder.mentions = mentions.load_shipped()
 
 
+def test_a_reply_in_the_thread_under_a_post_is_read_like_the_post(engine):
+    """The mention model also picks the goods of a reply under a post (its context holds the post's
+    @account); a chat without such a post keeps the rules."""
+    from assistant import mentions
+    from assistant.entities import is_thread
+
+    finder = engine.analyzer.product_finder
+    pairs = [("电脑", "耳机"), ("平板", "音箱"), ("电脑", "键盘"), ("平板", "鼠标"), ("手表", "充电宝"), ("电脑", "台灯")]
+    model = mentions.fit([(f"用{used}的时候{broke}坏了 怎么处理", broke) for used, broke in pairs], finder)
+    reply = "我的平板连上以后耳机坏了 怎么处理"
+    assert is_thread(["@某某店铺客服 昨天买的东西有问题", "您好 请问是什么问题"]) and not is_thread(["你好!@@@!在吗"])
+    assert extract_entities(reply, finder, use_model=False)["product"] == "平板"
+    finder.mentions = model
+    try:
+        assert extract_entities(reply, finder, thread=True)["product"] == "耳机"
+        assert extract_entities(reply, finder)["product"] == "平板"  # no post above it: the rules
+    finally:
+        finder.mentions = mentions.load_shipped()
+
+
 def test_the_shipped_mention_model_loads_and_a_broken_one_falls_back_to_rules(tmp_path, monkeypatch):
     from assistant import mentions
 
