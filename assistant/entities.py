@@ -112,7 +112,7 @@ class ProductFinder:
 
     def spans(self, raw: str):
         """Each mention's (start, end), in order."""
-        masked = self.not_rx.sub(lambda m: "\u25a1" * len(m.group(0)), raw) if self.not_rx else raw
+        masked = blank(self.not_rx, raw) if self.not_rx else raw
         return ((m.start(), m.end()) for m in self.rx.finditer(masked))
 
     def nouns_in(self, text_: str) -> set[str]:
@@ -173,6 +173,19 @@ _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|
 _PARCEL_NO = re.compile(r"(?:快递|运|物流|快件|工)单?号\s*(?:是|为|[:：])?\s*$")
 
 
+def blank(rx: re.Pattern, s: str) -> str:
+    """``s`` with what ``rx`` matches blanked out, lengths kept (so spans still point into ``s``)."""
+    return rx.sub(lambda m: "\u25a1" * len(m.group(0)), s)
+
+
+def post_shape(raw: str) -> tuple[bool, str, str]:
+    """Is ``raw`` a post to an account; the post without the @accounts it opens with; and ``raw``
+    with comparisons (跟…一样) and, in a post, the @accounts blanked out, where goods are looked for."""
+    post = bool(_MENTION.search(raw))
+    searched = blank(_LIKE, raw)
+    return post, _LEADING_AT.sub("", raw) if post else raw, blank(ACCOUNT, searched) if post else searched
+
+
 def is_thread(turns) -> bool:
     """Are these earlier turns a thread under a post to an account (@某某客服 …)? A reply there is
     read like the post for its goods."""
@@ -202,11 +215,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
         out["amount"] = v.strip()
     if (v := first(_SIZE_RX)):
         out["size"] = v.strip()
-    post = bool(_MENTION.search(raw))
-    body = _LEADING_AT.sub("", raw) if post else raw  # a post without the @accounts it opens with
-    searched = _LIKE.sub(lambda m: "\u25a1" * len(m.group(0)), raw)
-    if post:
-        searched = ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), searched)
+    post, body, searched = post_shape(raw)
     for start, end in finder.spans(searched) if finder is not None else ():
         v = raw[start:end].strip()
         opens = start <= len(raw) - len(body) + 1  # the post starts with it
@@ -222,7 +231,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     if post and "product" not in out:
-        searched_body = ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), body)
+        searched_body = blank(ACCOUNT, body)
         m = next((m for m in _MODEL_ANY.finditer(searched_body) if not _NOT_MODEL.match(m.group(1))), None)
         if m:
             out["product"] = m.group(1)  # a device by its model mid-post: "P7放在口袋就弯了"

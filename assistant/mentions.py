@@ -41,12 +41,8 @@ def candidates(raw: str, finder, rule_pick: str | None) -> list[tuple[str, dict[
     chose (a feature: they are often right)."""
     from assistant import entities as E  # the post's shape is read the same way as by the rules
 
-    post = bool(E._MENTION.search(raw))
-    body = E._LEADING_AT.sub("", raw) if post else raw
+    post, body, searched = E.post_shape(raw)
     lead = len(raw) - len(body)
-    searched = E._LIKE.sub(lambda m: "\u25a1" * len(m.group(0)), raw)
-    if post:
-        searched = E.ACCOUNT.sub(lambda m: "\u25a1" * len(m.group(0)), searched)
     spans = list(finder.spans(searched)) if finder is not None else []
     spans += [(m.start(), m.end()) for m in _MODEL.finditer(searched)]
     service = bool(E._SERVICE_TOPIC.search(raw))
