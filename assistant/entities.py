@@ -54,11 +54,12 @@ _SHOE = r"(?:3[3-9]|4[0-6])(?:\.5)?"
 _SIZE_RX = [
     # the size a customer changes to is the one a reply fills in (想把M换成L / 1.5米的换1.8米的)
     re.compile(rf"(?:换成|改成|改为|换为|换个?|改)\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z])码?|{_SHOE}码|[12]\.[0-9]\s?米)"),
-    # height and weight together: 160 105斤 / 165cm 110斤
-    re.compile(r"1[4-9]\d\s?(?:cm|CM|厘米)?\s?[,，/ ]?\s?\d{2,3}(?:\.\d)?\s?(?:斤|公斤|kg|KG)"),
+    # a weight, also after a height (165 120斤 → 120斤: labellers take the weight)
     re.compile(r"(?:\[数字x\]|\d{2,3}(?:\.\d)?)\s?(?:斤|公斤|kg|KG)"),
     re.compile(rf"(?<![a-zA-Z]){_LETTER_SIZE}\s?码"),
-    re.compile(r"(?:身高)?\s?1[5-9]\d\s?(?:cm|CM|厘米)"),
+    re.compile(r"(?:身高)?\s?1\d\d\s?(?:cm|CM|厘米)"),
+    # a waist in chi (腰围2尺6)
+    re.compile(r"(?<!\d)[1-4]尺[0-9一二三四五六七八九]?(?:寸)?"),
     re.compile(r"\d{2}(?:\.5)?\s?码"),
     # a letter size on its own where only a size can be meant: 穿L / 拍 m / 换大一码XL的
     re.compile(rf"(?:穿|拍|换|选|要|买|大一码|小一码)\s?({_LETTER_SIZE})(?![a-zA-Z0-9])"),

@@ -10,7 +10,7 @@ def test_entities_are_exact_substrings():
     assert ents["order_no"] == "20241123123456789"
     assert ents["phone"] == "13812345678"
     assert ents["amount"] == "29.9元"
-    assert ents["size"] == "160 105斤"  # height and weight together
+    assert ents["size"] == "105斤"  # a height with a weight: labellers take the weight
     for value in ents.values():
         assert value in msg
 
@@ -38,6 +38,9 @@ def test_sizes_and_bare_prices_where_only_they_can_be_meant():
     assert extract_entities("我家是1.5x2.0的床 这个床笠合适吗")["size"] == "1.5x2.0"
     assert extract_entities("我腰围78 这条裤子能穿吗")["size"] == "腰围78"
     assert extract_entities("宝宝平时穿100的 这件110的会不会太大")["size"] == "110"
+    # a waist in chi and a child's height in cm (twenty-sixth pass)
+    assert extract_entities("老公腰围2尺6 裤长要105左右 拿哪个码")["size"] == "2尺6"
+    assert extract_entities("孩子一年级 120cm 四十多斤 背哪个号的")["size"] == "120cm"
     # …and what only looks like one: bandwidth, data, a model, hours, a price
     for msg in ("家里宽带是20M的 怎么这么慢", "昨天用了800多M的流量", "买s40的送不送充电器",
                 "还有120小时才到期", "39块钱的那款还有吗", "穿了3天就开线了"):
