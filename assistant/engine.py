@@ -613,8 +613,12 @@ class Engine:
     # a reply that asks for height and weight to pick a size, and those as customers give them
     ASKS_BODY = re.compile(r"(告诉|发|问一下|说下|说一下).{0,8}(身高|体重)")
     # both given: a weight (100斤, 65kg) and a height (160, 1米6, 165cm), as customers write them
-    WEIGHT_IN_TEXT = re.compile(r"\d{2,3}(\.\d)?\s*(斤|公斤|kg|KG|Kg)|体重\s*\d")
-    HEIGHT_IN_TEXT = re.compile(r"(?<![\d.])1[4-9]\d(?![\d.]|\s*(元|块|斤|号|码|ml|g))|[一1]米[五六七八九5-9]|1\.[5-9]\d?\s*米|身高\s*\d")
+    # (a child's too: 四十多斤, 120cm)
+    WEIGHT_IN_TEXT = re.compile(r"\d{2,3}(\.\d)?\s*(斤|公斤|kg|KG|Kg)|体重\s*\d|[二三四五六七八九十][十百]?多?斤")
+    HEIGHT_IN_TEXT = re.compile(r"(?<![\d.])1[4-9]\d(?![\d.]|\s*(元|块|斤|号|码|ml|g))|[一1]米[五六七八九5-9]|1\.[5-9]\d?\s*米|身高\s*\d"
+                                r"|(?<![\d.])(?:[89]\d|1[0-3]\d)\s*(?:cm|CM|厘米|公分)")
+    # a body measure by its name or in chi (腰围2尺6, 胸围96, 脚长24): no need to ask height and weight
+    MEASURE_IN_TEXT = re.compile(r"(?:腰围|胸围|臀围|头围|肩宽|脚长|裤长|衣长)\s*(?:\d|[一二两三]尺)|(?<!\d)[1-4]尺[0-9一二三四五六七八九]")
 
     # What a reply may ask for and a customer may have just said (the message and the customer's
     # last turns): what the reply asks, then how the customer says it (every pattern after the first
@@ -632,6 +636,7 @@ class Engine:
     ASKS_AGAIN = {
         "address": (ASKS_ADDRESS, ADDRESS_IN_TEXT),
         "body": (ASKS_BODY, WEIGHT_IN_TEXT, HEIGHT_IN_TEXT),
+        "measure": (ASKS_BODY, MEASURE_IN_TEXT),
         "photo": (ASKS_PHOTO, PHOTO_SENT),
         "city": (re.compile(r"(告诉我|说下|说一下).{0,6}(哪个城市|哪个省|城市|所在地|收货地区)"),
                  re.compile(rf"{_PROVINCES}|{_CITIES}|\[地址x?\]|#地址")),
@@ -639,7 +644,15 @@ class Engine:
                        re.compile(r"(平时|平常|一般|日常)都?(穿|买|拍)的?\s*(\d{2}|[xX]*[SMLsml]\b|[xX]+[lL]|均码)")),
         "remark": (re.compile(r"想备注什么|要备注什么"),
                    re.compile(r"(合并|一起发|不要放|别放|送货上门|放门口|放驿站|周末送|指定).{0,12}备注"
-                              r"|备注.{0,4}(不要|别|写上?|放|合并)")),
+                              r"|备注.{0,4}(不要|别|写上?|放|合并)"
+                              # what to note said with the request (雾霾蓝 码数不变 帮我备注一下 / 帮我备注一下 下午两点后再送)
+                              r"|(?:(?!帮我|帮忙|麻烦|给我|[可能想要请])[^\s，,。？?!！]){4,16}[\s，,]+(?:帮我|麻烦|给我|请)?(?:帮忙)?备注"
+                              r"|备注一?下?(?:哈|吧|啊|呢)?[\s，,：:]{1,3}[^\s，,。？?]{4}")),
+        # who it is for, where it is worn or used, the budget (给爸妈买 / 上班通勤穿 / 300以内)
+        "needs": (re.compile(r"自己用还是送人|什么场景|预算大概"),
+                  re.compile(r"(给|送|买给)我?的?(爸|妈|老公|老婆|男朋友|女朋友|男友|女友|孩子|宝宝|儿子|女儿|朋友|同事|闺蜜|老人|爷爷|奶奶|姥姥|外婆|领导|老师)"
+                             r"|送(人|礼)|自己用|自用|通勤|上班|上学|约会|面试|婚礼|旅行|出差|跑步|健身|户外|预算"
+                             r"|\d{1,6}\s*(元|块)?(以内|以下|左右)")),
         "bed": (re.compile(r"告诉我.{0,3}床的?(长宽|尺寸|大小)"),
                 re.compile(r"\d(\.\d+)?\s*[x×*乘]\s*\d|\d(\.\d+)?\s*米的?床|床垫.{0,8}\d+\s*(公分|cm|厘米)", re.I)),
     }
@@ -743,12 +756,14 @@ class Engine:
     _PRAISE = re.compile(r"真好|挺好|很好|不错|满意|喜欢|赞|棒|给力|好评|好用|好吃|好看|点赞|靠谱|贴心|耐心|"
                          r"效率.{0,2}高|真快|很快|热情")
     _PRAISE_BUT = re.compile(text.ASKS + r"|为啥|多少|可是|但是|不过|"
-                             r"但|就是|希望|建议|改进|缺点|不足|挑剔|吹毛求疵|居然|竟然|闹心|无语|太差|很差|不给力|没反应|大爷")
+                             r"但|就是|希望|建议|改进|缺点|不足|挑剔|吹毛求疵|居然|竟然|闹心|无语|太差|很差|不给力|没反应|大爷|"
+                             # a liking said as a wish for the goods (喜欢穿宽松点的): a preference, not praise
+                             r"喜欢[穿用吃买要拿选偏宽紧长短大小厚薄]")
 
     def praises(self, a: Analysis) -> bool:
         """Is the message only praise (a satisfied reading, praise words, nothing asked or regretted)?"""
         return (a.emotion == "satisfied" and a.intent != "thanks_bye" and bool(self._PRAISE.search(a.clean))
-                and not self._PRAISE_BUT.search(a.clean))
+                and not self._PRAISE_BUT.search(a.clean) and not a.entities.get("size"))  # 178 150斤: a size question
 
     # A customer who chases a lookup or a change the agent started (查好了吗, 有结果了吗, 还没有改好吗,
     # 那现在是什么处理情况): 查询稍久报进度 (tagged 报进度) first. Twentieth pass: on judged train and tune

@@ -113,6 +113,17 @@ def test_negated_praise_is_not_read_as_praise(engine, message):
     assert engine.analyzer.emotion(message, a.clean)[0] == "disappointed"
 
 
+@pytest.mark.parametrize("message", ["买给我妈的 她60岁 平时穿L 这个颜色合适吗", "之前给了个差评 现在能改吗 在哪改",
+                                     "问题解决了 差评怎么改成好评"])
+def test_words_that_only_look_angry_are_not_anger(engine, message):
+    """妈的 in 我妈的 is "my mother's", and a customer asking how to change a bad review is not
+    angry (both were read angry and got 投诉先致歉 on top)."""
+    assert engine.analyzer.emotion(message, message)[0] != "angry", message
+    assert engine.suggest(message).analysis.emotion != "angry", message
+    assert engine.analyzer.emotion("再不处理我就给差评", "")[0] == "angry"
+    assert engine.analyzer.emotion("他妈的什么破东西", "")[0] == "angry"
+
+
 @pytest.mark.parametrize("message", ["不是很急 慢慢发就行", "不急 什么时候有货", "不着急 帮我备注周末送", "没那么急"])
 def test_no_hurry_is_not_a_hurry(engine, message):
     """急 inside 不急 / 不着急 / 不是很急 is the opposite of a deadline."""

@@ -280,7 +280,8 @@ def test_praise_and_nothing_else_gets_thanked_first(engine):
         s = engine.suggest(message)
         assert s.replies[0]["id"] == praise["id"] and "在夸" in s.replies[0]["why"], message
         assert not s.folded, message
-    for message in ("东西不错 但是快递太慢了", "质量挺好的 什么时候上新款？", "很满意 谢谢", "我的快递到哪了"):
+    for message in ("东西不错 但是快递太慢了", "质量挺好的 什么时候上新款？", "很满意 谢谢", "我的快递到哪了",
+                    "178 150斤 肩膀比较宽 喜欢穿宽松点的"):  # a size and a liking: not praise
         assert "在夸" not in engine.suggest(message).replies[0]["why"], message
 
 
@@ -666,10 +667,16 @@ def test_go_ahead_and_asks_what_is_meant_are_not_offered_under_a_real_question(c
     ("拖鞋拿多大码合适 我平时穿41 脚背高", "axwsc"),  # 询问身材 asks the usual size
     ("我家床是1.8x2.0的 床垫挺厚有25公分 床笠能包住吗", "acpcc"),  # 床品尺寸 asks the bed size
     ("能帮我备注下不要放发票吗", "cjbz"),                    # 添加备注 asks what to note
+    ("雾霾蓝 码数不变 帮我备注一下哈", "cjbz"),              # ... said before the request
+    ("帮我备注一下 车厘子下午两点以后再送", "cjbz"),          # ... or after it
+    ("老公腰围2尺6 这条西裤拿哪个码合适", "axwsc"),           # 询问身材 asks height and weight: a measure is given
+    ("孩子一年级 120cm 四十多斤 拿哪个码", "axwsc"),          # a child's height and weight
+    ("主要上班通勤穿 这两款阔腿裤哪个好", "bxq"),             # 先问需求 asks where it is worn
+    ("给爸妈买电饭煲 哪个好", "bxq"),                         # ... and who it is for
 ])
 def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, message, code):
     without = {"ajtnd": "大概几天能到啊", "axwsc": "拖鞋拿多大码合适", "acpcc": "床笠能包住床垫吗",
-               "cjbz": "能帮我在订单上加个备注吗"}[code]
+               "cjbz": "能帮我在订单上加个备注吗", "bxq": "推荐一下呗 哪个好"}[code]
     assert code in _codes(cue_engine.suggest(without, limit=20)), without
     assert code not in _codes(cue_engine.suggest(message, limit=20))
 
@@ -679,8 +686,19 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("物流一直不动 是不是丢了", "物流三天没动了 一直卡在转运中心 是不是丢了", "cwlbg"),  # "wait 48 hours"
     ("口红拆封了还能退吗", "口红买错色号了 还没拆封 能退吗", "dbzc"),  # "opened cosmetics: no free return"
     ("你是不是机器人", "又是机器人 转人工!!! 我要真人", "ezrkf"),  # "我是真人客服" after a bot's replies
+    ("你是不是机器人", "别让机器人回了 转人工 我要跟真人说", "ezrkf"),
+    # replies that presume a state the message denies or that is not there yet
+    ("东西收到了 物流还没显示签收", "显示签收了 我根本没收到啊", "cshwx"),  # "东西收到就好"
+    ("少了一件 只收到两个", "洗发水漏了一半 盒子里全是", "dlfhs"),  # a leak is no missing item
+    ("不想要了能退吗 没拆", "内裤拆了包装还能退吗 没穿过", "dqtwl"),  # hygiene goods
+    ("明天能送到吗", "今天下单明天能到上海吗", "ajqsd"),  # "您这单目前…": nothing is ordered yet
+    ("五星好评写好了", "好评返现还有吗 晒图评价写好了 截图发给谁", "egxpj"),  # cash back, not thanks
+    ("买了半个月了还能退吗", "能七天无理由退吗", "dcqth"),  # "签收超过7天": the days have not passed
+    ("运费怎么这么贵", "新疆包邮吗 偏远地区运费要加多少", "byf"),  # "您这单目前运费是…"
+    ("赶紧给我发货", "已发货了吗 能不能明天到", "ccfh"),  # chasing the warehouse after shipping
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
+    """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
     assert code in _codes(cue_engine.suggest(message, limit=12))
     assert code not in _codes(cue_engine.suggest(looked, limit=12))
 
