@@ -130,6 +130,7 @@ def test_a_reply_asking_for_a_photo_is_not_offered_once_the_customer_sent_one(cu
     assert photo not in _codes(cue_engine.suggest("[图片] 杯子收到就碎了", limit=12))
     sent = Conversation.of("照片发你了 麻烦看下", ["customer:杯子收到就碎了"])
     assert photo not in _codes(cue_engine.suggest(sent, limit=12))
+    assert photo not in _codes(cue_engine.suggest("刚收到的杯子碎了一个 你看下图", limit=12))  # 看下图: it is there
     # 已发货 is not a photo sent
     assert photo in _codes(cue_engine.suggest("已发货了吗 杯子碎了", limit=12))
     assert cue_engine.ASKS_PHOTO.search("麻烦拍三张照片发我：外箱、破损位置")
@@ -696,6 +697,7 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("买了半个月了还能退吗", "能七天无理由退吗", "dcqth"),  # "签收超过7天": the days have not passed
     ("运费怎么这么贵", "新疆包邮吗 偏远地区运费要加多少", "byf"),  # "您这单目前运费是…"
     ("赶紧给我发货", "已发货了吗 能不能明天到", "ccfh"),  # chasing the warehouse after shipping
+    ("电子发票在哪下载", "找不到啊 订单详情里根本没这个按钮", "bckp"),  # "在订单详情页点…": not there
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
