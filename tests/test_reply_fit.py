@@ -698,6 +698,9 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("运费怎么这么贵", "新疆包邮吗 偏远地区运费要加多少", "byf"),  # "您这单目前运费是…"
     ("赶紧给我发货", "已发货了吗 能不能明天到", "ccfh"),  # chasing the warehouse after shipping
     ("电子发票在哪下载", "找不到啊 订单详情里根本没这个按钮", "bckp"),  # "在订单详情页点…": not there
+    ("明天能送到吗", "充电宝今天下午拍能发出来吗", "ajqsd"),  # not bought yet
+    ("店铺券怎么领", "店铺券我领不到啊 点了没反应", "alqxd"),  # "点领取…": tried already
+    ("什么时候补货 一直没货", "每次都说今天发 你们是不是根本没货", "cqhyc"),  # "刚好断货": only suspected
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
