@@ -25,7 +25,7 @@ from assistant import kb, paths, templates, text
 from assistant import ranker as ranker_mod
 from assistant.analysis import Analysis, Analyzer, Turn
 from assistant.db import KBReadOnly, connect
-from assistant.entities import ACCOUNT, extract_entities
+from assistant.entities import ACCOUNT, CHI, MEASURE_NAMES, extract_entities
 from assistant.errors import load_or_none
 from assistant.ranker import Ranker
 from assistant.reader import Reader, default_model_path
@@ -619,7 +619,7 @@ class Engine:
     HEIGHT_IN_TEXT = re.compile(r"(?<![\d.])1[4-9]\d(?![\d.]|\s*(元|块|斤|号|码|ml|g))|[一1]米[五六七八九5-9]|1\.[5-9]\d?\s*米|身高\s*\d"
                                 r"|(?<![\d.])(?:[89]\d|1[0-3]\d)\s*(?:cm|CM|厘米|公分)")
     # a body measure by its name or in chi (腰围2尺6, 胸围96, 脚长24): no need to ask height and weight
-    MEASURE_IN_TEXT = re.compile(r"(?:腰围|胸围|臀围|头围|肩宽|脚长|裤长|衣长)\s*(?:\d|[一二两三]尺)|(?<!\d)[1-4]尺[0-9一二三四五六七八九]")
+    MEASURE_IN_TEXT = re.compile(rf"{MEASURE_NAMES}\s*\d|{CHI}")
 
     # What a reply may ask for and a customer may have just said (the message and the customer's
     # last turns): what the reply asks, then how the customer says it (every pattern after the first

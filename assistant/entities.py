@@ -51,6 +51,10 @@ _AMOUNT_RX = [
 _NOT_A_SUM = re.compile(r"\s?的?(?:[\u4e00-\u9fff]{0,2}套餐|包月|包\d|月租|流量包)")
 _LETTER_SIZE = r"(?:[xX]{1,3}[lL]|[23456][xX][lL]|[xX]{1,2}[sS]|[sSmMlL])"
 _SHOE = r"(?:3[3-9]|4[0-6])(?:\.5)?"
+# a body measure by its name (头围59, 腰围 72cm) and a waist in chi (2尺6): sizes here, and in the
+# engine what a reply need not ask for again
+MEASURE_NAMES = r"(?:头围|腰围|胸围|臀围|脚长|肩宽|腿长|臂长)"
+CHI = r"(?<!\d)[1-4]尺[0-9一二三四五六七八九]"
 _SIZE_RX = [
     # the size a customer changes to is the one a reply fills in (想把M换成L / 1.5米的换1.8米的)
     re.compile(rf"(?:换成|改成|改为|换为|换个?|改)\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z])码?|{_SHOE}码|[12]\.[0-9]\s?米)"),
@@ -59,13 +63,13 @@ _SIZE_RX = [
     re.compile(rf"(?<![a-zA-Z]){_LETTER_SIZE}\s?码"),
     re.compile(r"(?:身高)?\s?1\d\d\s?(?:cm|CM|厘米)"),
     # a waist in chi (腰围2尺6)
-    re.compile(r"(?<!\d)[1-4]尺[0-9一二三四五六七八九]?(?:寸)?"),
+    re.compile(rf"{CHI}?(?:寸)?"),
     re.compile(r"\d{2}(?:\.5)?\s?码"),
     # a letter size on its own where only a size can be meant: 穿L / 拍 m / 换大一码XL的
     re.compile(rf"(?:穿|拍|换|选|要|买|大一码|小一码)\s?({_LETTER_SIZE})(?![a-zA-Z0-9])"),
     re.compile(r"(?<![a-zA-Z])([xX]{1,3}[lL]|[23456][xX][lL])(?![a-zA-Z])"),
     # a body measure by its name: 头围59 / 腰围 72cm / 脚长24.5
-    re.compile(r"(?:头围|腰围|胸围|臀围|脚长|肩宽|腿长|臂长)\s?\d{2,3}(?:\.\d)?\s?(?:cm|CM|厘米|公分)?"),
+    re.compile(rf"{MEASURE_NAMES}\s?\d{{2,3}}(?:\.\d)?\s?(?:cm|CM|厘米|公分)?"),
     # a shoe size where only a size can be meant: 平时穿41 / 拍37还是38 / 白色的37还有吗
     re.compile(rf"(?:穿|拍|要|买|选|色的?)\s?({_SHOE})(?![\d.])(?!\s?(?:块|元|号|天|岁|度|斤|个|件|分))"),
     # a child's or a height size said with how it fits (那90的会不会太大 / 买165的太小了)
