@@ -35,7 +35,7 @@ def main() -> None:
         by_len[len(t)].append(t)
     seen_ids: set[str] = set()
     kept_texts: list[str] = []
-    for part in ("tune", "val", "tune2"):
+    for part in ("tune", "val", "tune2", "tune3"):
         out, problems = [], Counter()
         for f in sorted((HERE / "raw").glob(f"{part}_*.jsonl")):
             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
