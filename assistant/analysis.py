@@ -63,6 +63,7 @@ class Analysis:
     reply_hits: dict[int, float] | None = None  # reply id -> BM25 relative to the best hit
     also: list[str] = field(default_factory=list)  # other questions in the same message (intent ids)
     category: str | None = None  # shop category of the product mentioned (服装, 家居 …)
+    goods: str = ""  # the goods the category comes from: the message's product, else the one an earlier turn named
     own_scores: dict[str, float] = field(default_factory=dict)  # the message's intent read without its context
     upset: float | None = None  # the learned reader's probability of anger or disappointment (None: no reader)
 
@@ -292,30 +293,32 @@ class Analyzer:
             emotion, intensity = self.emotion(message, clean)
             urgent = self.urgency(clean, emotion, intensity)
         stage = self.stage_of(intent, clean, context)
-        category = self.category_of(entities.get("product"), context)
+        goods, category = self.goods_of(entities.get("product"), context)
         if written != message:
             entities = as_written(entities, message, written)
         return Analysis(
             intent=intent, stage=stage, intent_scores=intent_scores,
-            emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category,
+            emotion=emotion, intensity=round(intensity, 2), urgent=urgent, category=category, goods=goods,
             entities=entities, clean=clean,
             used_context=used_context, evidence=hits, reply_hits=self._reply_hits.get(scoring), also=also,
             own_scores=own, upset=None if upset is None else round(upset, 3),
         )
 
-    def category_of(self, product: str | None, context: list[Turn]) -> str | None:
-        """The kind of goods the conversation is about: the message's product, else the latest
-        product a customer turn named (还没到 after 我买的耳机到哪了 is about earphones)."""
+    def goods_of(self, product: str | None, context: list[Turn]) -> tuple[str, str | None]:
+        """The goods the conversation is about and their kind: the message's product, else the latest
+        product a customer turn named (还没到 after 我买的耳机到哪了 is about earphones), else the
+        latest the agent named (选哪个厚度 after 床垫有15cm和20cm两个厚度 is about a mattress)."""
         if self.product_finder is None:
-            return None
+            return (product or ""), None
         if product:
-            return self.product_finder.category(product)
-        for turn in reversed(context[-4:]):
-            if turn.role != "agent":
-                cat = self.product_finder.category(self.product_finder.search(turn.text[:500]))
-                if cat:
-                    return cat
-        return None
+            return product, self.product_finder.category(product)
+        recent = list(reversed(context[-4:]))
+        for turn in [t for t in recent if t.role != "agent"] + [t for t in recent if t.role == "agent"]:
+            noun = self.product_finder.search(turn.text[:500])
+            cat = self.product_finder.category(noun)
+            if cat:
+                return noun or "", cat
+        return "", None
 
     # --- the learned reader -----------------------------------------------------------------
 

@@ -377,8 +377,9 @@ class Engine:
         # spaces inside a turn do not hide a word (发 漏 了, 送 的 没收 到), nor do invisible
         # characters, full-width letters, capitals or traditional characters (退\u200b货, ＳＦ, 退貨)
         # … nor is the name of an account a post is addressed to something the customer says
-        # (@某某网上营业厅 does not say 网上, @某某电视 does not name a TV)
-        said = " ".join(re.sub(r"\s+", "", ACCOUNT.sub(" ", self._norm(turn or "")))
+        # (@某某网上营业厅 does not say 网上, @某某电视 does not name a TV), nor a number inside an
+        # order or phone number (…236618847 does not say 618)
+        said = " ".join(self._LONG_NUMBER.sub("#", re.sub(r"\s+", "", ACCOUNT.sub(" ", self._norm(turn or ""))))
                         for turn in [conv.message, *(t.text for t in conv.context[-self.NEEDS_TURNS:])])
         earlier = self._norm(last_customer) if text.content_chars(a.clean) <= 6 else ""
         grams = (ranker_mod.bigrams(a.clean), ranker_mod.bigrams(self._norm(last_customer)) if last_customer else set())
@@ -650,14 +651,36 @@ class Engine:
                               r"|(?:(?!帮我|帮忙|麻烦|给我|[可能想要请])[^\s，,。？?!！]){4,16}[\s，,]+(?:帮我|麻烦|给我|请)?(?:帮忙)?备注"
                               r"|备注一?下?(?:哈|吧|啊|呢)?[\s，,：:]{1,3}[^\s，,。？?]{4}")),
         # who it is for, where it is worn or used, the budget (给爸妈买 / 上班通勤穿 / 300以内)
-        "purpose": (re.compile(r"自己用还是送人|什么场景|预算大概"),
+        "purpose": (re.compile(r"自己用还是送人|什么场景|预算大概|偶尔用还是天天用|说下预算|更在意哪一点"),
                     re.compile(r"(给|送|买给)我?的?(爸|妈|老公|老婆|男朋友|女朋友|男友|女友|孩子|宝宝|儿子|女儿|朋友|同事|闺蜜|老人|爷爷|奶奶|姥姥|外婆|领导|老师)"
                                r"|送(人|礼)|自己用|自用|通勤|上班|上学|约会|面试|婚礼|旅行|出差|跑步|健身|户外|预算"
-                               r"|\d{1,6}\s*(元|块)?(以内|以下|左右)")),
+                               r"|\d{1,6}\s*(元|块)?(以内|以下|左右)"
+                               # a child's school year says who it is for (孩子一年级 120cm)
+                               r"|[一二三四五六七八九]年级|幼儿园|小学|初中|高中|学生党"
+                               # the household, the room, the user (一家三口用 / 卧室用的 / 我女生 力气小 打着玩)
+                               r"|一家[两三四五六]口|[两三四五六]口人|[三四五六]口之家|两口子|卧室|客厅|厨房|宿舍|办公室|家用"
+                               r"|女生|男生|初学|新手|打着玩|孩子\d{1,2}岁|\d{1,2}岁的?(孩子|宝宝|儿子|女儿)")),
+        # the ingredients to avoid, named (有没有酒精和香精 → not "您想避开哪些成分")
+        "ingredient": (re.compile(r"想避开哪些成分"),
+                       re.compile(r"酒精|乙醇|香精|香料|防腐剂|色素|激素|荧光剂|矿物油|硅油|烟酰胺|水杨酸")),
+        # the colour to change to, named (要胡桃色 我点成原木色了 → not "要换成哪个颜色")
+        "colour": (re.compile(r"换成哪个颜色|要哪个颜色"),
+                   re.compile(r"(要|换成|改成|改为)[^\s，,。？?]{0,4}(?<!颜)色|胡桃|原木")),
+        # the invoice title and tax number, given (抬头 杭州某某有限公司 税号91330…)
+        "invoice_title": (re.compile(r"(抬头|单位全称|单位名称)[^。；;]{0,20}(税号|识别号)|正确的抬头"),
+                          re.compile(r"有限公司|这是税号|税号\s*[:：是]?\s*[0-9A-Za-z\[]")),
+        # the card's words or signature, given (写生日快乐就行 / 署名小雨)
+        "card": (re.compile(r"祝福语.{0,12}(发我|告诉我)"),
+                 re.compile(r"就写|写上|署名|落款|快乐")),
+        # what the device shows, described (左耳一直闪红灯 → not "比如亮什么灯、哪一步没反应")
+        "symptom": (re.compile(r"亮什么灯"),
+                    re.compile(r"[闪亮][红绿蓝白黄橙紫]?灯|灯[^\s，,。？?]{0,3}[闪亮]|没反应|连不上")),
         "bed": (re.compile(r"告诉我.{0,3}床的?(长宽|尺寸|大小)"),
                 re.compile(r"\d(\.\d+)?\s*[x×*乘]\s*\d|\d(\.\d+)?\s*米的?床|床垫.{0,8}\d+\s*(公分|cm|厘米)", re.I)),
     }
 
+    # an order, phone or tracking number: its digits are no topic word (618, 0个)
+    _LONG_NUMBER = re.compile(r"\d{6,}")
     # the agent asked for something to look up (order number, phone, name, address …)
     ASKED_INFO = re.compile(r"(提供|发一下|发下|发我|告诉我|报一下|给我).{0,12}(订单|单号|电话|手机|姓名|地址|号码|服务单|账号|截图|发票)")
     # a reply that only asks what the customer means
@@ -855,7 +878,8 @@ class Engine:
         if cats and a.category not in cats:
             return None
         finder = self.analyzer.product_finder
-        mention = text.simplified(re.sub(r"\s+", "", a.entities.get("product") or ""))  # 手機殼: as written
+        # 手機殼: as written; with no goods in the message, those an earlier turn named (这个手表能接电话吗 → 啥意思)
+        mention = text.simplified(re.sub(r"\s+", "", a.entities.get("product") or a.goods or ""))
         if finder is None or not mention:
             return 0.0
         named = finder.nouns_in(row["text"]) | finder.nouns_in(row["title"])

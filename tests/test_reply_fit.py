@@ -674,10 +674,16 @@ def test_go_ahead_and_asks_what_is_meant_are_not_offered_under_a_real_question(c
     ("孩子一年级 120cm 四十多斤 拿哪个码", "axwsc"),          # a child's height and weight
     ("主要上班通勤穿 这两款阔腿裤哪个好", "bxq"),             # 先问需求 asks where it is worn
     ("给爸妈买电饭煲 哪个好", "bxq"),                         # ... and who it is for
+    ("一家三口用 3.5升和5升的空气炸锅哪个合适", "bxq"),        # ... the household (twenty-seventh pass)
+    ("刚拍的颜色选错了 要胡桃色 帮我改下", "cgys"),            # 改颜色 asks which colour
+    ("发票抬头写错了 是杭州木森贸易有限公司 麻烦重开一张", "bcsk"),  # 开错重开 asks the title
+    ("能帮忙写张贺卡不 写生日快乐就行", "bhk"),                # 手写贺卡 asks the words
+    ("这款洗面奶有没有酒精和香精 我是敏感肌", "ahfcf"),        # 护肤成分 asks which to avoid
 ])
 def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, message, code):
     without = {"ajtnd": "大概几天能到啊", "axwsc": "拖鞋拿多大码合适", "acpcc": "床笠能包住床垫吗",
-               "cjbz": "能帮我在订单上加个备注吗", "bxq": "推荐一下呗 哪个好"}[code]
+               "cjbz": "能帮我在订单上加个备注吗", "bxq": "推荐一下呗 哪个好", "cgys": "能帮我换个颜色吗",
+               "bcsk": "发票抬头开错了 能重开吗", "bhk": "能帮忙写张贺卡吗", "ahfcf": "这款洗面奶什么成分"}[code]
     assert code in _codes(cue_engine.suggest(without, limit=20)), without
     assert code not in _codes(cue_engine.suggest(message, limit=20))
 
@@ -701,11 +707,48 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("明天能送到吗", "充电宝今天下午拍能发出来吗", "ajqsd"),  # not bought yet
     ("店铺券怎么领", "店铺券我领不到啊 点了没反应", "alqxd"),  # "点领取…": tried already
     ("什么时候补货 一直没货", "每次都说今天发 你们是不是根本没货", "cqhyc"),  # "刚好断货": only suspected
+    # twenty-seventh pass
+    ("预售的什么时候发", "预售要这么久 那算了 还没发就直接取消吧", "cysfh"),  # the customer cancels
+    ("显示已签收 我根本没收到啊", "显示签收了 打开一看盒子里少了赠品", "cwsd"),  # the parcel came
+    ("我要发微博曝光你们", "我在微博上问了三次了 你们到底什么时候修好", "etbg"),  # 微博 said in passing
+    ("能开发票吗", "发票在哪里可以看到", "bkp"),  # 可以开票 answers whether, not where
+    ("你们收到礼盒要包装一下吗", "礼盒压扁了 盒子全变形了", "bbz"),  # a damaged box, not wrapping
+    ("活动买的怎么还没发货", "拍了三天了还没发货 订单号3698214750236618847", "cdcfh"),  # 618 inside an order number
+    ("你是机器人吗", "别老发这种自动回复了 转人工", "ezrkf"),  # "我是真人" after automatic answers
+    ("没货了 到货能通知我吗", "这款有现货吗 有的话我直接拍", "adhtx"),  # a restock alert needs a shortage
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
     assert code in _codes(cue_engine.suggest(message, limit=12))
     assert code not in _codes(cue_engine.suggest(looked, limit=12))
+
+
+@pytest.mark.parametrize("given, plain, code", [
+    ("一家三口用 3.5升和5升的空气炸锅哪个合适", "推荐一下呗 哪个好", "bqkt"),   # 按情况挑款
+    ("刚拍的颜色选错了 要胡桃色 帮我改下", "能帮我换个颜色吗", "cqrys"),     # 确认改颜色
+    ("能帮忙写张贺卡不 写生日快乐就行", "能帮忙写张贺卡吗", "bakxk"),         # 按内容写贺卡
+    ("铸铁锅第一次用要开锅吗 怎么开", "这个锅怎么用", "bscsy"),              # 锅壶首次使用
+])
+def test_what_the_customer_has_said_gets_a_reply_that_does_not_ask_it_again(cue_engine, given, plain, code):
+    """Where the asking reply leaves (twenty-seventh pass), one that takes the given details as
+    said is offered instead; it waits for those details."""
+    assert code in _codes(cue_engine.suggest(given, limit=12)), given
+    assert code not in _codes(cue_engine.suggest(plain, limit=12)), plain
+
+
+def test_goods_named_earlier_decide_which_goods_facts_fit(cue_engine):
+    """With no goods in the message, the goods of an earlier turn count: an earphone's facts do not
+    answer a follow-up about a watch, and clothing sizes do not answer a mattress the agent named."""
+    watch = cue_engine.suggest(Conversation.of("啥意思 不带手机就打不了是吧 续航多久",
+                                               ["customer:这个手表能接电话吗", "agent:亲 支持蓝牙通话哦"]), limit=20)
+    assert watch.analysis.goods == "手表" and "aejcs" not in _codes(watch)
+    buds = cue_engine.suggest(Conversation.of("啥意思 不带手机就打不了是吧 续航多久",
+                                              ["customer:这个耳机能接电话吗", "agent:亲 支持蓝牙通话哦"]), limit=20)
+    assert buds.analysis.goods == "耳机" and "aejcs" in _codes(buds)
+    bed = cue_engine.suggest(Conversation.of("我们两口子加起来快300斤 选哪个厚度",
+                                             ["agent:亲 床垫有15cm和20cm两个厚度哦~"]), limit=20)
+    assert bed.analysis.category == "家居"
+    assert not _codes(bed) & {"abrxm", "atjcm", "axwsc", "acmb"}
 
 
 def test_today_is_not_promised_again_once_it_was_broken(cue_engine):
