@@ -155,7 +155,6 @@ def test_clear_all_or_older_and_export_csv_and_xlsx(db_file, tmp_path):
 # --- the learned prior --------------------------------------------------------------------
 
 def ranked(engine, message=MESSAGE, platform="千牛"):
-    engine.SHOW_BELOW = 0.0  # weak replies shown too: learning moves a reply the agent picked from low down
     s = engine.suggest(Conversation.of(message, platform=platform))
     return s
 
