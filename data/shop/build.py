@@ -21,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "data" / "written"))
 from check import SHARED, real_texts  # noqa: E402
 
+from assistant.train import written_examples  # noqa: E402
+
 ENTITY_KEYS = {"order_no", "phone", "amount", "size", "product"}
 
 
@@ -33,8 +35,7 @@ def main() -> None:
     real = real_texts()
     # the reader's own training text: a shop message that is one of them would score the reader on
     # what it was trained on (a bare 在吗在吗 is both)
-    written = {json.loads(line)["text"] for f in sorted((HERE.parent / "written").glob("*.jsonl"))
-               for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
+    written = {e.text for e in written_examples()}
     by_len = defaultdict(list)
     for t in real:
         by_len[len(t)].append(t)
