@@ -58,9 +58,11 @@ CHI = r"(?<!\d)[1-4]尺[0-9一二三四五六七八九]"
 _SIZE_RX = [
     # the size a customer changes to is the one a reply fills in (想把M换成L / 1.5米的换1.8米的)
     re.compile(rf"(?:换成|改成|改为|换为|换个?|改)\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z])码?|{_SHOE}码|[12]\.[0-9]\s?米)"),
+    # …and a shoe size swapped for another (42换43: the new one)
+    re.compile(rf"(?<![\d.]){_SHOE}码?\s?(?:换成?|改成?)\s?({_SHOE})(?![\d.])"),
     # a weight, also after a height (165 120斤 → 120斤: labellers take the weight)
     re.compile(r"(?:\[数字x\]|\d{2,3}(?:\.\d)?)\s?(?:斤|公斤|kg|KG)"),
-    re.compile(rf"(?<![a-zA-Z]){_LETTER_SIZE}\s?码"),
+    re.compile(rf"(?<![a-zA-Z]){_LETTER_SIZE}\s?[码号]"),
     re.compile(r"(?:身高)?\s?1\d\d\s?(?:cm|CM|厘米)"),
     # a waist in chi (腰围2尺6)
     re.compile(rf"{CHI}?(?:寸)?"),
@@ -77,7 +79,7 @@ _SIZE_RX = [
     # a letter size said with 的 (再要一条M的 / L的有货吗)
     re.compile(rf"(?<![a-zA-Z0-9.多])({_LETTER_SIZE})(?=的)"),
     # a bed's width (1.8米的床 / 1.8x2.0的床笠)
-    re.compile(rf"(?<![\d.])[12]\.[0-9]\s?[xX×*]\s?2(?:\.[0-9])?(?:\s?(?:米|m))?|(?<![\d.])[12]\.[0-9]\s?米(?=的?(?:床|被|床笠|床单|床垫|被套|床罩|的))"),
+    re.compile(rf"(?<![\d.])[12]\.[0-9]\s?[xX×*]\s?2(?:\.[0-9])?(?:\s?(?:米|m))?|(?<![\d.])[12]\.[0-9]\s?(?:米|m|M)(?=的?(?:床|被|床笠|床单|床垫|被套|床罩|的))"),
 ]
 
 

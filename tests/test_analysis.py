@@ -41,6 +41,10 @@ def test_sizes_and_bare_prices_where_only_they_can_be_meant():
     # a waist in chi and a child's height in cm (twenty-sixth pass)
     assert extract_entities("老公腰围2尺6 裤长要105左右 拿哪个码")["size"] == "2尺6"
     assert extract_entities("孩子一年级 120cm 四十多斤 背哪个号的")["size"] == "120cm"
+    # a shoe size swapped for another, a letter size with 号, a bed width in m (twenty-eighth pass)
+    assert extract_entities("鞋子偏小 40换41 运费怎么算")["size"] == "41"
+    assert extract_entities("这款手套有没有L号的")["size"] == "L号"
+    assert extract_entities("我家是1.5m床 买哪个尺寸的床笠")["size"] == "1.5m"
     # …and what only looks like one: bandwidth, data, a model, hours, a price
     for msg in ("家里宽带是20M的 怎么这么慢", "昨天用了800多M的流量", "买s40的送不送充电器",
                 "还有120小时才到期", "39块钱的那款还有吗", "穿了3天就开线了"):
