@@ -69,6 +69,12 @@ def test_product_mentions_with_brand_model_modifier_and_suffix(engine):
     assert find("宝宝的和尚服要买几件") == "和尚服" and find("酱牛肉能放几天") == "酱牛肉"
     assert find("氮化镓充电器发热正常吗") == "氮化镓充电器"  # a technology is a modifier, not goods
     assert engine.analyzer.product_finder.categories.get("和尚服") == "服装"
+    # materials and occasions before a noun, a part after it, furniture by its usual name (twenty-
+    # eighth pass); a colour that contains a food noun names none, a shop that sells goods is no goods
+    assert find("米白色的布艺沙发多久能到") == "布艺沙发" and find("奶油白的皮艺床好看吗") is None
+    assert find("中秋礼盒能开发票吗") == "中秋礼盒" and find("拖把杆能单买吗") == "拖把杆"
+    assert find("床架多重 要两个人抬吗") == "床架" and find("我开了个玩具店 能批发吗") is None
+    assert engine.analyzer.product_finder.category("乳胶床垫") == "家居"
 
 
 def test_masked_tokens_from_platform_logs_are_entities():
