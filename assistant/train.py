@@ -74,9 +74,14 @@ def written_examples(folder: Path = WRITTEN_DIR) -> list[Example]:
             if not line.strip():
                 continue
             r = json.loads(line)
+            # a line written to teach a feeling (`feeling_only`) keeps its intent label for the
+            # record, but the intent model does not learn from it: short turns whose need only the
+            # source's context told (那行吧 after a complaint) would teach that any 那行吧 complains
+            feeling_only = bool(r.get("feeling_only"))
             out.append(Example(
                 text=r["text"], context=[parse_turn(t) for t in r.get("context") or []],
-                intent=r.get("intent"), intent2=r.get("intent2"), emotion=r.get("emotion"),
+                intent=None if feeling_only else r.get("intent"), intent2=None if feeling_only else r.get("intent2"),
+                emotion=r.get("emotion"),
                 intensity=r.get("intensity"), urgent=r.get("urgent"), source="written",
                 group=f"{path.stem}:{n // 10}", id=f"{path.stem}:{n}"))
     return out

@@ -46,6 +46,25 @@ def test_training_command_rebuilds_the_same_weights_from_a_small_fixture(tmp_pat
     assert ra.urgent.proba(train.example_features(ex["能开发票吗"], cues))["yes"] < 0.5
 
 
+def test_a_line_written_to_teach_a_feeling_teaches_no_intent(tmp_path):
+    # data/written/para_emo2.jsonl: short turns whose need only their source's context told
+    lines = [{"text": "那行吧 算了", "context": [], "intent": "complaint", "intent2": None, "emotion": "disappointed",
+              "intensity": 0.3, "urgent": False, "feeling_only": True},
+             {"text": "东西什么时候发", "context": [], "intent": "shipping_time", "intent2": None, "emotion": "calm",
+              "intensity": 0, "urgent": False}]
+    (tmp_path / "w.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), encoding="utf-8")
+    feeling, plain = train.written_examples(tmp_path)
+    assert (feeling.intent, feeling.intent2, feeling.emotion, feeling.urgent) == (None, None, "disappointed", False)
+    assert (plain.intent, plain.emotion) == ("shipping_time", "calm")
+    # the intent model learns from the plain line only (as if the other were not there); the
+    # emotion model learns from both
+    both, alone = train.train_reader([feeling, plain]), train.train_reader([plain])
+    assert both.intent.vocab == alone.intent.vocab and np.array_equal(both.intent.W, alone.intent.W)
+    assert both.emotion.vocab != alone.emotion.vocab
+    emo = both.emotion.proba(train.example_features(feeling, None))
+    assert max(emo, key=emo.get) == "disappointed"
+
+
 def test_context_features_carry_a_short_follow_up(tmp_path):
     reader = train.train_reader(train.written_examples(FIXTURE) + train.trigger_examples())
     cues = train.Cues()

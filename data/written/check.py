@@ -48,8 +48,9 @@ def main() -> None:
                 dropped += 1
                 continue
             seen.add(t)
-            kept.append(json.dumps({k: r.get(k) for k in ("text", "context", "intent", "intent2", "emotion",
-                                                            "intensity", "urgent")}, ensure_ascii=False))
+            keys = ("text", "context", "intent", "intent2", "emotion", "intensity", "urgent")
+            keys += ("feeling_only",) if r.get("feeling_only") else ()  # see assistant/train.py
+            kept.append(json.dumps({k: r.get(k) for k in keys}, ensure_ascii=False))
         out = Path(args.out) / Path(f).name
         out.write_text("\n".join(kept) + "\n", encoding="utf-8")
         print(f"{f}: kept {len(kept)}, dropped {dropped} (copies, duplicates or unknown ids)")
