@@ -1,8 +1,9 @@
 """Assemble the shop set from the writers' files: `python data/shop/build.py`.
 
 data/shop/raw/tune_*.jsonl → data/shop/tune.jsonl, data/shop/raw/val_*.jsonl → data/shop/val.jsonl,
-data/shop/raw/tune2_*.jsonl → data/shop/tune2.jsonl (a second tune half, written after the first two:
-built last, so a message close to a validation message is dropped from it and validation is unchanged).
+data/shop/raw/tune2_*.jsonl → data/shop/tune2.jsonl, and likewise tune3 and tune4 (tune halves written
+after the first two: built last, so a message close to a validation message is dropped from them and
+validation is unchanged).
 Checks every line (label ids, entities that are substrings of the message, unique ids) and drops a
 message that is the reader's own training text (data/written/), or a copy or near-copy (rapidfuzz
 ratio ≥ 90) of a real pool or dev message, or of another shop message: the set is the project's
@@ -41,7 +42,7 @@ def main() -> None:
         by_len[len(t)].append(t)
     seen_ids: set[str] = set()
     kept_texts: list[str] = []
-    for part in ("tune", "val", "tune2", "tune3"):
+    for part in ("tune", "val", "tune2", "tune3", "tune4"):
         out, problems = [], Counter()
         for f in sorted((HERE / "raw").glob(f"{part}_*.jsonl")):
             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
