@@ -293,7 +293,7 @@ class Analyzer:
             emotion, intensity = self.emotion(message, clean)
             urgent = self.urgency(clean, emotion, intensity)
         stage = self.stage_of(intent, clean, context)
-        goods, category = self.goods_of(entities.get("product"), context)
+        goods, category = self.goods_of(entities.get("product"), context, message)
         if written != message:
             entities = as_written(entities, message, written)
         return Analysis(
@@ -304,14 +304,21 @@ class Analyzer:
             own_scores=own, upset=None if upset is None else round(upset, 3),
         )
 
-    def goods_of(self, product: str | None, context: list[Turn]) -> tuple[str, str | None]:
+    def goods_of(self, product: str | None, context: list[Turn], message: str = "") -> tuple[str, str | None]:
         """The goods the conversation is about and their kind: the message's product, else the latest
         product a customer turn named (还没到 after 我买的耳机到哪了 is about earphones), else the
-        latest the agent named (选哪个厚度 after 床垫有15cm和20cm两个厚度 is about a mattress)."""
+        latest the agent named (选哪个厚度 after 床垫有15cm和20cm两个厚度 is about a mattress). A
+        product named by its brand and model alone (华为mate60pro) takes its kind from the next
+        goods the message names (…贴这个钢化膜: phone accessories, not clothes)."""
         if self.product_finder is None:
             return (product or ""), None
         if product:
-            return product, self.product_finder.category(product)
+            cat = self.product_finder.category(product)
+            if cat is None and message:
+                raw = message[: text.MAX_MESSAGE_CHARS]
+                cat = next((c for s, e in self.product_finder.spans(raw)
+                            if (c := self.product_finder.category(raw[s:e]))), None)
+            return product, cat
         recent = list(reversed(context[-4:]))
         for turn in [t for t in recent if t.role != "agent"] + [t for t in recent if t.role == "agent"]:
             noun = self.product_finder.search(turn.text[:500])

@@ -611,7 +611,7 @@ class Engine:
     # a reply that asks for a photo, a video or a screenshot; and one sent already, as a chat client
     # copies it ([图片]) or as the customer says it (已发, 发给你了, 截图发你了)
     ASKS_PHOTO = re.compile(r"(照片|图|视频)[^，。；]{0,10}(发我|给我|发过来)|(?<![我记])(拍|录|发)[^，。；我]{0,4}(照片|视频)")
-    PHOTO_SENT = re.compile(r"\[(图片|视频)\]|已发送|已发(?![货出快])|(发|传)(你|给你|过去)了|(照片|图片|截图|视频|图)(已经)?发了|"
+    PHOTO_SENT = re.compile(r"\[(图片|视频)\]|已发送|已发(?![货出快])|(发|传)(你|给你|过去)了|(照片|图片|截图|视频|图)我?(已经|都|也)?发了|"
                             r"已经发了|上传了|拍了照|拍了\s*[,，]?\s*(你|您)看|"
                             r"(你|您)看一?下?(这个|这张)?图|如图|见图")  # 你看下图: the photo is in the chat
     # a reply that asks for height and weight to pick a size, and those as customers give them
@@ -645,7 +645,13 @@ class Engine:
         "city": (re.compile(r"(告诉我|说下|说一下).{0,6}(哪个城市|哪个省|城市|所在地|收货地区)"),
                  re.compile(rf"{_PROVINCES}|{_CITIES}|\[地址x?\]|#地址")),
         "usual_size": (re.compile(r"平时(常)?穿的?(码|尺码|码数|鞋码)"),
-                       re.compile(r"(平时|平常|一般|日常)都?(穿|买|拍)的?\s*(\d{2}|[xX]*[SMLsml]\b|[xX]+[lL]|均码)")),
+                       re.compile(r"(平时|平常|一般|日常)都?(穿|买|拍)的?\s*(\d{2}|[xX]*[SMLsml]\b|[xX]+[lL]|均码)"
+                                  r"|(?<![\dA-Za-z])[6-9][05][A-Ga-g](?![A-Za-z])"  # a bra size (75B) is the size worn
+                                  # …and so is the size ordered (我拍的S码 给我发个XL)
+                                  r"|(拍|买|下单)的是?\s*([xX]*[SMLsml]|[xX]+[lL]|\d{2,3})\s*码")),
+        # a small child's age with a height (宝宝18个月了 身高82): enough to pick a size by
+        "child": (ASKS_BODY, re.compile(r"\d{1,2}个?月|[一二两三四五六\d]岁"),
+                  re.compile(r"身高\s*\d|(?<![\d.])\d{2,3}\s*(cm|CM|厘米|公分)")),
         "remark": (re.compile(r"想备注什么|要备注什么"),
                    re.compile(r"(合并|一起发|不要放|别放|送货上门|放门口|放驿站|周末送|指定).{0,12}备注"
                               r"|备注.{0,4}(不要|别|写上?|放|合并)"
@@ -661,7 +667,9 @@ class Engine:
                                r"|[一二三四五六七八九]年级|幼儿园|小学|初中|高中|学生党"
                                # the household, the room, the user (一家三口用 / 卧室用的 / 我女生 力气小 打着玩)
                                r"|一家[两三四五六]口|[两三四五六]口人|[三四五六]口之家|两口子|卧室|客厅|厨房|宿舍|办公室|家用"
-                               r"|女生|男生|初学|新手|打着玩|孩子\d{1,2}岁|\d{1,2}岁的?(孩子|宝宝|儿子|女儿)")),
+                               r"|女生|男生|初学|新手|打着玩|\d{1,2}多?岁"
+                               # who will use it, named as the customer's own (我爸胃不太好 / 我家孩子)
+                               r"|我家?的?(爸|妈|爷爷|奶奶|姥姥|外婆|老公|老婆|儿子|女儿|孩子|宝宝)")),
         # the ingredients to avoid, named (有没有酒精和香精 → not "您想避开哪些成分")
         "ingredient": (re.compile(r"想避开哪些成分"),
                        re.compile(r"酒精|乙醇|香精|香料|防腐剂|色素|激素|荧光剂|矿物油|硅油|烟酰胺|水杨酸")),
@@ -670,7 +678,9 @@ class Engine:
                    re.compile(r"(要|换成|改成|改为)[^\s，,。？?]{0,4}(?<!颜)色|胡桃|原木")),
         # the invoice title and tax number, given (抬头 杭州某某有限公司 税号91330…)
         "invoice_title": (re.compile(r"(抬头|单位全称|单位名称)[^。；;]{0,20}(税号|识别号)|正确的抬头"),
-                          re.compile(r"有限公司|这是税号|税号\s*[:：是]?\s*[0-9A-Za-z\[]")),
+                          re.compile(r"有限公司|这是税号|税号\s*[:：是]?\s*[0-9A-Za-z\[]"
+                                     # …or sent already (抬头和税号我发邮箱了)
+                                     r"|(抬头|税号)[^。？?]{0,8}(发(你|到)?邮箱了|发你了|发过了?|已发|已经发|发了)")),
         # the card's words or signature, given (写生日快乐就行 / 署名小雨)
         "card": (re.compile(r"祝福语.{0,12}(发我|告诉我)"),
                  re.compile(r"就写|写上|署名|落款|快乐")),
@@ -882,7 +892,9 @@ class Engine:
         finder = self.analyzer.product_finder
         # 手機殼: as written; with no goods in the message, those an earlier turn named (这个手表能接电话吗 → 啥意思)
         mention = text.simplified(re.sub(r"\s+", "", a.entities.get("product") or a.goods or ""))
-        if finder is None or not mention:
+        if finder is None or not mention or finder.category(mention) is None:
+            # a brand and model (iphone15pro) with its kind from other words in the message: only
+            # the kind is known, not the goods, so no reply is left out for naming other goods
             return 0.0
         named = finder.nouns_in(row["text"]) | finder.nouns_in(row["title"])
         for p in phrases:

@@ -836,3 +836,39 @@ def test_topic_words_are_not_read_in_the_name_of_an_account(cue_engine):
     assert code in _codes(cue_engine.suggest("网上别家比你们便宜20块", limit=12))
     post = cue_engine.suggest("@某某联通网上营业厅 你们到底管不管 投诉三次了 一点回应都没有", limit=12)
     assert post.replies and code not in _codes(post)
+
+
+@pytest.mark.parametrize("given, plain, code", [
+    ("宝宝14个月了 身高78 这件爬服拿哪个码", "这件爬服拿哪个码", "axwsc"),              # a small child's age and height
+    ("之前的文胸80C有点紧 这款拿哪个码", "这款文胸拿哪个码", "axwsc"),                  # a bra size worn
+    ("要开专票 抬头和税号我已经发你邮箱了", "要开专票 抬头税号发你", "bzhp"),            # the title and tax number sent
+    ("给60多岁的老人买 哪款好用", "哪款好用 推荐一下", "bxq"),                         # who it is for, by age
+    ("申请仅退款为啥被驳回 图我都发了", "申请仅退款为啥被驳回", "dtkbj"),                # a photo sent
+    ("我拍的M码 怎么给我发了个XXL", "这件外套我穿什么码", "axwsc"),                    # the size ordered
+])
+def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, given, plain, code):
+    """Twenty-eighth pass, the fresh fourth shop half: replies that ask for a size, an invoice title,
+    who it is for or a photo are not offered once the customer has said or sent it."""
+    assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
+    assert code not in _codes(cue_engine.suggest(given, limit=20)), given
+
+
+@pytest.mark.parametrize("plain, denied, code", [
+    ("快递员说包裹丢了 怎么办", "快递是不是丢了啊 一直没更新", "cbjds"),              # lost: asked, not confirmed
+    ("电话号码填错了 帮我改下", "地址填错了 改成杭州市西湖区文三路100号 电话不变", "cgsjh"),  # an address, not the phone
+    ("这件毛衣会掉色吗", "这条项链镀金的 戴久了会掉色吗", "aqqds"),                       # plating is no fabric
+    ("买了不想要了 能退吗", "不是说七天无理由吗 为啥生鲜就不能退", "dqtwl"),             # the customer says it cannot
+    ("退款什么时候到账", "退款一直显示处理中 什么时候到账", "dtkdz"),                    # not issued: no bank timing
+    ("退款怎么还没到 都好几天了", "退款申请为啥被驳回了 都好几天了", "djj"),              # rejected, not slow
+    ("五星好评写好了", "五星好评写好了 追评还能加图吗", "egxpj"),                        # a question with the review
+])
+def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
+    assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
+    assert code not in _codes(cue_engine.suggest(denied, limit=20)), denied
+
+
+def test_goods_named_by_brand_and_model_take_their_kind_from_the_next_goods_named(cue_engine):
+    """华为mate60pro names no kind of goods; the screen protector after it does: no clothing sizes."""
+    s = cue_engine.suggest("华为mate60pro贴这款钢化膜会翘边吗", limit=20)
+    assert s.analysis.entities.get("product") == "华为mate60pro" and s.analysis.category == "数码配件"
+    assert not _codes(s) & {"axwsc", "abrxm", "acmb"}
