@@ -102,6 +102,7 @@ class ProductFinder:
         self.mentions = None  # the model that picks the goods of a post (assistant/mentions.py), if loaded
         self._by_length = sorted(self.categories, key=len, reverse=True)
         self._nouns_cache: dict[str, set[str]] = {}
+        self._category_cache: dict[str, str | None] = {}
         noun, mod = _alternation(set(nouns)), _alternation(set(modifiers))
         tail = _alternation(set(suffixes))
         brand = _alternation(set(brands))
@@ -138,11 +139,16 @@ class ProductFinder:
         return found
 
     def category(self, mention: str | None) -> str | None:
-        """The shop category of a mention, from the longest noun in it (蓝牙充电宝 → 数码配件)."""
+        """The shop category of a mention, from the longest noun in it (蓝牙充电宝 → 数码配件).
+        Cached: the ranker asks about the same mention for every candidate reply."""
         if not mention:
             return None
-        flat = re.sub(r"\s+", "", mention).lower()
-        return next((self.categories[n] for n in self._by_length if n.lower() in flat), None)
+        if mention not in self._category_cache:
+            flat = re.sub(r"\s+", "", mention).lower()
+            if len(self._category_cache) > 20_000:
+                self._category_cache.clear()
+            self._category_cache[mention] = next((self.categories[n] for n in self._by_length if n.lower() in flat), None)
+        return self._category_cache[mention]
 
 
 # In a post addressed to an account (@某某客服), a product noun is often said in passing (手机 in
