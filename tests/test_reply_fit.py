@@ -861,6 +861,9 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("退款什么时候到账", "退款一直显示处理中 什么时候到账", "dtkdz"),                    # not issued: no bank timing
     ("退款怎么还没到 都好几天了", "退款申请为啥被驳回了 都好几天了", "djj"),              # rejected, not slow
     ("五星好评写好了", "五星好评写好了 追评还能加图吗", "egxpj"),                        # a question with the review
+    ("这款是预售款 大概什么时候发", "这款是预售的吗 还是现货", "ayshf"),                # asked whether it is presale
+    ("派送的快递员电话多少", "快递员电话打了也不接 说让我去驿站拿", "ckdy"),             # the courier's number is had
+    ("这件T恤什么码合适", "这双运动鞋尺码准吗 我脚宽 选大一码吗", "acmb"),               # garment measures for shoes
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
