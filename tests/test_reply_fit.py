@@ -875,3 +875,9 @@ def test_goods_named_by_brand_and_model_take_their_kind_from_the_next_goods_name
     s = cue_engine.suggest("华为mate60pro贴这款钢化膜会翘边吗", limit=20)
     assert s.analysis.entities.get("product") == "华为mate60pro" and s.analysis.category == "数码配件"
     assert not _codes(s) & {"axwsc", "abrxm", "acmb"}
+
+
+def test_garment_measures_leave_for_feet_not_for_trouser_legs(cue_engine):
+    """尺码表 (衣长、胸围、肩宽) is no answer about feet, but 裤脚 is a trouser's length."""
+    assert "acmb" not in _codes(cue_engine.suggest("脚背高 这双鞋尺码表怎么看", limit=20))
+    assert "acmb" in _codes(cue_engine.suggest("尺码表在哪看 裤脚多长", limit=20))
