@@ -308,16 +308,17 @@ class Analyzer:
         """The goods the conversation is about and their kind: the message's product, else the latest
         product a customer turn named (还没到 after 我买的耳机到哪了 is about earphones), else the
         latest the agent named (选哪个厚度 after 床垫有15cm和20cm两个厚度 is about a mattress). A
-        product named by its brand and model alone (华为mate60pro) takes its kind from the next
-        goods the message names (…贴这个钢化膜: phone accessories, not clothes)."""
+        product named by its brand and model alone (华为mate60pro) takes its goods and their kind from
+        the next goods the message names (…贴这个钢化膜: a screen protector, phone accessories)."""
         if self.product_finder is None:
             return (product or ""), None
         if product:
             cat = self.product_finder.category(product)
             if cat is None and message:
                 raw = message[: text.MAX_MESSAGE_CHARS]
-                cat = next((c for s, e in self.product_finder.spans(raw)
-                            if (c := self.product_finder.category(raw[s:e]))), None)
+                # …and those goods are what replies must fit (a 手机壳 reply does not fit a 钢化膜)
+                return next(((raw[s:e], c) for s, e in self.product_finder.spans(raw)
+                             if (c := self.product_finder.category(raw[s:e]))), (product, None))
             return product, cat
         recent = list(reversed(context[-4:]))
         for turn in [t for t in recent if t.role != "agent"] + [t for t in recent if t.role == "agent"]:

@@ -891,10 +891,10 @@ class Engine:
             return None
         finder = self.analyzer.product_finder
         # 手機殼: as written; with no goods in the message, those an earlier turn named (这个手表能接电话吗 → 啥意思)
-        mention = text.simplified(re.sub(r"\s+", "", a.entities.get("product") or a.goods or ""))
+        mention = text.simplified(re.sub(r"\s+", "", a.goods or a.entities.get("product") or ""))
         if finder is None or not mention or finder.category(mention) is None:
-            # a brand and model (iphone15pro) with its kind from other words in the message: only
-            # the kind is known, not the goods, so no reply is left out for naming other goods
+            # a brand and model (iphone15pro) and no goods named after it: only the kind is
+            # known, not the goods, so no reply is left out for naming other goods
             return 0.0
         named = finder.nouns_in(row["text"]) | finder.nouns_in(row["title"])
         for p in phrases:

@@ -554,7 +554,7 @@ def test_loose_topic_words_no_longer_open_a_narrow_reply(cue_engine):
     """充电类故障排查, 企业批量采购 and 收到图片问需求 had topic words that any mention passed
     (充电, 公司, 图): a phone that will not start while charging, a signal complaint near the
     carrier's office and a post about "图片评论" got them (twentieth pass)."""
-    for code, other, own in [("dsmpc", "充电的时候呼吸灯是有反应,但是开不了机", "冲不进电 换了插座也不行"),
+    for code, other, own in [("dsmpc", "充电的时候呼吸灯是有反应,但是开不了机", "冲不进电 插上一点反应都没有"),
                              ("eqtg", "家就住在离联通公司500米的地方信号差得要命", "单位要买50个 能优惠吗"),
                              ("eqtp", "图片评论 我怀疑是我们这块的基站有问题", "[图片]")]:
         assert code not in _codes(cue_engine.suggest(other, limit=12)), (code, other)
@@ -864,6 +864,7 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("这款是预售款 大概什么时候发", "这款是预售的吗 还是现货", "ayshf"),                # asked whether it is presale
     ("派送的快递员电话多少", "快递员电话打了也不接 说让我去驿站拿", "ckdy"),             # the courier's number is had
     ("这件T恤什么码合适", "这双运动鞋尺码准吗 我脚宽 选大一码吗", "acmb"),               # garment measures for shoes
+    ("充电器充不进电怎么办", "充电器充不进电 插座和线都换过了", "dsmpc"),                 # 换个插座、换根线 was tried
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
@@ -875,6 +876,9 @@ def test_goods_named_by_brand_and_model_take_their_kind_from_the_next_goods_name
     s = cue_engine.suggest("华为mate60pro贴这款钢化膜会翘边吗", limit=20)
     assert s.analysis.entities.get("product") == "华为mate60pro" and s.analysis.category == "数码配件"
     assert not _codes(s) & {"axwsc", "abrxm", "acmb"}
+    # …and those goods are what replies must fit: a phone case's model advice is not for a screen protector
+    assert s.analysis.goods == "钢化膜" and "asjk" not in _codes(s)
+    assert "asjk" in _codes(cue_engine.suggest("华为mate60pro用这个手机壳会不会松", limit=20))
 
 
 def test_garment_measures_leave_for_feet_not_for_trouser_legs(cue_engine):
