@@ -649,8 +649,9 @@ class Engine:
                                   r"|(?<![\dA-Za-z])[6-9][05][A-Ga-g](?![A-Za-z])"  # a bra size (75B) is the size worn
                                   # …and so is the size ordered (我拍的S码 给我发个XL)
                                   r"|(拍|买|下单)的是?\s*([xX]*[SMLsml]|[xX]+[lL]|\d{2,3})\s*码")),
-        # a small child's age with a height (宝宝18个月了 身高82): enough to pick a size by
-        "child": (ASKS_BODY, re.compile(r"\d{1,2}个?月|[一二两三四五六\d]岁"),
+        # a child's age, or a child named, with a height (宝宝18个月了 身高82 / 孩子身高145): enough
+        # to pick a child's size by
+        "child": (ASKS_BODY, re.compile(r"\d{1,2}个?月|[一二两三四五六\d]岁|孩子|小孩|儿子|女儿|宝宝|男童|女童|男孩|女孩|娃"),
                   re.compile(r"身高\s*\d|(?<![\d.])\d{2,3}\s*(cm|CM|厘米|公分)")),
         "remark": (re.compile(r"想备注什么|要备注什么"),
                    re.compile(r"(合并|一起发|不要放|别放|送货上门|放门口|放驿站|周末送|指定).{0,12}备注"
@@ -669,7 +670,10 @@ class Engine:
                                r"|一家[两三四五六]口|[两三四五六]口人|[三四五六]口之家|两口子|卧室|客厅|厨房|宿舍|办公室|家用"
                                r"|女生|男生|初学|新手|打着玩|\d{1,2}多?岁"
                                # who will use it, named as the customer's own (我爸胃不太好 / 我家孩子)
-                               r"|我家?的?(爸|妈|爷爷|奶奶|姥姥|外婆|老公|老婆|儿子|女儿|孩子|宝宝)")),
+                               r"|我家?的?(爸|妈|爷爷|奶奶|姥姥|外婆|老公|老婆|儿子|女儿|孩子|宝宝)"
+                               # the skin, the build, the party it is for (黄黑皮 混油 / 我胡子硬 / 两大一小 第一次露营)
+                               r"|[油干中]皮|混油|混干|油痘|痘肌|敏感肌|[黄白黑]皮|黄[一二]白|肤色|胡子|梨形|微胖"
+                               r"|[两三四]大[一两二]小|一大一小|第一次|[两俩三四]个?人用|就俩人")),
         # the ingredients to avoid, named (有没有酒精和香精 → not "您想避开哪些成分")
         "ingredient": (re.compile(r"想避开哪些成分"),
                        re.compile(r"酒精|乙醇|香精|香料|防腐剂|色素|激素|荧光剂|矿物油|硅油|烟酰胺|水杨酸")),
@@ -680,7 +684,9 @@ class Engine:
         "invoice_title": (re.compile(r"(抬头|单位全称|单位名称)[^。；;]{0,20}(税号|识别号)|正确的抬头"),
                           re.compile(r"有限公司|这是税号|税号\s*[:：是]?\s*[0-9A-Za-z\[]"
                                      # …or sent already (抬头和税号我发邮箱了)
-                                     r"|(抬头|税号)[^。？?]{0,8}(发(你|到)?邮箱了|发你了|发过了?|已发|已经发|发了)")),
+                                     r"|(抬头|税号)[^。？?]{0,8}(发(你|到)?邮箱了|发你了|发过了?|已发|已经发|发了)"
+                                     # …or given with what was wrong (是恒信五金商行 不是恒信五金行)
+                                     r"|是[^\s，,。]{2,30}(公司|商行|行|厂|店|中心|部|室|所|院|社)[\s，,]*不是")),
         # the card's words or signature, given (写生日快乐就行 / 署名小雨)
         "card": (re.compile(r"祝福语.{0,12}(发我|告诉我)"),
                  re.compile(r"就写|写上|署名|落款|快乐")),

@@ -679,6 +679,9 @@ def test_go_ahead_and_asks_what_is_meant_are_not_offered_under_a_real_question(c
     ("发票抬头写错了 是杭州木森贸易有限公司 麻烦重开一张", "bcsk"),  # 开错重开 asks the title
     ("能帮忙写张贺卡不 写生日快乐就行", "bhk"),                # 手写贺卡 asks the words
     ("这款洗面奶有没有酒精和香精 我是敏感肌", "ahfcf"),        # 护肤成分 asks which to avoid
+    ("黄黑皮 混油 130和140纠结死了 选哪个", "bxq"),            # ... the skin (twenty-ninth pass)
+    ("孩子腰围细 身高145 买150会不会太长", "axwsc"),           # a child's height alone picks a child's size
+    ("发票抬头少了个字 是宁波恒信五金商行 不是恒信五金行 能重开吗", "bcsk"),  # the right title, given with the wrong one
 ])
 def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, message, code):
     without = {"ajtnd": "大概几天能到啊", "axwsc": "拖鞋拿多大码合适", "acpcc": "床笠能包住床垫吗",
@@ -865,6 +868,12 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("派送的快递员电话多少", "快递员电话打了也不接 说让我去驿站拿", "ckdy"),             # the courier's number is had
     ("这件T恤什么码合适", "这双运动鞋尺码准吗 我脚宽 选大一码吗", "acmb"),               # garment measures for shoes
     ("充电器充不进电怎么办", "充电器充不进电 插座和线都换过了", "dsmpc"),                 # 换个插座、换根线 was tried
+    ("这个精华不想要了 能七天无理由退吗", "精华用了两天脸上起红疹 还能退吗", "dqtwl"),      # used, and a reaction
+    ("口红没拆封 七天无理由能退吗", "口红拆了塑封没用过 七天无理由能退吗", "dqtwl"),           # opened cosmetics
+    ("下单有赠品吗 送什么", "说好的赠品呢 就收到一个盒子", "azpsm"),                      # the gift did not come
+    ("这款洗面奶什么成分", "洗面奶成分表我看半天没看懂 是不是加了皂基", "ahfcf"),          # the list was read
+    ("收件人名字写错了 帮我改一下", "刺绣的名字写错了 帮我改一下", "cgsjh"),               # a name to embroider
+    ("好评有返现吗", "你们说好评带图返5元 返现发哪", "ebfx"),                            # the agent offered it
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
