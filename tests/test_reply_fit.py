@@ -874,6 +874,12 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("这款洗面奶什么成分", "洗面奶成分表我看半天没看懂 是不是加了皂基", "ahfcf"),          # the list was read
     ("收件人名字写错了 帮我改一下", "刺绣的名字写错了 帮我改一下", "cgsjh"),               # a name to embroider
     ("好评有返现吗", "你们说好评带图返5元 返现发哪", "ebfx"),                            # the agent offered it
+    ("满多少包邮啊", "新疆包邮吗 偏远地区要补多少", "bby"),                                # a remote region
+    ("秒杀买的能价保吗", "昨天买的 今天直播间便宜了40块 能退差价吗", "dtshd"),              # no flash sale named
+    ("快递单号多少 我这边查不到物流", "这个单号查不到啊 是不是写错了", "cwldh"),            # the number is had
+    ("显示签收了 我没收到", "退回去的包你们都签收三天了 咋还没退款", "cwsd"),                # a return the shop signed
+    ("少了一件 只收到两个", "发票抬头少了个字 能重开吗", "dlfhs"),                          # an invoice title
+    ("有没有在家兼职 打字赚钱的", "你们招不招兼职主播 我做过博主", "eqjz"),                 # a real job
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
