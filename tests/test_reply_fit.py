@@ -131,6 +131,8 @@ def test_a_reply_asking_for_a_photo_is_not_offered_once_the_customer_sent_one(cu
     sent = Conversation.of("照片发你了 麻烦看下", ["customer:杯子收到就碎了"])
     assert photo not in _codes(cue_engine.suggest(sent, limit=12))
     assert photo not in _codes(cue_engine.suggest("刚收到的杯子碎了一个 你看下图", limit=12))  # 看下图: it is there
+    assert photo not in _codes(cue_engine.suggest("杯子收到就碎了 图你看下", limit=12))  # …and 图你看下, 拍给你看
+    assert photo not in _codes(cue_engine.suggest("杯子收到就碎了 拍给你看", limit=12))
     # 已发货 is not a photo sent
     assert photo in _codes(cue_engine.suggest("已发货了吗 杯子碎了", limit=12))
     assert cue_engine.ASKS_PHOTO.search("麻烦拍三张照片发我：外箱、破损位置")
@@ -679,6 +681,7 @@ def test_go_ahead_and_asks_what_is_meant_are_not_offered_under_a_real_question(c
     ("发票抬头写错了 是杭州木森贸易有限公司 麻烦重开一张", "bcsk"),  # 开错重开 asks the title
     ("能帮忙写张贺卡不 写生日快乐就行", "bhk"),                # 手写贺卡 asks the words
     ("这款洗面奶有没有酒精和香精 我是敏感肌", "ahfcf"),        # 护肤成分 asks which to avoid
+    ("送宝宝满月的 附张卡片写 祝小橙子平安长大", "bhk"),        # 手写贺卡 asks the words (twenty-ninth pass)
     ("黄黑皮 混油 130和140纠结死了 选哪个", "bxq"),            # ... the skin (twenty-ninth pass)
     ("孩子腰围细 身高145 买150会不会太长", "axwsc"),           # a child's height alone picks a child's size
     ("发票抬头少了个字 是宁波恒信五金商行 不是恒信五金行 能重开吗", "bcsk"),  # the right title, given with the wrong one
@@ -884,6 +887,15 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("快递显示退回了 我没拒收啊", "退回去的背包你们都签收三天了 咋还没到账", "cbth"),          # a return the shop signed
     ("发错了 我买的是黑色的", "发票抬头错了 少了个字", "dfchs"),                             # an invoice title
     ("说好补偿10元券 怎么只有5元", "说好的赠品呢 只收到一双鞋", "abcqd"),                    # a gift, not a coupon
+    ("不想要了 七天无理由能退吗", "客服说不支持七天无理由 我都没拆也不行吗", "dqtwl"),      # the shop said it does not apply
+    ("打包了吗 怎么还没物流信息", "今天第5天了 还是没物流信息", "cddls"),                    # counting the days
+    ("显示退款成功了 怎么还没到账", "退款三天了还没到账 你们到底同意了没", "dcgwd"),          # not yet approved
+    ("能用花呗分期吗", "京东白条能分12期吗", "chbfq"),                                       # JD installments
+    ("保修要发票吗", "保修要用发票的 发票还没给我 发我邮箱", "dbxpz"),                       # an invoice asked for
+    ("说明书没放 怎么装", "说明书上写的3号包 箱子里没有", "dsms"),                           # the manual is there
+    ("送客户的礼物推荐一下 100左右", "送客户的 别放价格单 帮忙写张贺卡", "bys"),             # a gift service asked for
+    ("买大了 能换小一码吗", "洗了一次发现买大了 能换小一码吗", "dhcm"),                      # washed
+    ("母亲节送什么好", "给我妈买的礼盒 有手提袋吗", "bmq"),                                  # not Mother's Day
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
