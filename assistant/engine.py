@@ -613,8 +613,9 @@ class Engine:
     ASKS_PHOTO = re.compile(r"(照片|图|视频)[^，。；]{0,10}(发我|给我|发过来)|(?<![我记])(拍|录|发)[^，。；我]{0,4}(照片|视频)")
     PHOTO_SENT = re.compile(r"\[(图片|视频)\]|已发送|已发(?![货出快])|(发|传)(你|给你|过去)了|(照片|图片|截图|视频|图)我?(已经|都|也)?发了|"
                             r"已经发了|上传了|拍了照|拍了\s*[,，]?\s*(你|您)看|"
+                            # 你看下图 / 图你看下 / 你们自己看图 / 拍给你看: the photo is in the chat
                             r"(你|您)看一?下?(这个|这张)?图|如图|见图"
-                            r"|图你看|(你|您)们?自己看图|拍给你看|拍给你了|发你看")  # 图你看下 / 你们自己看图 / 拍给你看  # 你看下图: the photo is in the chat
+                            r"|图你看|(你|您)们?自己看图|拍给你看|拍给你了|发你看")
     # a reply that asks for height and weight to pick a size, and those as customers give them
     ASKS_BODY = re.compile(r"(告诉|发|问一下|说下|说一下).{0,8}(身高|体重)")
     # both given: a weight (100斤, 65kg) and a height (160, 1米6, 165cm), as customers write them
