@@ -912,6 +912,15 @@ def test_goods_named_by_brand_and_model_take_their_kind_from_the_next_goods_name
     assert "asjk" in _codes(cue_engine.suggest("华为mate60pro用这个手机壳会不会松", limit=20))
 
 
+def test_a_parcel_stuck_for_days_gets_a_check_with_the_carrier_not_wait_48_hours(cue_engine):
+    """物流三天没动了: 物流多日不动 (we ask the carrier, resend or refund once it is confirmed lost)
+    is offered, 物流不更新's "wait 48 hours" is not; a parcel out for delivery is not stuck."""
+    stuck = _codes(cue_engine.suggest("物流三天没动了 一直卡在转运中心 是不是丢了", limit=12))
+    assert "cwlkz" in stuck and "cwlbg" not in stuck
+    assert "cwlkz" in _codes(cue_engine.suggest("快递停在义乌两天了 里面是冻品 会不会化", limit=12))
+    assert "cwlkz" not in _codes(cue_engine.suggest("物流一直不动 现在显示派送中了 今天能到吗", limit=12))
+
+
 def test_garment_measures_leave_for_feet_not_for_trouser_legs(cue_engine):
     """尺码表 (衣长、胸围、肩宽) is no answer about feet, but 裤脚 is a trouser's length."""
     assert "acmb" not in _codes(cue_engine.suggest("脚背高 这双鞋尺码表怎么看", limit=20))
