@@ -1,7 +1,7 @@
 """Assemble the shop set from the writers' files: `python data/shop/build.py`.
 
 data/shop/raw/tune_*.jsonl → data/shop/tune.jsonl, data/shop/raw/val_*.jsonl → data/shop/val.jsonl,
-data/shop/raw/tune2_*.jsonl → data/shop/tune2.jsonl, and likewise tune3 to tune6 (tune halves written
+data/shop/raw/tune2_*.jsonl → data/shop/tune2.jsonl, and likewise tune3 to tune7 (tune halves written
 after the first two: built last, so a message close to a validation message is dropped from them and
 validation is unchanged).
 Checks every line (label ids, entities that are substrings of the message, unique ids) and drops a
@@ -42,7 +42,7 @@ def main() -> None:
         by_len[len(t)].append(t)
     seen_ids: set[str] = set()
     kept_texts: list[str] = []
-    for part in ("tune", "val", "tune2", "tune3", "tune4", "tune5", "tune6"):
+    for part in ("tune", "val", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7"):
         out, problems = [], Counter()
         for f in sorted((HERE / "raw").glob(f"{part}_*.jsonl")):
             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
