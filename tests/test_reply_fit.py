@@ -925,3 +925,18 @@ def test_garment_measures_leave_for_feet_not_for_trouser_legs(cue_engine):
     """尺码表 (衣长、胸围、肩宽) is no answer about feet, but 裤脚 is a trouser's length."""
     assert "acmb" not in _codes(cue_engine.suggest("脚背高 这双鞋尺码表怎么看", limit=20))
     assert "acmb" in _codes(cue_engine.suggest("尺码表在哪看 裤脚多长", limit=20))
+
+
+def test_a_question_on_one_colour_or_size_gets_a_stock_check_unless_it_is_sold_out(cue_engine):
+    """黑色L码还有货吗: 查规格库存 (we look it up now) is offered; once the message says it is sold
+    out, the restock and hold replies answer instead."""
+    assert "acxkc" in _codes(cue_engine.suggest("那个奶白色的38码还有现货吗 有的话今天就拍", limit=12))
+    assert "acxkc" not in _codes(cue_engine.suggest("奶白色38码断货了吗 什么时候补货", limit=12))
+
+
+def test_a_fault_with_the_purchase_time_gets_the_in_warranty_repair_steps(cue_engine):
+    """用了五个月坏了 保修吗: 保修期内报修 (warranty length, video, send-in address, we pay the
+    postage) is offered; not for damage the customer caused, nor once it was already sent in."""
+    assert "dbxqn" in _codes(cue_engine.suggest("加湿器用了五个月 不出雾了 保修吗 怎么修", limit=12))
+    assert "dbxqn" not in _codes(cue_engine.suggest("用了五个月 不小心摔了一下 不出雾了 保修吗", limit=12))
+    assert "dbxqn" not in _codes(cue_engine.suggest("用了五个月坏了 已经寄回去了 修好了没", limit=12))
