@@ -27,6 +27,13 @@ from assistant.train import written_examples  # noqa: E402
 ENTITY_KEYS = {"order_no", "phone", "amount", "size", "product"}
 
 
+def parts(raw: Path = HERE / "raw") -> tuple[str, ...]:
+    """The halves in build order, from the writers' file names (tune_A.jsonl → tune): the first two,
+    then the later tune halves in the order they were written (tune2, tune3 … tune10)."""
+    later = {f.name.split("_")[0] for f in raw.glob("*_*.jsonl")} - {"tune", "val"}
+    return ("tune", "val", *sorted(later, key=lambda p: int(p.removeprefix("tune"))))
+
+
 def _labels(name: str) -> set[str]:
     return {line.split("\t")[0] for line in (SHARED / "spec" / name).read_text(encoding="utf-8").splitlines()[1:]}
 
@@ -42,7 +49,7 @@ def main() -> None:
         by_len[len(t)].append(t)
     seen_ids: set[str] = set()
     kept_texts: list[str] = []
-    for part in ("tune", "val", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7"):
+    for part in parts():
         out, problems = [], Counter()
         for f in sorted((HERE / "raw").glob(f"{part}_*.jsonl")):
             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
