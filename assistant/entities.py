@@ -3,6 +3,7 @@ and the product (with the shop category it belongs to). Regular expressions plus
 finder built from the lexicon's nouns; no model."""
 from __future__ import annotations
 
+import functools
 import re
 
 from assistant import text
@@ -101,8 +102,9 @@ class ProductFinder:
         self.generic = frozenset(generic)  # nouns for a whole kind of goods (衣服, 护肤品), not one of them
         self.mentions = None  # the model that picks the goods of a post (assistant/mentions.py), if loaded
         self._by_length = sorted(self.categories, key=len, reverse=True)
-        self._nouns_cache: dict[str, set[str]] = {}
-        self._category_cache: dict[str, str | None] = {}
+        # the ranker asks about the same replies and the same mention for every candidate: cached
+        self.nouns_in = functools.lru_cache(maxsize=20_000)(self._nouns_in)
+        self.category = functools.lru_cache(maxsize=20_000)(self._category)
         noun, mod = _alternation(set(nouns)), _alternation(set(modifiers))
         tail = _alternation(set(suffixes))
         brand = _alternation(set(brands))
@@ -123,32 +125,23 @@ class ProductFinder:
         masked = blank(self.not_rx, raw) if self.not_rx else raw
         return ((m.start(), m.end()) for m in self.rx.finditer(masked))
 
-    def nouns_in(self, text_: str) -> set[str]:
-        """The product nouns a text names (its {变量} left out), e.g. a reply's 被套、床单. Cached:
-        the ranker asks about the same replies again and again."""
-        found = self._nouns_cache.get(text_)
-        if found is None:
-            flat = re.sub(r"\{[^{}]*\}", "", text_).lower()
-            found = set()
-            for n in self._by_length:
-                if len(n) >= 2 and n.lower() in flat and not any(n in f for f in found):
-                    found.add(n)
-            if len(self._nouns_cache) > 20_000:
-                self._nouns_cache.clear()
-            self._nouns_cache[text_] = found
+    def _nouns_in(self, text_: str) -> set[str]:
+        """The product nouns a text names (its {变量} left out), e.g. a reply's 被套、床单
+        (`nouns_in`, cached)."""
+        flat = re.sub(r"\{[^{}]*\}", "", text_).lower()
+        found: set[str] = set()
+        for n in self._by_length:
+            if len(n) >= 2 and n.lower() in flat and not any(n in f for f in found):
+                found.add(n)
         return found
 
-    def category(self, mention: str | None) -> str | None:
-        """The shop category of a mention, from the longest noun in it (蓝牙充电宝 → 数码配件).
-        Cached: the ranker asks about the same mention for every candidate reply."""
+    def _category(self, mention: str | None) -> str | None:
+        """The shop category of a mention, from the longest noun in it (蓝牙充电宝 → 数码配件)
+        (`category`, cached)."""
         if not mention:
             return None
-        if mention not in self._category_cache:
-            flat = re.sub(r"\s+", "", mention).lower()
-            if len(self._category_cache) > 20_000:
-                self._category_cache.clear()
-            self._category_cache[mention] = next((self.categories[n] for n in self._by_length if n.lower() in flat), None)
-        return self._category_cache[mention]
+        flat = re.sub(r"\s+", "", mention).lower()
+        return next((self.categories[n] for n in self._by_length if n.lower() in flat), None)
 
 
 # In a post addressed to an account (@某某客服), a product noun is often said in passing (手机 in
