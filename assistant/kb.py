@@ -176,12 +176,17 @@ def open_for_build(db_file: Path, problems: list[str] | None = None) -> sqlite3.
 
 
 def build(db_file: Path | None = None, kb_dir: Path | None = None, *, conn=None,
-          backup_first: bool = True) -> BuildReport:
-    """(Re)build the default knowledge into ``db_file`` (or into an open ``conn``)."""
+          backup_first: bool = True, for_training: bool = False) -> BuildReport:
+    """(Re)build the default knowledge into ``db_file`` (or into an open ``conn``).
+
+    ``for_training``: the scratch knowledge `kefu train` fits the ranker on, where replies marked
+    ``teaches: false`` have no phrasings (``untaught``)."""
     started = time.perf_counter()
     kb_dir = kb_dir or paths.kb_resources_dir()
     db_file = Path(db_file) if db_file else None
     data = read_resources(kb_dir)  # validate everything before touching the database
+    if for_training:
+        data = untaught(data)
     own = conn is None
     opened: list[str] = []
     if own:
@@ -229,6 +234,8 @@ def read_resources(kb_dir: Path) -> dict:
                 if words is not None and (not isinstance(words, list) or not words
                                           or not all(isinstance(w, str) and w.strip() for w in words)):
                     raise KBError(f"{path.name}: 第 {i + 1} 条话术的 {key} 应是非空的词语列表")
+            if "teaches" in rep and not isinstance(rep["teaches"], bool):
+                raise KBError(f"{path.name}: 第 {i + 1} 条话术的 teaches 应是 true 或 false")
         replies.append(doc)
     lists = {name: _entries(kb_dir / f"{name}.yaml", keys) for name, keys in REQUIRED_KEYS.items()}
     return {
@@ -240,6 +247,23 @@ def read_resources(kb_dir: Path) -> dict:
         "variables": _load_optional(kb_dir / "variables.yaml", {}) or {},
         "problems": problems,
     }
+
+
+def teaches(item: dict) -> bool:
+    """Whether a reply's phrasings are training text. A reply marked ``teaches: false`` was added
+    after the models learned (as a shop's own replies are): its phrasings find it (full text,
+    closeness to the message) but `kefu train` leaves them out of the reader's examples and of the
+    knowledge the ranker is fitted on, so adding it moves no other reply."""
+    return item.get("teaches", True) is not False
+
+
+def untaught(data: dict) -> dict:
+    """``read_resources`` output with the phrasings of replies marked ``teaches: false`` removed."""
+    docs = []
+    for doc in data["replies"]:
+        items = [item if teaches(item) else {**item, "triggers": []} for item in doc.get("replies") or []]
+        docs.append({**doc, "replies": items})
+    return {**data, "replies": docs}
 
 
 # the keys each entry of a list file must have (the others are optional)

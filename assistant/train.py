@@ -3,7 +3,8 @@
 Training data (what may go into weights that ship; see resources/models/README.md):
 - ``data/written/*.jsonl``: customer-style messages the project wrote, with intent, emotion,
   intensity and urgency labels (and context turns for follow-ups);
-- the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only);
+- the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only), except those of replies
+  marked ``teaches: false`` (added after the models learned: ``kb.untaught``);
 - NTCIR-14 STC-3 customer turns (CC BY 4.0) of the *train* split, labelled by the project
   (``data/pool/labels.jsonl``, text read from ``../shared/corpus/pool.jsonl``). The later batch
   (``split_ntcir.jsonl``, 2,314 turns) trains the intent model only: as emotion and urgency data
@@ -88,9 +89,9 @@ def written_examples(folder: Path = WRITTEN_DIR) -> list[Example]:
 
 
 def trigger_examples(kb_dir: Path | None = None) -> list[Example]:
-    from assistant.kb import read_resources
+    from assistant.kb import read_resources, untaught
 
-    data = read_resources(kb_dir or paths.kb_resources_dir())
+    data = untaught(read_resources(kb_dir or paths.kb_resources_dir()))
     out = []
     for doc in data["replies"]:
         intent = doc["intent"]
@@ -437,7 +438,7 @@ def train_mentions(examples: list[Example], *, kb_dir: Path | None = None):
 
     with tempfile.TemporaryDirectory() as tmp:
         db_file = Path(tmp) / "mention.db"
-        kb.build(db_file, kb_dir, backup_first=False)
+        kb.build(db_file, kb_dir, backup_first=False, for_training=True)
         engine = Engine(db_file, reader=None, ranker=None, build_if_needed=False)
         try:
             finder = engine.analyzer.product_finder
@@ -565,7 +566,7 @@ def train_ranker(reader: Reader | None, judged: list[Judged], p: RankParams | No
     p = p or RankParams()
     with tempfile.TemporaryDirectory() as tmp:
         db_file = Path(tmp) / "rank.db"
-        kb.build(db_file, kb_dir, backup_first=False)
+        kb.build(db_file, kb_dir, backup_first=False, for_training=True)
         engine = Engine(db_file, reader=reader, ranker=None, build_if_needed=False)
         if mentions is not None and engine.analyzer.product_finder is not None:
             engine.analyzer.product_finder.mentions = mentions  # the one just trained, not the shipped one

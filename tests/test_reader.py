@@ -148,3 +148,58 @@ def test_the_shipped_weights_are_what_kefu_train_builds_from_the_repo(tmp_path):
     shipped_m, rebuilt_m = mentions.MentionModel.load(), mentions.MentionModel.load(tmp_path / "rebuilt-mention.json")
     assert rebuilt_m.meta == shipped_m.meta and rebuilt_m.threshold == shipped_m.threshold
     assert {k: round(v, 6) for k, v in rebuilt_m.weights.items()} == shipped_m.weights
+
+
+def test_phrasings_of_a_reply_added_after_training_teach_no_model(tmp_path):
+    """A reply marked ``teaches: false`` keeps its phrasings out of `kefu train` (the reader's
+    examples and the knowledge the ranker is fitted on), so adding it moves no other reply; the
+    knowledge the engine runs on still has them, so they find it."""
+    import shutil
+    import sqlite3
+
+    import yaml
+
+    from assistant import kb, paths
+
+    src = paths.kb_resources_dir()
+    untaught = [(f.name, item) for f in sorted((src / "replies").glob("*.yaml"))
+                for item in (yaml.safe_load(f.read_text(encoding="utf-8")).get("replies") or [])
+                if item.get("teaches") is False and item.get("triggers")]
+    assert untaught, "the shipped knowledge has a reply marked teaches: false with phrasings"
+    # the same knowledge with those phrasings deleted: what the models must see either way
+    bare = tmp_path / "bare"
+    shutil.copytree(src, bare)
+    for name in {n for n, _ in untaught}:
+        doc = yaml.safe_load((bare / "replies" / name).read_text(encoding="utf-8"))
+        for item in doc["replies"]:
+            if item.get("teaches") is False:
+                item["triggers"] = []
+        (bare / "replies" / name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+    assert [(e.text, e.intent) for e in train.trigger_examples(src)] == \
+        [(e.text, e.intent) for e in train.trigger_examples(bare)]
+    judged = train.judged_examples(written=JUDGED, use_pool=False)
+    assert train.train_ranker(None, judged, kb_dir=src).weights == train.train_ranker(None, judged, kb_dir=bare).weights
+
+    phrase = str(untaught[0][1]["triggers"][0])
+    for for_training, expected in ((False, 1), (True, 0)):
+        db_file = tmp_path / f"kb-{for_training}.db"
+        kb.build(db_file, src, backup_first=False, for_training=for_training)
+        with sqlite3.connect(db_file) as conn:
+            found = conn.execute("SELECT count(*) FROM triggers t JOIN replies r ON r.id = t.reply_id "
+                                 "WHERE t.text = ? AND r.code = ?", (phrase, untaught[0][1]["code"])).fetchone()[0]
+        assert found == expected, for_training
+
+
+def test_teaches_must_be_true_or_false(tmp_path):
+    import shutil
+
+    from assistant import kb, paths
+    from assistant.db import KBError
+
+    dest = tmp_path / "kb"
+    shutil.copytree(paths.kb_resources_dir(), dest)
+    f = dest / "replies" / "stock.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("teaches: false", 'teaches: "no"', 1), encoding="utf-8")
+    with pytest.raises(KBError, match="teaches"):
+        kb.read_resources(dest)
