@@ -179,8 +179,8 @@ def build(db_file: Path | None = None, kb_dir: Path | None = None, *, conn=None,
           backup_first: bool = True, for_training: bool = False) -> BuildReport:
     """(Re)build the default knowledge into ``db_file`` (or into an open ``conn``).
 
-    ``for_training``: the scratch knowledge `kefu train` fits the ranker on, where replies marked
-    ``teaches: false`` have no phrasings (``untaught``)."""
+    ``for_training``: the scratch knowledge `kefu train` fits the ranker on, without the phrasings
+    added after the models learned (``late_triggers``: ``untaught``)."""
     started = time.perf_counter()
     kb_dir = kb_dir or paths.kb_resources_dir()
     db_file = Path(db_file) if db_file else None
@@ -234,8 +234,9 @@ def read_resources(kb_dir: Path) -> dict:
                 if words is not None and (not isinstance(words, list) or not words
                                           or not all(isinstance(w, str) and w.strip() for w in words)):
                     raise KBError(f"{path.name}: 第 {i + 1} 条话术的 {key} 应是非空的词语列表")
-            if "teaches" in rep and not isinstance(rep["teaches"], bool):
-                raise KBError(f"{path.name}: 第 {i + 1} 条话术的 teaches 应是 true 或 false")
+            late = rep.get("late_triggers")
+            if late is not None and (not isinstance(late, list) or not all(isinstance(w, str) and w.strip() for w in late)):
+                raise KBError(f"{path.name}: 第 {i + 1} 条话术的 late_triggers 应是问法列表")
         replies.append(doc)
     lists = {name: _entries(kb_dir / f"{name}.yaml", keys) for name, keys in REQUIRED_KEYS.items()}
     return {
@@ -249,19 +250,16 @@ def read_resources(kb_dir: Path) -> dict:
     }
 
 
-def teaches(item: dict) -> bool:
-    """Whether a reply's phrasings are training text. A reply marked ``teaches: false`` was added
-    after the models learned (as a shop's own replies are): its phrasings find it (full text,
-    closeness to the message) but `kefu train` leaves them out of the reader's examples and of the
-    knowledge the ranker is fitted on, so adding it moves no other reply."""
-    return item.get("teaches", True) is not False
-
-
 def untaught(data: dict) -> dict:
-    """``read_resources`` output with the phrasings of replies marked ``teaches: false`` removed."""
+    """``read_resources`` output without the phrasings added after the models learned.
+
+    A reply's ``late_triggers`` (all the phrasings of a reply added later, as a shop's own replies
+    are, or more for an old one) find it like its ``triggers`` (full text, closeness to the
+    message), but `kefu train` leaves them out of the reader's examples and of the knowledge the
+    ranker is fitted on, so adding them moves no other reply."""
     docs = []
     for doc in data["replies"]:
-        items = [item if teaches(item) else {**item, "triggers": []} for item in doc.get("replies") or []]
+        items = [{**item, "late_triggers": []} if item.get("late_triggers") else item for item in doc.get("replies") or []]
         docs.append({**doc, "replies": items})
     return {**data, "replies": docs}
 
@@ -411,7 +409,7 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
                     codes.add(code)
                 body = str(item["text"]).strip()
                 title = str(item.get("title") or body[:10])
-                own = [str(t) for t in (item.get("triggers") or [])]
+                own = [str(t) for t in [*(item.get("triggers") or []), *(item.get("late_triggers") or [])]]
                 rid = next_reply
                 next_reply += 1
                 reply_rows.append((rid, code, intent, item.get("stage", stage), title, body, j(item.get("tags")),

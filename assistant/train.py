@@ -3,8 +3,8 @@
 Training data (what may go into weights that ship; see resources/models/README.md):
 - ``data/written/*.jsonl``: customer-style messages the project wrote, with intent, emotion,
   intensity and urgency labels (and context turns for follow-ups);
-- the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only), except those of replies
-  marked ``teaches: false`` (added after the models learned: ``kb.untaught``);
+- the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only), not the ``late_triggers``
+  added after the models learned (``kb.untaught``);
 - NTCIR-14 STC-3 customer turns (CC BY 4.0) of the *train* split, labelled by the project
   (``data/pool/labels.jsonl``, text read from ``../shared/corpus/pool.jsonl``). The later batch
   (``split_ntcir.jsonl``, 2,314 turns) trains the intent model only: as emotion and urgency data
@@ -89,9 +89,9 @@ def written_examples(folder: Path = WRITTEN_DIR) -> list[Example]:
 
 
 def trigger_examples(kb_dir: Path | None = None) -> list[Example]:
-    from assistant.kb import read_resources, untaught
+    from assistant.kb import read_resources
 
-    data = untaught(read_resources(kb_dir or paths.kb_resources_dir()))
+    data = read_resources(kb_dir or paths.kb_resources_dir())  # ``triggers`` only: never ``late_triggers``
     out = []
     for doc in data["replies"]:
         intent = doc["intent"]

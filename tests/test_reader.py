@@ -150,10 +150,10 @@ def test_the_shipped_weights_are_what_kefu_train_builds_from_the_repo(tmp_path):
     assert {k: round(v, 6) for k, v in rebuilt_m.weights.items()} == shipped_m.weights
 
 
-def test_phrasings_of_a_reply_added_after_training_teach_no_model(tmp_path):
-    """A reply marked ``teaches: false`` keeps its phrasings out of `kefu train` (the reader's
-    examples and the knowledge the ranker is fitted on), so adding it moves no other reply; the
-    knowledge the engine runs on still has them, so they find it."""
+def test_phrasings_added_after_training_teach_no_model(tmp_path):
+    """A reply's ``late_triggers`` stay out of `kefu train` (the reader's examples and the
+    knowledge the ranker is fitted on), so adding them moves no other reply; the knowledge the
+    engine runs on has them, so they find their reply."""
     import shutil
     import sqlite3
 
@@ -162,18 +162,16 @@ def test_phrasings_of_a_reply_added_after_training_teach_no_model(tmp_path):
     from assistant import kb, paths
 
     src = paths.kb_resources_dir()
-    untaught = [(f.name, item) for f in sorted((src / "replies").glob("*.yaml"))
-                for item in (yaml.safe_load(f.read_text(encoding="utf-8")).get("replies") or [])
-                if item.get("teaches") is False and item.get("triggers")]
-    assert untaught, "the shipped knowledge has a reply marked teaches: false with phrasings"
-    # the same knowledge with those phrasings deleted: what the models must see either way
+    late = [(f.name, item) for f in sorted((src / "replies").glob("*.yaml"))
+            for item in (yaml.safe_load(f.read_text(encoding="utf-8")).get("replies") or []) if item.get("late_triggers")]
+    assert late, "the shipped knowledge has a reply with late_triggers"
+    # the same knowledge with them deleted: what the models must see either way
     bare = tmp_path / "bare"
     shutil.copytree(src, bare)
-    for name in {n for n, _ in untaught}:
+    for name in {n for n, _ in late}:
         doc = yaml.safe_load((bare / "replies" / name).read_text(encoding="utf-8"))
         for item in doc["replies"]:
-            if item.get("teaches") is False:
-                item["triggers"] = []
+            item.pop("late_triggers", None)
         (bare / "replies" / name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
 
     assert [(e.text, e.intent) for e in train.trigger_examples(src)] == \
@@ -181,17 +179,17 @@ def test_phrasings_of_a_reply_added_after_training_teach_no_model(tmp_path):
     judged = train.judged_examples(written=JUDGED, use_pool=False)
     assert train.train_ranker(None, judged, kb_dir=src).weights == train.train_ranker(None, judged, kb_dir=bare).weights
 
-    phrase = str(untaught[0][1]["triggers"][0])
+    phrase, code = str(late[0][1]["late_triggers"][0]), late[0][1]["code"]
     for for_training, expected in ((False, 1), (True, 0)):
         db_file = tmp_path / f"kb-{for_training}.db"
         kb.build(db_file, src, backup_first=False, for_training=for_training)
         with sqlite3.connect(db_file) as conn:
             found = conn.execute("SELECT count(*) FROM triggers t JOIN replies r ON r.id = t.reply_id "
-                                 "WHERE t.text = ? AND r.code = ?", (phrase, untaught[0][1]["code"])).fetchone()[0]
+                                 "WHERE t.text = ? AND r.code = ?", (phrase, code)).fetchone()[0]
         assert found == expected, for_training
 
 
-def test_teaches_must_be_true_or_false(tmp_path):
+def test_late_triggers_must_be_a_list_of_phrasings(tmp_path):
     import shutil
 
     from assistant import kb, paths
@@ -200,6 +198,8 @@ def test_teaches_must_be_true_or_false(tmp_path):
     dest = tmp_path / "kb"
     shutil.copytree(paths.kb_resources_dir(), dest)
     f = dest / "replies" / "stock.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("teaches: false", 'teaches: "no"', 1), encoding="utf-8")
-    with pytest.raises(KBError, match="teaches"):
+    text = f.read_text(encoding="utf-8")
+    start = text.index("    late_triggers:")
+    f.write_text(text[:start] + "    late_triggers: 黑色L码还有货吗\n", encoding="utf-8")
+    with pytest.raises(KBError, match="late_triggers"):
         kb.read_resources(dest)

@@ -943,8 +943,9 @@ def test_a_fault_with_the_purchase_time_gets_the_in_warranty_repair_steps(cue_en
 
 
 def test_replies_added_after_training_are_found_by_their_phrasings(engine):
-    """开票信息收到 and 当天发截单时间 are marked ``teaches: false``: their phrasings train no model,
+    """开票信息收到 and 当天发截单时间 have only ``late_triggers``: their phrasings train no model,
     yet a message worded like them (not one of them) puts them in the list the agent sees."""
     for message, code in (("发票抬头：南京瑞丰商贸有限公司，税号我发你", "bxxsd"), ("今天几点截单", "ajdsj")):
         s = engine.suggest(message)
         assert not s.folded and code in [r["code"] for r in s.replies[:3]], message
+
