@@ -182,6 +182,10 @@ class Engine:
         self._intent_reply_ids: dict[str, list[int]] = {}
         self._tagged: dict[str, object] = {}  # the holding and confirmation replies, read on first use
         self._general_ids: list[int] | None = None
+        # replies all of whose phrasings came after the models learned (late_triggers): they do not
+        # set the bar the other candidates are compared with (ranker.add_relative)
+        self._late_ids = frozenset(r[0] for r in c.execute(
+            "SELECT reply_id FROM triggers WHERE reply_id IS NOT NULL GROUP BY reply_id HAVING SUM(kind != 'late') = 0"))
         self._static_cache: dict[int, dict] = {}
         self._norm_cache: dict[str, str] = {}
 
@@ -410,7 +414,7 @@ class Engine:
                 continue  # 谢谢 那什么时候发货: "不客气" would close a chat that still has a question
             feats_of.append((rid, self._reply_features(a, row, phrases, st, lexical.get(rid, 0.0), fit,
                                                        upset, earlier, bool(conv.context), grams)))
-        ranker_mod.add_relative(feats_of, rows)
+        ranker_mod.add_relative(feats_of, rows, self._late_ids)
         self._last_features.value = feats_of
         scored = []
         for rid, f in feats_of:

@@ -396,7 +396,7 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
             intent, stage = doc["intent"], doc["stage"]
             keywords = [str(k) for k in (doc.get("keywords") or [])]
             for phrase in [str(t) for t in (doc.get("triggers") or [])] + keywords:
-                trigger_rows.append((next_trigger, intent, None, phrase))
+                trigger_rows.append((next_trigger, intent, None, phrase, "trigger"))
                 next_trigger += 1
             for item in doc.get("replies") or []:
                 code = str(item.get("code") or "").strip().lower() or None
@@ -409,14 +409,15 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
                     codes.add(code)
                 body = str(item["text"]).strip()
                 title = str(item.get("title") or body[:10])
-                own = [str(t) for t in [*(item.get("triggers") or []), *(item.get("late_triggers") or [])]]
+                taught = [str(t) for t in (item.get("triggers") or [])]
+                own = taught + [str(t) for t in (item.get("late_triggers") or [])]
                 rid = next_reply
                 next_reply += 1
                 reply_rows.append((rid, code, intent, item.get("stage", stage), title, body, j(item.get("tags")),
                                    j(item["needs"]) if item.get("needs") else None,
                                    j(item["unless"]) if item.get("unless") else None))
-                for phrase in own:
-                    trigger_rows.append((next_trigger, intent, rid, phrase))
+                for n, phrase in enumerate(own):  # kind 'late': added after the models learned
+                    trigger_rows.append((next_trigger, intent, rid, phrase, "trigger" if n < len(taught) else "late"))
                     next_trigger += 1
                 fts_jobs.append((rid, title, body, own, code or "", tuple(keywords[:6])))
         # Replies are written chunk by chunk as they come back tokenised (in order, so they line
@@ -428,7 +429,7 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
             conn.executemany("INSERT INTO replies (id, code, intent, stage, title, text, tags, needs, unless, title_py) "
                              "VALUES (?,?,?,?,?,?,?,?,?,?)", [(*r, c[5]) for r, c in zip(rows, chunk)])
             index_replies(conn, chunk)
-        conn.executemany("INSERT INTO triggers (id, intent, reply_id, text) VALUES (?,?,?,?)", trigger_rows)
+        conn.executemany("INSERT INTO triggers (id, intent, reply_id, text, kind) VALUES (?,?,?,?,?)", trigger_rows)
         # intent-level phrasings only: a reply's own phrasings are indexed in reply_fts.trig
         for chunk in _tokenise(_trigger_fts_row, [(t[0], t[3]) for t in trigger_rows if t[2] is None]):
             conn.executemany("INSERT INTO trigger_fts (rowid, tok) VALUES (?,?)", chunk)

@@ -93,21 +93,29 @@ class Ranker:
         return cls({k: float(v) for k, v in weights.items()}, data.get("meta") or {})
 
 
-def add_relative(feats: list[tuple[int, dict]], rows) -> None:
+def add_relative(feats: list[tuple[int, dict]], rows, late: frozenset = frozenset()) -> None:
     """Features that compare a candidate with the others (in place): is it the closest of its
-    intent, and how far below the closest overall is it."""
+    intent, and how far below the closest overall is it.
+
+    The bar is set by the candidates the ranker learned with: a reply in ``late`` (all its
+    phrasings added after the models learned) is compared with it but does not raise it, so a
+    close new reply does not push the others down (the thirty-first pass saw answers folded away
+    by one)."""
     best_sim: dict[str, float] = {}
     best_lex: dict[str, float] = {}
+    top = 0.0
     for rid, f in feats:
+        if rid in late:
+            continue
         intent = rows[rid]["intent"]
         best_sim[intent] = max(best_sim.get(intent, 0.0), f["sim"])
         best_lex[intent] = max(best_lex.get(intent, 0.0), f["lex"])
-    top = max((f["sim"] for _, f in feats), default=0.0)
+        top = max(top, f["sim"])
     for rid, f in feats:
         intent = rows[rid]["intent"]
-        f["sim_best"] = 1.0 if f["sim"] > 0 and f["sim"] >= best_sim[intent] else 0.0
-        f["lex_best"] = 1.0 if f["lex"] > 0 and f["lex"] >= best_lex[intent] else 0.0
-        f["sim_gap"] = top - f["sim"]
+        f["sim_best"] = 1.0 if f["sim"] > 0 and f["sim"] >= best_sim.get(intent, 0.0) else 0.0
+        f["lex_best"] = 1.0 if f["lex"] > 0 and f["lex"] >= best_lex.get(intent, 0.0) else 0.0
+        f["sim_gap"] = max(0.0, top - f["sim"])
 
 
 _WORDCHAR = re.compile(r"[^\W\d_]", re.UNICODE)

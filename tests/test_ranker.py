@@ -123,3 +123,41 @@ def test_the_shipped_ranker_loads_and_knows_every_feature():
     r = Ranker.load()
     assert set(r.weights) == set(FEATURES)
     assert r.meta["lists"] > 300
+
+
+def test_a_reply_added_after_training_does_not_raise_the_bar_for_the_others(db_file):
+    """Replies whose phrasings are all ``late_triggers`` are compared with the other candidates
+    but do not set the closeness bar (sim_best, lex_best, sim_gap) the ranker learned without
+    them: a close new reply must not push every old one down."""
+    rows = {1: {"intent": "stock"}, 2: {"intent": "stock"}, 3: {"intent": "stock"}}
+
+    def feats(with_late: bool):
+        f = [(1, {"sim": 0.6, "lex": 0.5}), (2, {"sim": 0.3, "lex": 0.9})]
+        if with_late:
+            f.append((3, {"sim": 0.95, "lex": 1.0}))
+        return f
+
+    alone, beside = feats(False), feats(True)
+    ranker.add_relative(alone, rows)
+    ranker.add_relative(beside, rows, frozenset({3}))
+    assert [f for _, f in alone] == [f for _, f in beside[:2]]
+    late = beside[2][1]
+    assert (late["sim_best"], late["lex_best"], late["sim_gap"]) == (1.0, 1.0, 0.0)
+    # without the mark it does raise the bar: the old replies lose their "closest" features
+    unmarked = feats(True)
+    ranker.add_relative(unmarked, rows)
+    assert unmarked[0][1]["sim_best"] == 0.0 and unmarked[0][1]["sim_gap"] > alone[0][1]["sim_gap"]
+
+    # the engine marks exactly the replies with late phrasings only
+    eng = Engine(db_file)
+    try:
+        codes = {r[0]: r[1] for r in eng.conn.execute("SELECT id, code FROM replies")}
+        late_codes = {codes[i] for i in eng._late_ids}
+        shipped = {r[0] for r in eng.conn.execute(
+            "SELECT DISTINCT r.code FROM triggers t JOIN replies r ON r.id = t.reply_id WHERE t.kind = 'late'")}
+        assert late_codes and late_codes == shipped
+        taught = eng.conn.execute("SELECT reply_id FROM triggers WHERE kind = 'trigger' AND reply_id IS NOT NULL "
+                                  "LIMIT 1").fetchone()[0]
+        assert taught not in eng._late_ids
+    finally:
+        eng.close()
