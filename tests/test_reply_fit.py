@@ -949,3 +949,26 @@ def test_replies_added_after_training_are_found_by_their_phrasings(engine):
         s = engine.suggest(message)
         assert not s.folded and code in [r["code"] for r in s.replies[:3]], message
 
+
+
+@pytest.mark.parametrize("code, offered, not_offered", [
+    # 转交主管 says the case went to a supervisor: only when one is asked for, not for 转人工 after a bot
+    ("ezzg", "叫你们主管来 这事你处理不了", "别拿机器人糊弄我 转人工"),
+    # 称联系不上: the courier claimed the customer was unreachable, not the customer unable to reach the courier
+    ("clxbs", "快递说联系不上我 我手机一直开着的", "显示已签收 我根本没收到 快递员电话也打不通"),
+    # 食品不新鲜: food gone off, not 小吃 or 臭 in a rant
+    ("etsp", "坚果有哈喇味 是不是变质了", "服务还不如沙县小吃 投诉你们"),
+    # 开票进度: an invoice applied for, not a question before buying
+    ("bjd", "发票什么时候开好 等了好几天了", "我还没买 买了之后发票什么时候开"),
+    # 鉴定非正品处理 promises a payout: when asked what happens if it proves fake, not at every doubt
+    ("bjh", "收到后鉴定是假的怎么办", "是正品吗 之前在别家买到过假的"),
+    # 答偏了重新确认 asks again what they want: not when a bot answered and a person is asked for
+    ("ezdp", "答非所问 我问的是尺码", "别自动回复了 答非所问 转人工"),
+    # 耽误使用补救: goods late for their use, not any delay in handling
+    ("etyw", "耽误我用了 生日都过了才到", "一直拖着不给处理 什么态度"),
+])
+def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
+    """Replies the judges called harmful more often than sendable on the tune side, each where its
+    topic words matched a different situation (thirty-first pass)."""
+    assert code in _codes(cue_engine.suggest(offered, limit=12))
+    assert code not in _codes(cue_engine.suggest(not_offered, limit=12))
