@@ -240,6 +240,9 @@ MIGRATIONS: list = [
     # 8: a reply may assert a state (现货可拍, 还没发货的订单); it is not offered when the
     # conversation says the opposite (没货, 已发货): one of its words (JSON list, NULL = never)
     "ALTER TABLE replies ADD COLUMN unless TEXT;",
+    # 9: phrasings added after the models learned (kind 'late', resources' late_triggers): the
+    # engine looks up the replies that have only those on every reload, without a full scan
+    "CREATE INDEX IF NOT EXISTS triggers_late ON triggers(reply_id) WHERE kind = 'late';",
 ]
 
 

@@ -185,7 +185,8 @@ class Engine:
         # replies all of whose phrasings came after the models learned (late_triggers): they do not
         # set the bar the other candidates are compared with (ranker.add_relative)
         self._late_ids = frozenset(r[0] for r in c.execute(
-            "SELECT reply_id FROM triggers WHERE reply_id IS NOT NULL GROUP BY reply_id HAVING SUM(kind != 'late') = 0"))
+            "SELECT DISTINCT reply_id FROM triggers AS t WHERE kind = 'late' AND NOT EXISTS "
+            "(SELECT 1 FROM triggers WHERE reply_id = t.reply_id AND kind != 'late')"))
         self._static_cache: dict[int, dict] = {}
         self._norm_cache: dict[str, str] = {}
 

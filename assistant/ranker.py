@@ -99,8 +99,7 @@ def add_relative(feats: list[tuple[int, dict]], rows, late: frozenset = frozense
 
     The bar is set by the candidates the ranker learned with: a reply in ``late`` (all its
     phrasings added after the models learned) is compared with it but does not raise it, so a
-    close new reply does not push the others down (the thirty-first pass saw answers folded away
-    by one)."""
+    close new reply does not push the others down."""
     best_sim: dict[str, float] = {}
     best_lex: dict[str, float] = {}
     top = 0.0
