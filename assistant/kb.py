@@ -409,15 +409,17 @@ def _write(conn: sqlite3.Connection, data: dict) -> BuildReport:
                     codes.add(code)
                 body = str(item["text"]).strip()
                 title = str(item.get("title") or body[:10])
-                taught = [str(t) for t in (item.get("triggers") or [])]
-                own = taught + [str(t) for t in (item.get("late_triggers") or [])]
+                # kind 'late': phrasings added after the models learned (they find the reply, train nothing)
+                kinds = [(str(t), "trigger") for t in item.get("triggers") or []] + \
+                        [(str(t), "late") for t in item.get("late_triggers") or []]
+                own = [phrase for phrase, _ in kinds]
                 rid = next_reply
                 next_reply += 1
                 reply_rows.append((rid, code, intent, item.get("stage", stage), title, body, j(item.get("tags")),
                                    j(item["needs"]) if item.get("needs") else None,
                                    j(item["unless"]) if item.get("unless") else None))
-                for n, phrase in enumerate(own):  # kind 'late': added after the models learned
-                    trigger_rows.append((next_trigger, intent, rid, phrase, "trigger" if n < len(taught) else "late"))
+                for phrase, kind in kinds:
+                    trigger_rows.append((next_trigger, intent, rid, phrase, kind))
                     next_trigger += 1
                 fts_jobs.append((rid, title, body, own, code or "", tuple(keywords[:6])))
         # Replies are written chunk by chunk as they come back tokenised (in order, so they line
