@@ -45,24 +45,36 @@ _AMOUNT_RX = [
     re.compile(r"(?:\[数字x\]|\d+(?:\.\d+)?多?|(?:几|数)?[一二两三四五六七八九十百千万]{2,}多?)\s?(?:元|块钱|块|毛钱|毛|角)(?![儿里])"),
     re.compile(r"[一二两三四五六七八九十几]多?(?:块钱|毛钱)|[两三四五六七八九十]元(?![里])"),
     # a bare price after words that only precede money: 满199 / 超过 199 / 只需 299 / 付了 58.5
-    re.compile(r"(?:满|超过|只需|只要|需要|需|花了|付了|价格是?|优惠价|到手价?)\s?(\d{2,6}(?:\.\d{1,2})?)"
+    # (满199减30 is a coupon's threshold, not a sum: no labeller counts one)
+    re.compile(r"(?:超过|只需|只要|需要|需|花了|付了|价格是?|优惠价|到手价?)\s?(\d{2,6}(?:\.\d{1,2})?)"
                r"(?!\s?(?:\d|斤|公斤|码|号|cm|厘米|个|件|包|天|小时|分钟|年|月|岁|g|克|ml|毫升))"),
 ]
 # a price that names a plan (36元套餐, 9元包100MB, 18元月租) is no sum the customer paid or asks about
 _NOT_A_SUM = re.compile(r"\s?的?(?:[\u4e00-\u9fff]{0,2}套餐|包月|包\d|月租|流量包)")
 _LETTER_SIZE = r"(?:[xX]{1,3}[lL]|[23456][xX][lL]|[xX]{1,2}[sS]|[sSmMlL])"
 _SHOE = r"(?:3[3-9]|4[0-6])(?:\.5)?"
+# a child's or a grown-up's size by height (90 / 110 / 140 / 165): fifty to 185 in steps of five
+_HEIGHT_SIZE = r"(?:[5-9][05]|1[0-8][05])"
+# …and what may not follow it for it to be a size (要100个 / 买150块 are a count and a sum)
+_NOT_SIZE_UNIT = r"(?![\d.])(?!\s?(?:块|元|斤|个|件|包|天|岁|度|分|小时|兆|g|G|M|克|ml|毫升|片|粒|支|瓶|盒|只|条|张|米|w|W|%))"
 # a body measure by its name (头围59, 腰围 72cm) and a waist in chi (2尺6): sizes here, and in the
 # engine what a reply need not ask for again
 MEASURE_NAMES = r"(?:头围|腰围|胸围|臀围|脚长|肩宽|腿长|臂长)"
 CHI = r"(?<!\d)[1-4]尺[0-9一二三四五六七八九]"
 _SIZE_RX = [
     # the size a customer changes to is the one a reply fills in (想把M换成L / 1.5米的换1.8米的)
-    re.compile(rf"(?:换成|改成|改为|换为|换个?|改)\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z])码?|{_SHOE}码|[12]\.[0-9]\s?米)"),
+    re.compile(rf"(?:换成|改成|改为|换为|换个?|改)\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z])码?|{_SHOE}码|[12]\.[0-9]\s?米"
+               rf"|{_HEIGHT_SIZE}(?=码|的(?!号)|\s|$))"),
     # …and a shoe size swapped for another (42换43: the new one)
     re.compile(rf"(?<![\d.]){_SHOE}码?\s?(?:换成?|改成?)\s?({_SHOE})(?![\d.])"),
     # a weight, also after a height (165 120斤 → 120斤: labellers take the weight)
     re.compile(r"(?:\[数字x\]|\d{2,3}(?:\.\d)?)\s?(?:斤|公斤|kg|KG)"),
+    # a height said as such (身高145 / 我155): the number, as labellers write it
+    re.compile(rf"身高\s?(\d{{2,3}}){_NOT_SIZE_UNIT}(?!\s?(?:cm|CM|厘米))"),
+    re.compile(r"^我\s?(1[4-9]\d)(?![\d.])(?=\s|$|[，,。])"),
+    # a bra size (75B) and a small body measure in centimetres (手腕15cm / 头围58cm / 脚长12.5cm)
+    re.compile(r"(?<![\d.])[6-9][05][A-G](?![A-Za-z])"),
+    re.compile(r"(?<![\d.])\d{1,2}(?:\.\d)?\s?(?:cm|CM|厘米)(?!的)"),
     re.compile(rf"(?<![a-zA-Z]){_LETTER_SIZE}\s?[码号]"),
     re.compile(r"(?:身高)?\s?1\d\d\s?(?:cm|CM|厘米)"),
     # a waist in chi (腰围2尺6)
@@ -77,6 +89,10 @@ _SIZE_RX = [
     re.compile(rf"(?:穿|拍|要|买|选|色的?)\s?({_SHOE})(?![\d.])(?!\s?(?:块|元|号|天|岁|度|斤|个|件|分))"),
     # a child's or a height size said with how it fits (那90的会不会太大 / 买165的太小了)
     re.compile(r"(?<![\d.])((?:[5-9]0|1[0-8][05]))(?=码?的?\s?(?:会不会|会)?(?:太|有点|偏|稍)?(?:大|小(?!时)|紧|松|长|短))"),
+    # a child's size by height after the word for choosing it (都拍140的 / 还有110的吗 / 要160)
+    re.compile(rf"(?:穿|拍|要|买|选|拍的是|色的)\s?({_HEIGHT_SIZE}){_NOT_SIZE_UNIT}(?!的?号)"),
+    # a cake's size (6寸够几个人吃 / 8寸的蛋糕)
+    re.compile(r"(?<![\d.])(?:[4-9]|1[02])寸(?=\s?的?\s?(?:蛋糕|够))"),
     # a letter size said with 的 (再要一条M的 / L的有货吗)
     re.compile(rf"(?<![a-zA-Z0-9.多])({_LETTER_SIZE})(?=的)"),
     # a bed's width (1.8米的床 / 1.8x2.0的床笠)

@@ -45,12 +45,25 @@ def test_sizes_and_bare_prices_where_only_they_can_be_meant():
     assert extract_entities("鞋子偏小 40换41 运费怎么算")["size"] == "41"
     assert extract_entities("这款手套有没有L号的")["size"] == "L号"
     assert extract_entities("我家是1.5m床 买哪个尺寸的床笠")["size"] == "1.5m"
+    # heights, a bra size, a small measure in cm, a child's size after the word for choosing it,
+    # the one changed to, and a cake's size (thirty-second pass)
+    assert extract_entities("孩子身高132 偏瘦 这套运动服拍几码")["size"] == "132"
+    assert extract_entities("我163 腿有点粗 阔腿裤会显胖吗")["size"] == "163"
+    assert extract_entities("平时穿80C 这款钢圈会不会勒")["size"] == "80C"
+    assert extract_entities("手腕才13.5cm 表带能调到这么小吗")["size"] == "13.5cm"
+    assert extract_entities("双胞胎都拍130的行不行")["size"] == "130"
+    assert extract_entities("童装下错码了 120改成130 还没发吧")["size"] == "130"
+    assert extract_entities("6寸的蛋糕够四个人吃吗")["size"] == "6寸"
+    for msg in ("还有150块的券吗", "要100个的话能便宜吗", "能不能换185的号码", "从50厘米的台子上掉下来就碎了"):
+        assert "size" not in extract_entities(msg), msg
     # …and what only looks like one: bandwidth, data, a model, hours, a price
     for msg in ("家里宽带是20M的 怎么这么慢", "昨天用了800多M的流量", "买s40的送不送充电器",
                 "还有120小时才到期", "39块钱的那款还有吗", "穿了3天就开线了"):
         assert "size" not in extract_entities(msg), msg
     assert extract_entities("拍了超过 199 为啥没减")["amount"] == "199"
-    assert extract_entities("满299减30是吗")["amount"] == "299"
+    # …but a coupon's threshold is no sum the customer paid or asks about (thirty-second pass)
+    assert "amount" not in extract_entities("满299减30是吗")
+    assert "amount" not in extract_entities("店铺券满158减15 怎么没给我减")
     assert "amount" not in extract_entities("需要 3 天吗") and "amount" not in extract_entities("满18岁才能买吗")
 
 
