@@ -950,6 +950,27 @@ def test_replies_added_after_training_are_found_by_their_phrasings(engine):
         assert not s.folded and code in [r["code"] for r in s.replies[:3]], message
 
 
+@pytest.mark.parametrize("code, offered, not_offered", [
+    # eight replies for cases nothing answered, with late phrasings only (thirty-second pass)
+    ("dywaq", "新买的被子味道好刺鼻 会不会有甲醛 孩子能盖吗", None),
+    ("cgxdz", "地址填错了 改成 南京市鼓楼区中山北路88号阳光花园3栋1单元602 还没发吧", "地址怎么改 在哪改"),
+    ("aqdjy", "店铺券和平台的满减能叠加吗", None),
+    ("alqbd", "这个优惠券怎么领不了啊 点了没反应", None),
+    ("arkjg", "直播间价比店里便宜20 我在店里直接拍能按直播价吗", None),
+    # 赶日子能否到 before buying; once bought and late, other replies answer
+    ("ajgrz", "下周三婚礼要用 现在买来得及吗", "我周二就拍了 怎么还没发 周六要用的"),
+    # 定制款工期 asks how long making takes; overdue, other replies answer
+    ("adzgq", "定制的沙发套要做多久才能发", "定制的窗帘都十天了 怎么还没发"),
+    ("dpjdm", "滤芯可以单独买吗", None),
+])
+def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_offered):
+    """Found through their late phrasings (the models never saw them), in the first three; a
+    gated one stays out of the whole list where its case has passed."""
+    assert code in [r["code"] for r in engine.suggest(offered).replies[:3]], offered
+    if not_offered:
+        assert code not in [r["code"] for r in engine.suggest(not_offered, limit=12).replies], not_offered
+
+
 
 @pytest.mark.parametrize("code, offered, not_offered", [
     # 转交主管 says the case went to a supervisor: only when one is asked for, not for 转人工 after a bot
