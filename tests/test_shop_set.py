@@ -44,3 +44,27 @@ def test_build_reproduces_the_shop_set_from_the_writers_files():
     assert all(part in out for part in PARTS)
     assert {p: (SHOP / f"{p}.jsonl").read_bytes() for p in before} == before
 
+
+
+def test_written_training_text_may_not_copy_a_shop_message(tmp_path):
+    """data/written/check.py drops a line that is nearly a shop message (a tune message it was
+    written after, or a validation one), as it does for real pool and dev messages."""
+    import pytest
+
+    if not (REPO.parent / "shared" / "corpus" / "pool.jsonl").exists():
+        pytest.skip("../shared/corpus/pool.jsonl is not beside the checkout")
+    source = next(r for r in read_jsonl(SHOP / "tune.jsonl") if len(r["message"]) >= 30)
+    near = source["message"][:-1] + ("啊" if source["message"][-1] != "啊" else "吧")
+    lines = [{"text": near, "context": [], "intent": source["intent"], "intent2": None, "emotion": "calm",
+              "intensity": 0, "urgent": False, "feeling_only": True},
+             {"text": "这款蓝牙音箱防水吗 洗澡的时候想放浴室里听歌", "context": [], "intent": "product_info",
+              "intent2": None, "emotion": "calm", "intensity": 0, "urgent": False, "feeling_only": True}]
+    src = tmp_path / "lines.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    subprocess.run([sys.executable, str(WRITTEN_DIR / "check.py"), str(src), "--out", str(out)], check=True,
+                   capture_output=True)
+    kept = [json.loads(line) for line in (out / "lines.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    assert [r["text"] for r in kept] == [lines[1]["text"]]
+    assert kept[0]["feeling_only"] is True

@@ -1,5 +1,6 @@
 """Keep project-written training text our own: drop a written line that is (nearly) a copy of a
-real message in ../shared (pool or dev set), a duplicate, or one with an unknown label.
+real message in ../shared (pool or dev set) or of a shop-set message (data/shop), a duplicate, or
+one with an unknown label.
 `python data/written/check.py FILE... --out DIR`"""
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ def real_texts() -> list[str]:
     return out
 
 
+def shop_texts() -> list[str]:
+    """The shop sets the project wrote to measure on (data/shop): a line written after a tune
+    message must not carry it into training, nor come close to a validation one."""
+    return [m for f in sorted((Path(__file__).resolve().parents[1] / "shop").glob("*.jsonl"))
+            for line in f.open(encoding="utf-8") if line.strip() and (m := json.loads(line).get("message"))]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="+")
@@ -26,7 +34,7 @@ def main() -> None:
     args = ap.parse_args()
     intents = {line.split("\t")[0] for line in (SHARED / "spec" / "intents.tsv").read_text().splitlines()[1:]}
     emotions = {line.split("\t")[0] for line in (SHARED / "spec" / "emotions.tsv").read_text().splitlines()[1:]}
-    real = real_texts()
+    real = real_texts() + shop_texts()
     by_len = defaultdict(list)
     for t in real:
         by_len[len(t)].append(t)
