@@ -688,7 +688,7 @@ def test_go_ahead_and_asks_what_is_meant_are_not_offered_under_a_real_question(c
 ])
 def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, message, code):
     without = {"ajtnd": "大概几天能到啊", "axwsc": "拖鞋拿多大码合适", "acpcc": "床笠能包住床垫吗",
-               "cjbz": "能帮我在订单上加个备注吗", "bxq": "推荐一下呗 哪个好", "cgys": "能帮我换个颜色吗",
+               "cjbz": "能帮我在订单上加个备注吗", "bxq": "推荐一下呗 有什么好的", "cgys": "能帮我换个颜色吗",
                "bcsk": "发票抬头开错了 能重开吗", "bhk": "能帮忙写张贺卡吗", "ahfcf": "这款洗面奶什么成分"}[code]
     assert code in _codes(cue_engine.suggest(without, limit=20)), without
     assert code not in _codes(cue_engine.suggest(message, limit=20))
@@ -991,5 +991,20 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
 def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
     """Replies the judges called harmful more often than sendable on the tune side, each where its
     topic words matched a different situation (thirty-first pass)."""
+    assert code in _codes(cue_engine.suggest(offered, limit=12))
+    assert code not in _codes(cue_engine.suggest(not_offered, limit=12))
+
+
+@pytest.mark.parametrize("code, offered, not_offered", [
+    # 放门口丢了: left at the door, not any parcel that went missing after 签收
+    ("cfmd", "快递放门口被人拿走了 我都没看到", "显示已签收 我根本没收到 东西丢了谁负责"),
+    # 先问需求 asks what it is for: not when two options are named to choose between
+    ("bxq", "想买个加湿器 推荐一下呗", "加湿器买大容量的还是小容量的 哪个好"),
+    # 询问身材 asks height and weight: for a bare size question, not when they were just given
+    ("axwsc", "这件外套我穿什么码合适", "我身高160 体重110斤 这件外套穿什么码"),
+])
+def test_replies_that_would_ask_again_or_presume_wait_for_their_case(cue_engine, code, offered, not_offered):
+    """Three replies the judges called harmful out of their case on the tune side (thirty-second
+    pass: 18, 22 and 15 harmful verdicts there, 1, 0 and 1 sendable)."""
     assert code in _codes(cue_engine.suggest(offered, limit=12))
     assert code not in _codes(cue_engine.suggest(not_offered, limit=12))
