@@ -987,24 +987,15 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
     ("ezdp", "答非所问 我问的是尺码", "别自动回复了 答非所问 转人工"),
     # 耽误使用补救: goods late for their use, not any delay in handling
     ("etyw", "耽误我用了 生日都过了才到", "一直拖着不给处理 什么态度"),
-])
-def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
-    """Replies the judges called harmful more often than sendable on the tune side, each where its
-    topic words matched a different situation (thirty-first pass)."""
-    assert code in _codes(cue_engine.suggest(offered, limit=12))
-    assert code not in _codes(cue_engine.suggest(not_offered, limit=12))
-
-
-@pytest.mark.parametrize("code, offered, not_offered", [
-    # 放门口丢了: left at the door, not any parcel that went missing after 签收
+    # 放门口丢了: left at the door, not any parcel that went missing after 签收 (thirty-second pass)
     ("cfmd", "快递放门口被人拿走了 我都没看到", "显示已签收 我根本没收到 东西丢了谁负责"),
     # 先问需求 asks what it is for: not when two options are named to choose between
     ("bxq", "想买个加湿器 推荐一下呗", "加湿器买大容量的还是小容量的 哪个好"),
     # 询问身材 asks height and weight: for a bare size question, not when they were just given
     ("axwsc", "这件外套我穿什么码合适", "我身高160 体重110斤 这件外套穿什么码"),
 ])
-def test_replies_that_would_ask_again_or_presume_wait_for_their_case(cue_engine, code, offered, not_offered):
-    """Three replies the judges called harmful out of their case on the tune side (thirty-second
-    pass: 18, 22 and 15 harmful verdicts there, 1, 0 and 1 sendable)."""
+def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
+    """Replies the judges called harmful more often than sendable on the tune side, each where its
+    topic words matched a different situation (thirty-first and thirty-second passes)."""
     assert code in _codes(cue_engine.suggest(offered, limit=12))
     assert code not in _codes(cue_engine.suggest(not_offered, limit=12))
