@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from assistant.analysis import EMOTIONS
 from assistant.evaluate import read_jsonl
-from assistant.train import REPO, WRITTEN_DIR, intent_ids
+from assistant.train import POOL_FILE, REPO, WRITTEN_DIR, intent_ids
 
 SHOP = REPO / "data" / "shop"
 _spec = importlib.util.spec_from_file_location("shop_build", SHOP / "build.py")
@@ -49,9 +51,7 @@ def test_build_reproduces_the_shop_set_from_the_writers_files():
 def test_written_training_text_may_not_copy_a_shop_message(tmp_path):
     """data/written/check.py drops a line that is nearly a shop message (a tune message it was
     written after, or a validation one), as it does for real pool and dev messages."""
-    import pytest
-
-    if not (REPO.parent / "shared" / "corpus" / "pool.jsonl").exists():
+    if not POOL_FILE.exists():
         pytest.skip("../shared/corpus/pool.jsonl is not beside the checkout")
     source = next(r for r in read_jsonl(SHOP / "tune.jsonl") if len(r["message"]) >= 30)
     near = source["message"][:-1] + ("啊" if source["message"][-1] != "啊" else "吧")
