@@ -5,6 +5,8 @@ Training data (what may go into weights that ship; see resources/models/README.m
   intensity and urgency labels (and context turns for follow-ups);
 - the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only), not the ``late_triggers``
   added after the models learned (``kb.untaught``);
+- ``data/shop/tune*.jsonl`` of ``SHOP_TRAIN``: written small-shop messages, emotion and urgency
+  only (not the validation half, not the ninth and tenth tune halves);
 - NTCIR-14 STC-3 customer turns (CC BY 4.0) of the *train* split, labelled by the project
   (``data/pool/labels.jsonl``, text read from ``../shared/corpus/pool.jsonl``). The later batch
   (``split_ntcir.jsonl``, 2,314 turns) trains the intent model only: as emotion and urgency data
@@ -85,6 +87,27 @@ def written_examples(folder: Path = WRITTEN_DIR) -> list[Example]:
                 emotion=r.get("emotion"),
                 intensity=r.get("intensity"), urgent=r.get("urgent"), source="written",
                 group=f"{path.stem}:{n // 10}", id=f"{path.stem}:{n}"))
+    return out
+
+
+SHOP_DIR = REPO / "data" / "shop"
+# the shop set's first eight tune halves teach the feelings (emotion and urgency), not the intent:
+# with their intents too, the pool's tune split lost 0.7 points of intent (thirty-third pass).
+# The validation half and the ninth and tenth tune halves never train anything.
+SHOP_TRAIN = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8")
+
+
+def shop_examples(folder: Path = SHOP_DIR, halves: tuple[str, ...] = SHOP_TRAIN) -> list[Example]:
+    """The written shop messages of ``halves`` as emotion and urgency examples (intent left out)."""
+    out = []
+    for half in halves:
+        path = Path(folder) / f"{half}.jsonl"
+        if not path.exists():
+            continue
+        for r in read_jsonl_file(path):
+            out.append(Example(text=r["message"], context=[parse_turn(t) for t in r.get("context") or []],
+                               emotion=r.get("emotion"), urgent=r.get("urgent"),
+                               source="shop", group=f"shop:{r['id']}", id=r["id"]))
     return out
 
 
@@ -346,9 +369,10 @@ def train_reader(examples: list[Example], p: Params | None = None, *, kb_dir: Pa
 
 
 def training_examples(*, pool: dict | None = None, kb_dir: Path | None = None,
-                      written_dir: Path = WRITTEN_DIR, use_pool: bool = True) -> list[Example]:
+                      written_dir: Path = WRITTEN_DIR, use_pool: bool = True,
+                      shop_dir: Path | None = SHOP_DIR) -> list[Example]:
     """Everything the shipped weights may learn from (see the module docstring), in a fixed order."""
-    ex = written_examples(written_dir) + trigger_examples(kb_dir)
+    ex = written_examples(written_dir) + trigger_examples(kb_dir) + (shop_examples(shop_dir) if shop_dir else [])
     if use_pool and (pool is not None or POOL_FILE.exists()):
         intent_only = ({json.loads(line)["id"] for line in INTENT_ONLY_FILE.read_text(encoding="utf-8").splitlines() if line}
                        if INTENT_ONLY_FILE.exists() else set())
@@ -454,7 +478,9 @@ def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Pat
     over the candidates an engine with that reader gathers); report train and validation figures
     of the reader alone (the engine's figures come from `kefu eval`)."""
     pool = load_pool() if use_pool and POOL_FILE.exists() else None
-    ex = training_examples(pool=pool, kb_dir=kb_dir, written_dir=written_dir or WRITTEN_DIR, use_pool=pool is not None)
+    # a fixture of written lines (``--written``) trains alone, without the shop halves
+    ex = training_examples(pool=pool, kb_dir=kb_dir, written_dir=written_dir or WRITTEN_DIR, use_pool=pool is not None,
+                           shop_dir=None if written_dir else SHOP_DIR)
     counts = Counter(e.source for e in ex)
     reader = train_reader(ex, kb_dir=kb_dir, meta={"seed": SEED, "examples": dict(sorted(counts.items()))})
     out = Path(out) if out else paths.resources_dir() / "models" / "reader.npz"

@@ -65,6 +65,25 @@ def test_a_line_written_to_teach_a_feeling_teaches_no_intent(tmp_path):
     assert max(emo, key=emo.get) == "disappointed"
 
 
+def test_shop_tune_halves_teach_feelings_only_and_validation_never_trains(tmp_path):
+    # a written shop message teaches its emotion and urgency; its intent is left out
+    row = {"id": "shopX-001", "source": "shop:taobao", "message": "都第五天了还不发货 今天不发我就退了",
+           "context": [], "intent": "shipping_time", "emotion": "angry", "urgent": True, "entities": {}}
+    (tmp_path / "tune.jsonl").write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "val.jsonl").write_text(json.dumps(row | {"id": "shopY-001"}, ensure_ascii=False), encoding="utf-8")
+    [e] = train.shop_examples(tmp_path)
+    assert (e.intent, e.emotion, e.urgent, e.source, e.id) == (None, "angry", True, "shop", "shopX-001")
+    # the repo's own halves: only SHOP_TRAIN, never the validation half or the deciding halves
+    shop_dir = ROOT / "data" / "shop"
+    ids = {e.id for e in train.training_examples(use_pool=False) if e.source == "shop"}
+    assert ids and all(e_id.startswith(("shop", "tune")) for e_id in ids)
+    for half in ("val", "tune9", "tune10"):
+        held = {json.loads(line)["id"] for line in (shop_dir / f"{half}.jsonl").read_text(encoding="utf-8").splitlines()}
+        assert held and not held & ids
+    assert train.training_examples(use_pool=False, shop_dir=None) == [
+        e for e in train.training_examples(use_pool=False) if e.source != "shop"]
+
+
 def test_context_features_carry_a_short_follow_up(tmp_path):
     reader = train.train_reader(train.written_examples(FIXTURE) + train.trigger_examples())
     cues = train.Cues()
