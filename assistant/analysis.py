@@ -369,6 +369,11 @@ class Analyzer:
         r"|再见|拜拜|回见|晚安|您|你|" + _FILLERS + ")+"
     )
     _THANKS_WORD = re.compile(r"谢|辛苦|麻烦(?:你|您)?了|没关系|不用了|没事|再见|拜拜|回见|晚安")
+    # thanks, then a contrast and what is wrong (谢谢客服 但是收到的颜色不对): the thanks is the polite
+    # opening of a problem, not satisfaction (thirty-third pass: the shop halves' feelings taught
+    # that 谢谢 at the start means satisfied)
+    THANKS_BUT = True
+    _THANKS_BUT = re.compile(r"(?:谢|感谢|辛苦).*?(?:但是|可是|不过|只是|就是|但)(.*)$")
     # A bare agreement (好的亲, 嗯嗯, 可以啊, OK, 好吧 [姓名x]): the customer goes along with what was
     # said. 是的 / 对的 answer a question and are left out; so is anything with thanks (thanks_only).
     _AGREE_PART = re.compile(
@@ -471,6 +476,8 @@ class Analyzer:
         pe = self.reader.emotion.proba(feats)
         if context and self.EMOTION_TOPIC:
             pe = self._with_mood(pe, context)
+        if self.THANKS_BUT and (m := self._THANKS_BUT.search(text.normalize(message))) and content_len(m.group(1)) >= 4:
+            pe["satisfied"] = 0.0
         pe["calm"] *= self.CALM_PRIOR  # most messages show no feeling: only a clear reading counts
         upset = (pe.get("angry", 0.0) + pe.get("disappointed", 0.0)) / (sum(pe.values()) or 1.0)
         emotion = max(pe, key=pe.get)
