@@ -489,7 +489,8 @@ def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Pat
     if pool is not None:  # the goods of a post, learned from the licensed NTCIR turns only
         mention = train_mentions(pool_examples("train", LICENSED_POOL_SOURCES, pool=pool), kb_dir=kb_dir)
         mention.save(mention_path(out))
-    judged = judged_examples(pool=pool, written=judged_file or JUDGED_WRITTEN, use_pool=pool is not None)
+    judged = judged_examples(pool=pool, written=judged_file or JUDGED_WRITTEN, use_pool=pool is not None,
+                             shop_dir=None if written_dir else SHOP_DIR)
     jcounts = Counter(j.example.source for j in judged)
     rk = train_ranker(reader, judged, kb_dir=kb_dir, meta={"judged": dict(sorted(jcounts.items()))}, mentions=mention)
     rk.save(ranker_path(out))
@@ -526,8 +527,10 @@ class Judged:
 
 
 def judged_examples(*, pool: dict | None = None, written: Path = JUDGED_WRITTEN, use_pool: bool = True,
-                    split: str = "train", sources: tuple[str, ...] | None = LICENSED_POOL_SOURCES) -> list[Judged]:
-    """What the ranker may learn from: the project's written judged conversations and, from the
+                    split: str = "train", sources: tuple[str, ...] | None = LICENSED_POOL_SOURCES,
+                    shop_dir: Path | None = None) -> list[Judged]:
+    """What the ranker may learn from: the project's written judged conversations, the shop tune
+    halves of ``SHOP_TRAIN`` in ``shop_dir`` (their verdicts in its judged.jsonl) and, from the
     pool, the judged turns of ``split`` whose licence allows training (NTCIR)."""
     out = []
     if written and Path(written).exists():
@@ -537,6 +540,12 @@ def judged_examples(*, pool: dict | None = None, written: Path = JUDGED_WRITTEN,
             out.append(Judged(Example(r["text"], context=[parse_turn(t) for t in r.get("context") or []],
                                       intent=r.get("intent", ""), source="judged-written", group=f"jw{i}"),
                               list(r["answers"]), list(r.get("harmful") or [])))
+    if shop_dir and (Path(shop_dir) / "judged.jsonl").exists():  # the shop tune halves' verdicts
+        verdicts = {r["id"]: r for r in read_jsonl_file(Path(shop_dir) / "judged.jsonl")}
+        for e in shop_examples(shop_dir):
+            j = verdicts.get(e.id)
+            if j and j.get("answers"):
+                out.append(Judged(e, list(j["answers"]), list(j.get("harmful") or [])))
     if use_pool and (pool is not None or POOL_FILE.exists()) and JUDGED_FILE.exists():
         judged = {r["id"]: r for r in read_jsonl_file(JUDGED_FILE)}
         for e in pool_examples(split, sources, pool=pool):

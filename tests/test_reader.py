@@ -65,7 +65,7 @@ def test_a_line_written_to_teach_a_feeling_teaches_no_intent(tmp_path):
     assert max(emo, key=emo.get) == "disappointed"
 
 
-def test_shop_tune_halves_teach_feelings_only_and_validation_never_trains(tmp_path):
+def test_shop_tune_halves_teach_feelings_and_the_ranker_and_validation_never_trains(tmp_path):
     # a written shop message teaches its emotion and urgency; its intent is left out
     row = {"id": "shopX-001", "source": "shop:taobao", "message": "都第五天了还不发货 今天不发我就退了",
            "context": [], "intent": "shipping_time", "emotion": "angry", "urgent": True, "entities": {}}
@@ -82,6 +82,14 @@ def test_shop_tune_halves_teach_feelings_only_and_validation_never_trains(tmp_pa
         assert held and not held & ids
     assert train.training_examples(use_pool=False, shop_dir=None) == [
         e for e in train.training_examples(use_pool=False) if e.source != "shop"]
+    # the ranker learns from the same halves' verdicts (those with a sendable reply), never the others'
+    (tmp_path / "judged.jsonl").write_text("\n".join(json.dumps(r) for r in (
+        {"id": "shopX-001", "answers": ["abc"], "harmful": ["xyz"], "neither": []},
+        {"id": "shopY-001", "answers": ["abc"], "harmful": [], "neither": []})), encoding="utf-8")
+    [j] = train.judged_examples(written=None, use_pool=False, shop_dir=tmp_path)
+    assert (j.example.id, j.answers, j.harmful) == ("shopX-001", ["abc"], ["xyz"])
+    judged_ids = {j.example.id for j in train.judged_examples(written=None, use_pool=False, shop_dir=shop_dir)}
+    assert judged_ids and judged_ids <= ids
 
 
 def test_context_features_carry_a_short_follow_up(tmp_path):
