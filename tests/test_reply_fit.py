@@ -993,9 +993,15 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
     ("bxq", "想买个加湿器 推荐一下呗", "加湿器买大容量的还是小容量的 哪个好"),
     # 询问身材 asks height and weight: for a bare size question, not when they were just given
     ("axwsc", "这件外套我穿什么码合适", "我身高160 体重110斤 这件外套穿什么码"),
+    # 改电话收件人: a new number for the parcel, not a wish not to be called or a name to print (thirty-third pass)
+    ("cgsjh", "收件人电话写错了 帮我改成13912345678", "帮我备注下 到了别打电话 放门卫室"),
+    ("cgsjh", "收件人电话写错了 帮我改成13912345678", "名字打错了 是李思琪不是李思奇 还没印吧 快改一下"),
+    # 货不对板 and 诉求补偿: goods unlike their page, a shop's compensation; not a carrier's plan
+    ("etxjx", "实物跟图片上完全不一样 你们这是虚假宣传", "@某某客服 套餐说好送流量 结果虚假宣传"),
+    ("etpc", "耽误我这么多事 你们必须赔偿", "宽带断了三天 联通必须赔偿我的损失"),
 ])
 def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
     """Replies the judges called harmful more often than sendable on the tune side, each where its
-    topic words matched a different situation (thirty-first and thirty-second passes)."""
+    topic words matched a different situation (thirty-first to thirty-third passes)."""
     assert code in _codes(cue_engine.suggest(offered, limit=12))
     assert code not in _codes(cue_engine.suggest(not_offered, limit=12))
