@@ -7,6 +7,7 @@ import random
 import time
 
 from assistant.engine import Conversation
+from assistant.settings import DEFAULTS
 from assistant.usage import UsageLog
 
 # Questions the default knowledge has no reply for: they should surface as knowledge gaps.
@@ -17,6 +18,7 @@ GAP_FAMILIES = {
     "engrave": ["可以刻字吗", "能刻字吗 刻名字", "刻字要加钱吗"],
 }
 GAP_QUESTIONS = [q for family in GAP_FAMILIES.values() for q in family]
+LOW_SCORE = DEFAULTS["learning"]["low_score"]  # what the stats count as a low-scored (gap) message
 PLATFORMS = ["千牛", "千牛", "京东", "拼多多", "抖店"]
 
 
@@ -37,9 +39,14 @@ def fill_usage_log(engine, db_file, *, days: int = 7, per_day: int = 30, seed: i
                 if t > end - 60:
                     break
                 gap = rnd.random() < 0.15
-                msg = rnd.choice(GAP_QUESTIONS) if gap else rnd.choice(phrasings)
                 platform = rnd.choice(PLATFORMS)
-                s = engine.suggest(Conversation(msg, platform=platform))
+                while True:
+                    msg = rnd.choice(GAP_QUESTIONS) if gap else rnd.choice(phrasings)
+                    s = engine.suggest(Conversation(msg, platform=platform))
+                    # the other messages are ones the engine answers with confidence, so that the
+                    # gaps are the four families above, whatever the ranker's scale
+                    if gap or (s.replies and s.replies[0]["score"] >= LOW_SCORE):
+                        break
                 best = s.replies[0]["score"] if s.replies else None
                 ref = log.received(msg, intent=s.analysis.intent if s.analysis else "", platform=platform,
                                    profile={"shop_name": "小店"}, conversation=f"顾客{rnd.randint(1, 25)}",
