@@ -478,9 +478,9 @@ def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Pat
     over the candidates an engine with that reader gathers); report train and validation figures
     of the reader alone (the engine's figures come from `kefu eval`)."""
     pool = load_pool() if use_pool and POOL_FILE.exists() else None
-    # a fixture of written lines (``--written``) trains alone, without the shop halves
+    shop_dir = None if written_dir else SHOP_DIR  # a fixture of written lines (``--written``) trains alone
     ex = training_examples(pool=pool, kb_dir=kb_dir, written_dir=written_dir or WRITTEN_DIR, use_pool=pool is not None,
-                           shop_dir=None if written_dir else SHOP_DIR)
+                           shop_dir=shop_dir)
     counts = Counter(e.source for e in ex)
     reader = train_reader(ex, kb_dir=kb_dir, meta={"seed": SEED, "examples": dict(sorted(counts.items()))})
     out = Path(out) if out else paths.resources_dir() / "models" / "reader.npz"
@@ -490,7 +490,7 @@ def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Pat
         mention = train_mentions(pool_examples("train", LICENSED_POOL_SOURCES, pool=pool), kb_dir=kb_dir)
         mention.save(mention_path(out))
     judged = judged_examples(pool=pool, written=judged_file or JUDGED_WRITTEN, use_pool=pool is not None,
-                             shop_dir=None if written_dir else SHOP_DIR)
+                             shop_dir=shop_dir)
     jcounts = Counter(j.example.source for j in judged)
     rk = train_ranker(reader, judged, kb_dir=kb_dir, meta={"judged": dict(sorted(jcounts.items()))}, mentions=mention)
     rk.save(ranker_path(out))
