@@ -195,6 +195,25 @@ _OWNED = re.compile(r"(我的|买的|新买的|这个|这款|该|那个|个|台|
 _PARCEL_NO = re.compile(r"(?:快递|运|物流|快件|工)单?号\s*(?:是|为|[:：])?\s*$")
 
 
+# In a chat (thirty-fourth pass): two goods nouns back to back are one compound (香薰|台灯), and goods
+# pointed at (这个手机壳) win over a model or size code named before them (iphone15promax能用吗). Shop
+# tune halves product F1 0.783 -> 0.790 (entity 0.839 -> 0.844), pool tune and train unchanged.
+_POINTED = re.compile(r"(?:这|那)(?:个|款|双|件|台|套|只|条|顶|把|部|瓶|盒|种)\s?$")
+# parts and add-ons of goods: 这个电池, 吸尘器电池 name a part of the goods the message is about
+_PARTS = frozenset("电池 镜头 摄像头 表带 表盘 充电线 数据线 充电头 电源 遥控器 鞋垫 鞋带 枕套 灯泡 刷头 滤芯 配件 颜料 茶具".split())
+
+
+def _joined(raw: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Mentions written back to back (香薰|台灯, 珍珠|发夹, 冰淇淋|蛋糕) are one compound: joined."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and out[-1][1] == start and raw[start:end] not in _PARTS and raw[start - 1] != raw[start]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
 def blank(rx: re.Pattern, s: str) -> str:
     """``s`` with what ``rx`` matches blanked out, lengths kept (so spans still point into ``s``)."""
     return rx.sub(lambda m: "\u25a1" * len(m.group(0)), s)
@@ -238,7 +257,16 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
     if (v := first(_SIZE_RX)):
         out["size"] = v.strip()
     post, body, searched = post_shape(raw)
-    for start, end in finder.spans(searched) if finder is not None else ():
+    spans = list(finder.spans(searched)) if finder is not None else []
+    if not post:
+        spans = _joined(raw, spans)
+        # in a chat, goods pointed at (这个手机壳, 这双跑鞋) are what the message is about, not a device
+        # or a brand named before them (iphone15promax能用吗 这个手机壳 …)
+        pointed = [sp for sp in spans if _POINTED.search(raw[max(0, sp[0] - 3):sp[0]])
+                   and raw[sp[0]:sp[1]] not in _PARTS]
+        if pointed and pointed[0] != spans[0] and re.search(r"[A-Za-z0-9]", raw[spans[0][0]:spans[0][1]]):
+            spans = pointed + [sp for sp in spans if sp not in pointed]
+    for start, end in spans:
         v = raw[start:end].strip()
         opens = start <= len(raw) - len(body) + 1  # the post starts with it
         owned = bool(_OWNED.search(raw[max(0, start - 4):start]) or _CARD.search(raw[max(0, start - 20):start]))

@@ -90,6 +90,25 @@ def test_product_mentions_with_brand_model_modifier_and_suffix(engine):
     assert engine.analyzer.product_finder.category("乳胶床垫") == "家居"
 
 
+def test_in_a_chat_goods_written_back_to_back_are_one_and_goods_pointed_at_beat_a_model(engine):
+    finder = engine.analyzer.product_finder
+
+    def product(msg):
+        return extract_entities(msg, finder).get("product")
+
+    # two nouns back to back name one kind of goods (thirty-fourth pass) ...
+    assert product("香薰台灯有几档亮度") == "香薰台灯"
+    assert product("冰淇淋蛋糕能放多久") == "冰淇淋蛋糕"
+    # ... but not a part after the goods, nor a word that repeats its last character
+    assert product("扫地机器人电池能换吗") == "扫地机器人"
+    assert product("帆布鞋鞋底会开胶吗") == "帆布鞋"
+    # the goods pointed at (这个…, 这双…) are what is asked about, not the phone or size named first
+    assert product("iphone14能装吗 这个手机壳边框硬不硬") == "手机壳"
+    assert product("平时穿李宁41 这双板鞋拿多大") == "板鞋"
+    # ... unless what is pointed at is a part of the goods named first
+    assert product("小米13的 这个电池还原装吗") == "小米13"
+
+
 def test_masked_tokens_from_platform_logs_are_entities():
     msg = "咨询订单号:[订单x] 我的电话变为[电话x] 金额[金额x]"
     ents = extract_entities(msg)
