@@ -109,6 +109,27 @@ def test_in_a_chat_goods_written_back_to_back_are_one_and_goods_pointed_at_beat_
     assert product("小米13的 这个电池还原装吗") == "小米13"
 
 
+def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight(engine):
+    finder = engine.analyzer.product_finder
+
+    def ents(msg):
+        return extract_entities(msg, finder)
+
+    # a place the goods go (放冰箱, 丢洗衣机, 下锅) is not what the message is about (thirty-fourth pass)
+    assert "product" not in ents("吃不完能放冰箱吗")
+    assert "product" not in ents("能直接丢洗衣机洗吗")
+    assert "product" not in ents("要先解冻再下锅吗")
+    assert ents("冰箱什么时候发货")["product"] == "冰箱"
+    # the one letter size the customer means to take, over their weight; two weighed keep the weight
+    assert ents("178 140斤 拿XL够不够")["size"] == "XL"
+    assert ents("178 140斤 拿XL还是2XL")["size"] == "140斤"
+    assert ents("选M码合适吗")["size"] == "M码"
+    # the weight of a pack is no size; a letter size after a colour, 拍的 or 就 is one
+    assert "size" not in ents("有5斤装的吗") and "size" not in ents("20斤一箱的太重了")
+    assert ents("藏青色M还有吗")["size"] == "M" and ents("我拍的S 怎么发来L")["size"] == "S"
+    assert ents("那就XL吧")["size"] == "XL"
+
+
 def test_masked_tokens_from_platform_logs_are_entities():
     msg = "咨询订单号:[订单x] 我的电话变为[电话x] 金额[金额x]"
     ents = extract_entities(msg)
