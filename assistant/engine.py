@@ -810,7 +810,10 @@ class Engine:
     _PRAISE_BUT = re.compile(text.ASKS + r"|为啥|多少|可是|但是|不过|"
                              r"但|就是|希望|建议|改进|缺点|不足|挑剔|吹毛求疵|居然|竟然|闹心|无语|太差|很差|不给力|没反应|大爷|"
                              # a liking said as a wish for the goods (喜欢穿宽松点的): a preference, not praise
-                             r"喜欢[穿用吃买要拿选偏宽紧长短大小厚薄]")
+                             r"喜欢[穿用吃买要拿选偏宽紧长短大小厚薄]|"
+                             # more ways to ask (配方没变吧, 还有货没, 能寄不, 给不给, 咋领, 几天到) and a wish
+                             # to buy again (想再拿几瓶, 再来几盆): the question is what needs an answer
+                             r"吧|没(?:\s|$)|不(?:\s|$)|咋|啥|谁|几|呢|还是|想问|([\u4e00-\u9fff])不\1|再(?:拿|来|买|要|订|囤)")
 
     def praises(self, a: Analysis) -> bool:
         """Is the message only praise (a satisfied reading, praise words, nothing asked or regretted)?"""

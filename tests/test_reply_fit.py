@@ -286,6 +286,11 @@ def test_praise_and_nothing_else_gets_thanked_first(engine):
     for message in ("东西不错 但是快递太慢了", "质量挺好的 什么时候上新款？", "很满意 谢谢", "我的快递到哪了",
                     "178 150斤 肩膀比较宽 喜欢穿宽松点的"):  # a size and a liking: not praise
         assert "在夸" not in engine.suggest(message).replies[0]["why"], message
+    # praise before a question asked without 吗 or ？, or before a wish to buy again (thirty-fourth pass)
+    for message in ("上次买的腊肠真好吃 这回味道没变吧", "那款保温杯很好用 还有货没", "床单很喜欢 今天能发不",
+                    "质量不错 返现咋领", "很满意 这次想再拿两件"):
+        s = engine.suggest(message)
+        assert not s.replies or "在夸" not in s.replies[0]["why"], message
 
 
 def _comes_first(engine, tag, code, context, why, messages):
