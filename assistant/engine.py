@@ -611,7 +611,9 @@ class Engine:
     ADDRESS_IN_TEXT = re.compile(
         r"\[地址x?\]|#地址|(路|街|巷|弄|大道|村|镇|小区|宿舍|大厦|花园|公寓|广场|园区|号院)"
         r".{0,8}?(\d|\[数字x?\]|#数字)+.{0,4}(号|栋|幢|单元|室|楼|-)"
-        r"|(\d|\[数字x?\]|#数字)(栋|幢|号楼|单元)")
+        r"|(\d|\[数字x?\]|#数字)(栋|幢|号楼|单元)"
+        # …or a province, city and district with a street (河南省周口市川汇区七一路)
+        r"|(省|市)[^\s，,。？?]{1,6}(区|县|市|旗)[^\s，,。？?]{1,10}(路|街|道|巷|村|镇|口|小区)")
 
     # a reply that asks for a photo, a video or a screenshot; and one sent already, as a chat client
     # copies it ([图片]) or as the customer says it (已发, 发给你了, 截图发你了)
@@ -700,6 +702,10 @@ class Engine:
         # what the device shows, described (左耳一直闪红灯 → not "比如亮什么灯、哪一步没反应")
         "symptom": (re.compile(r"亮什么灯"),
                     re.compile(r"[闪亮][红绿蓝白黄橙紫]?灯|灯[^\s，,。？?]{0,3}[闪亮]|没反应|连不上")),
+        # a phone number, given (新的是13968027714 → not "把收件人、电话和地址发我")
+        "phone": (re.compile(r"(电话|手机号|联系方式).{0,12}(发我|告诉我|发一下|留一下|给我)"
+                             r"|(发我|告诉我|给我|提供|留一?下).{0,14}(电话|手机号|联系方式)"),
+                  re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|\[电话x?\]|#电话")),
         "bed": (re.compile(r"告诉我.{0,3}床的?(长宽|尺寸|大小)"),
                 re.compile(r"\d(\.\d+)?\s*[x×*乘]\s*\d|\d(\.\d+)?\s*米的?床|床垫.{0,8}\d+\s*(公分|cm|厘米)", re.I)),
     }

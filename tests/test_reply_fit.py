@@ -727,6 +727,9 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("活动买的怎么还没发货", "拍了三天了还没发货 订单号3698214750236618847", "cdcfh"),  # 618 inside an order number
     ("你是机器人吗", "别老发这种自动回复了 转人工", "ezrkf"),  # "我是真人" after automatic answers
     ("没货了 到货能通知我吗", "这款有现货吗 有的话我直接拍", "adhtx"),  # a restock alert needs a shortage
+    # thirty-fourth pass: "把新的收件人、电话和地址发我" once the phone or the address is in the message
+    ("还没发货 地址能改吗", "还没发货 收件电话换成13712345678", "cxgdz"),
+    ("还没发货 地址能改吗", "地址写错了 改成 浙江省嘉兴市南湖区中山路", "cxgdz"),
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
