@@ -687,8 +687,10 @@ class Engine:
         "ingredient": (re.compile(r"想避开哪些成分"),
                        re.compile(r"酒精|乙醇|香精|香料|防腐剂|色素|激素|荧光剂|矿物油|硅油|烟酰胺|水杨酸")),
         # the colour to change to, named (要胡桃色 我点成原木色了 → not "要换成哪个颜色")
-        "colour": (re.compile(r"换成哪个颜色|要哪个颜色"),
-                   re.compile(r"(要|换成|改成|改为)[^\s，,。？?]{0,4}(?<!颜)色|胡桃|原木")),
+        "colour": (re.compile(r"换成?哪个颜色|要哪个颜色"),
+                   re.compile(r"(要|换成|改成|改为)[^\s，,。？?]{0,4}(?<!颜)色|胡桃|原木"
+                              # …or by the colour word alone (白的换成绿的 / 换成黑的)
+                              r"|(换成|改成|改为|换)(黑|白|灰|红|蓝|粉|绿|黄|紫|棕|咖|米|卡其|藏青|酒红)[的色]")),
         # the invoice title and tax number, given (抬头 杭州某某有限公司 税号91330…)
         "invoice_title": (re.compile(r"(抬头|单位全称|单位名称)[^。；;]{0,20}(税号|识别号)|正确的抬头"),
                           re.compile(r"有限公司|这是税号|税号\s*[:：是]?\s*[0-9A-Za-z\[]"

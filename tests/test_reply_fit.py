@@ -730,6 +730,9 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     # thirty-fourth pass: "把新的收件人、电话和地址发我" once the phone or the address is in the message
     ("还没发货 地址能改吗", "还没发货 收件电话换成13712345678", "cxgdz"),
     ("还没发货 地址能改吗", "地址写错了 改成 浙江省嘉兴市南湖区中山路", "cxgdz"),
+    # ... and "您告诉我想换哪个颜色" once it is said, or to a customer who wants to return the goods
+    ("收到的颜色不喜欢 能换个颜色吗", "收到的颜色不喜欢 黑的换成白的可以吗", "dhys"),
+    ("收到的颜色不喜欢 能换个颜色吗", "收到的颜色不喜欢 想退", "dhys"),
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
