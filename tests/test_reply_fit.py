@@ -733,6 +733,9 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     # ... and "您告诉我想换哪个颜色" once it is said, or to a customer who wants to return the goods
     ("收到的颜色不喜欢 能换个颜色吗", "收到的颜色不喜欢 黑的换成白的可以吗", "dhys"),
     ("收到的颜色不喜欢 能换个颜色吗", "收到的颜色不喜欢 想退", "dhys"),
+    # ... and 七天无理由 for goods it may not cover: bought by proxy, made to order, glasses fitted
+    ("不想要了 没拆 能退吗", "代购的包不想要了 没拆 能退吗", "dqtwl"),
+    ("不想要了 没拆 能退吗", "定做的门帘不想要了 没拆 能退吗", "dqtwl"),
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
