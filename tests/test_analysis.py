@@ -88,6 +88,10 @@ def test_product_mentions_with_brand_model_modifier_and_suffix(engine):
     assert find("中秋礼盒能开发票吗") == "中秋礼盒" and find("拖把杆能单买吗") == "拖把杆"
     assert find("床架多重 要两个人抬吗") == "床架" and find("我开了个玩具店 能批发吗") is None
     assert engine.analyzer.product_finder.category("乳胶床垫") == "家居"
+    # pets, plants and hobby gear by their usual names (thirty-fourth pass); a scent is no goods
+    assert find("孔雀鱼能邮寄吗 会不会死") == "孔雀鱼" and find("花苗带土发吗") == "花苗"
+    assert find("十字绣线不够了") == "十字绣" and find("没有特有的兰花香") is None
+    assert engine.analyzer.product_finder.category("孔雀鱼") == "宠物"
 
 
 def test_in_a_chat_goods_written_back_to_back_are_one_and_goods_pointed_at_beat_a_model(engine):
