@@ -821,7 +821,7 @@ class Engine:
                              r"喜欢[穿用吃买要拿选偏宽紧长短大小厚薄]|"
                              # more ways to ask (配方没变吧, 还有货没, 能寄不, 给不给, 咋领, 几天到) and a wish
                              # to buy again (想再拿几瓶, 再来几盆): the question is what needs an answer
-                             r"吧|没(?:\s|$)|不(?:\s|$)|咋|啥|谁|几|呢|还是|想问|([\u4e00-\u9fff])不\1|再(?:拿|来|买|要|订|囤)")
+                             r"吧|没(?:\s|$)|不(?:\s|$)|咋|啥|谁|几|呢|还是|想问|(?P<verb>[\u4e00-\u9fff])不(?P=verb)|再(?:拿|来|买|要|订|囤)")
 
     def praises(self, a: Analysis) -> bool:
         """Is the message only praise (a satisfied reading, praise words, nothing asked or regretted)?"""
