@@ -126,6 +126,14 @@ class ProductFinder:
         self.generic = frozenset(generic)  # nouns for a whole kind of goods (衣服, 护肤品), not one of them
         self.mentions = None  # the model that picks the goods of a post (assistant/mentions.py), if loaded
         self._by_length = sorted(self.categories, key=len, reverse=True)
+        # the nouns of two characters or more by their lower-case form, and each noun's place in
+        # _by_length: a text's nouns are found by looking up its substrings, not by scanning every noun
+        self._rank = {n: i for i, n in enumerate(self._by_length)}
+        self._by_lower: dict[str, list[str]] = {}
+        for n in self._by_length:
+            if len(n) >= 2:
+                self._by_lower.setdefault(n.lower(), []).append(n)
+        self._longest = max(map(len, self._by_lower), default=0)
         # the ranker asks about the same replies and the same mention for every candidate: cached
         self.nouns_in = functools.lru_cache(maxsize=20_000)(self._nouns_in)
         self.category = functools.lru_cache(maxsize=20_000)(self._category)
@@ -153,9 +161,11 @@ class ProductFinder:
         """The product nouns a text names (its {变量} left out), e.g. a reply's 被套、床单
         (`nouns_in`, cached)."""
         flat = re.sub(r"\{[^{}]*\}", "", text_).lower()
+        named = {n for i in range(len(flat)) for j in range(i + 2, min(len(flat), i + self._longest) + 1)
+                 for n in self._by_lower.get(flat[i:j], ())}
         found: set[str] = set()
-        for n in self._by_length:
-            if len(n) >= 2 and n.lower() in flat and not any(n in f for f in found):
+        for n in sorted(named, key=self._rank.__getitem__):  # longest first, as _by_length
+            if not any(n in f for f in found):
                 found.add(n)
         return found
 
