@@ -25,7 +25,7 @@ from assistant import kb, paths, templates, text
 from assistant import ranker as ranker_mod
 from assistant.analysis import Analysis, Analyzer, Turn
 from assistant.db import KBReadOnly, connect
-from assistant.entities import ACCOUNT, CHI, MEASURE_NAMES, extract_entities
+from assistant.entities import ACCOUNT, CHI, MEASURE_NAMES, PHONE_RX, extract_entities
 from assistant.errors import load_or_none
 from assistant.ranker import Ranker
 from assistant.reader import Reader, default_model_path
@@ -707,7 +707,7 @@ class Engine:
         # a phone number, given (新的是13968027714 → not "把收件人、电话和地址发我")
         "phone": (re.compile(r"(电话|手机号|联系方式).{0,12}(发我|告诉我|发一下|留一下|给我)"
                              r"|(发我|告诉我|给我|提供|留一?下).{0,14}(电话|手机号|联系方式)"),
-                  re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|\[电话x?\]|#电话")),
+                  re.compile("|".join(rx.pattern for rx in PHONE_RX) + r"|#电话")),  # as the reader finds one
         "bed": (re.compile(r"告诉我.{0,3}床的?(长宽|尺寸|大小)"),
                 re.compile(r"\d(\.\d+)?\s*[x×*乘]\s*\d|\d(\.\d+)?\s*米的?床|床垫.{0,8}\d+\s*(公分|cm|厘米)", re.I)),
     }

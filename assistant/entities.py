@@ -25,7 +25,7 @@ _ORDER_RX = [
     re.compile(r"(?<![\d*\-])(\d{6,12}-\d{8}-\d{6,12})(?![\d\-])"),
     re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\d{10,18})(?![0-9])"),
 ]
-_PHONE_RX = [
+PHONE_RX = [
     re.compile(r"\[电话x\]"),
     re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)"),
     # written with dashes or spaces, or partly masked: 189-8806-0007 / 1560162xxxx / 159xxxx6507
@@ -268,7 +268,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
                 return m.group(1) if m.groups() else m.group(0)
         return None
 
-    if (v := first(_PHONE_RX)):
+    if (v := first(PHONE_RX)):
         out["phone"] = v
     if (v := first(_ORDER_RX)) and v != out.get("phone") and not _PARCEL_NO.search(raw[:max(0, raw.find(v))][-8:]):
         out["order_no"] = v
@@ -296,7 +296,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
             in_passing = not owned and ((v.lower() in _GENERIC and not _CLAUSE_START.search(raw[:start]))
                                         or (start >= 15 and len(raw) >= 50))
             # a place the goods are put in (放冰箱, 丢洗衣机, 下锅) is not the goods
-            in_passing = in_passing or bool(_ASIDE.search(raw[max(0, start - 3):start])) or raw[start - 1:end] == "下锅"
+            in_passing = in_passing or bool(_ASIDE.search(raw[max(0, start - 3):start])) or raw[max(0, start - 1):end] == "下锅"
         if v and not in_passing and not (v.lower() in _GENERIC and not (post and opens) and _SERVICE_TOPIC.search(raw)):
             out["product"] = v  # the first mention that is not in passing
             break
