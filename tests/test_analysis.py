@@ -134,6 +134,25 @@ def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight
     assert ents("那就XL吧")["size"] == "XL"
 
 
+def test_goods_are_named_as_labellers_name_them(engine):
+    finder = engine.analyzer.product_finder
+
+    def product(msg):
+        return extract_entities(msg, finder).get("product")
+
+    # a descriptor shoppers leave out is no part of the goods (thirty-fifth pass) ...
+    assert product("65w的氮化镓充电器两个口一起充各多少瓦") == "充电器"
+    assert product("加厚羽绒服东北能穿吗") == "羽绒服"
+    # ... but a compound that is the goods' own name is kept whole
+    assert product("护眼台灯有没有频闪") == "护眼台灯"
+    assert product("速冻水饺要煮几分钟") == "速冻水饺"
+    # a gift box as packaging, a battery's state and praised clothes name no goods
+    assert product("可以包成礼盒吗 里面别放价格单") is None
+    assert product("到手电池健康才82 跟说的不一样") is None
+    assert product("衣服很好看 好评已经写了") is None
+    assert product("衣服一股味道 洗了还有") == "衣服"
+
+
 def test_masked_tokens_from_platform_logs_are_entities():
     msg = "咨询订单号:[订单x] 我的电话变为[电话x] 金额[金额x]"
     ents = extract_entities(msg)
