@@ -737,6 +737,8 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     # ... and 七天无理由 for goods it may not cover: bought by proxy, made to order, glasses fitted
     ("不想要了 没拆 能退吗", "代购的包不想要了 没拆 能退吗", "dqtwl"),
     ("不想要了 没拆 能退吗", "定做的门帘不想要了 没拆 能退吗", "dqtwl"),
+    # thirty-fifth pass: a general snack list for a customer who weighs two goods by name
+    ("想囤点零食 办公室吃 推荐几样", "办公室囤零食 坚果和肉脯哪个好", "bls"),
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
