@@ -219,9 +219,10 @@ _PARCEL_NO = re.compile(r"(?:快递|运|物流|快件|工)单?号\s*(?:是|为|[
 _POINTED = re.compile(r"(?:这|那)(?:个|款|双|件|台|套|只|条|顶|把|部|瓶|盒|种)\s?$")
 # where goods are put (放冰箱, 丢洗衣机, 下锅) is no product: shop tune halves 6 false products fewer, none lost
 _ASIDE = re.compile(r"(?:放|丢|扔|塞)(?:进|在|到)?\s?$")
-# parts and add-ons of goods: 这个电池, 吸尘器电池 name a part of the goods the message is about
-# praise for the goods in a kind word (衣服很好看, 你家衣服质量真不错) names no goods: labellers leave it out
+# praise for the goods in a kind word (衣服很好看, 你家衣服质量真不错) names no goods: labellers leave it
+# out (thirty-fifth pass; shop tune halves 7 false products fewer)
 _PRAISED = re.compile(r"[^，,。!！?？]{0,4}?(?:很|超|真|挺|好)?(?:好看|喜欢|不错|漂亮|满意)")
+# parts and add-ons of goods: 这个电池, 吸尘器电池 name a part of the goods the message is about
 _PARTS = frozenset("电池 镜头 摄像头 表带 表盘 充电线 数据线 充电头 电源 遥控器 鞋垫 鞋带 枕套 灯泡 刷头 滤芯 配件 颜料 茶具".split())
 
 
