@@ -300,7 +300,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
                                         or (start >= 15 and len(raw) >= 50))
             # a place the goods are put in (放冰箱, 丢洗衣机, 下锅) is not the goods
             in_passing = in_passing or bool(_ASIDE.search(raw[max(0, start - 3):start])) or raw[max(0, start - 1):end] == "下锅"
-            in_passing = in_passing or (finder is not None and v in finder.generic and bool(_PRAISED.match(raw, end)))
+            in_passing = in_passing or (v in finder.generic and bool(_PRAISED.match(raw, end)))  # spans come from the finder
         if v and not in_passing and not (v.lower() in _GENERIC and not (post and opens) and _SERVICE_TOPIC.search(raw)):
             out["product"] = v  # the first mention that is not in passing
             break
