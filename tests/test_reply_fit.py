@@ -739,6 +739,19 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("不想要了 没拆 能退吗", "定做的门帘不想要了 没拆 能退吗", "dqtwl"),
     # thirty-fifth pass: a general snack list for a customer who weighs two goods by name
     ("想囤点零食 办公室吃 推荐几样", "办公室囤零食 坚果和肉脯哪个好", "bls"),
+    # thirty-sixth pass: return steps for a return that was refused or that a condition rules out
+    ("怎么退货 步骤是啥", "裙子洗过一次了 还能退吗", "dthlc"),
+    ("不想要了 怎么退货 走什么流程", "你们说不支持退 那我自己寄回去行吗", "dthlc"),
+    ("净水器一直报错E3 怎么处理", "真丝裙子怎么洗 能机洗吗", "bgzzc"),  # a fault check needs a fault
+    # ... price-protection steps after the shop said this price is not protected
+    ("昨天买的今天降价了 能退差价吗 核价结果出来没", "直播间价不支持价保？那差价总得退我吧", "dkybc"),
+    ("价保怎么申请", "不参与价保？那怎么申请退差价", "dbjlc"),
+    ("东西坏了 什么破质量", "视频发你了 你自己看 什么破质量", "dqdj"),  # "还没拍照的话…": it is sent
+    ("拍错了 不要了 帮我取消", "已经发出了？那我拒收 不要了", "cqxyy"),  # nothing left to change
+    ("找不到申请售后的按钮 你帮我弄下", "我已经申请了 你帮我看下", "ddtsh"),  # applied already
+    ("开的普票能换成专票吗", "公司买的 要开增值税专票 抬头税号发你", "bzphk"),  # no invoice issued yet
+    ("赶紧给我发货", "拍错颜色了 还没发吧 帮我改一下", "ccfh"),  # a change, not a push to ship
+    ("没别的问题了 谢谢", "辛苦你了", "ejsc"),  # a goodbye pitch while something is still being done
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
