@@ -226,6 +226,27 @@ _PRAISED = re.compile(r"[^，,。!！?？]{0,4}?(?:很|超|真|挺|好)?(?:好�
 _PARTS = frozenset("电池 镜头 摄像头 表带 表盘 充电线 数据线 充电头 电源 遥控器 鞋垫 鞋带 枕套 灯泡 刷头 滤芯 配件 颜料 茶具".split())
 
 
+# Which of several goods a chat message is about (thirty-seventh pass). The first mention not in
+# passing, unless a part of it is named next with 的 (风扇的遥控器, 手机的那个电池: the part is the goods),
+# or it is a past purchase and the message goes on to goods it asks about now (上次买的豆浆机很好用 这次的
+# 养生壶…; 之前买了机油 现在想再买机滤).
+_PART_GAP = re.compile(r"\s?(?:的|的那个|的这个|上的|里的|配的|配套的|自带的)\s?")
+_PAST = re.compile(r"(?:上次|上回|之前|以前|去年|上个月|前几天|前阵子|上周)[^，,。!！?？]{0,8}$")
+_NOW = re.compile(r"(?:这次|这回|再(?:要|买|来|拿|订|入)|想(?:买|要|换|给|拿|入|订)|那个|那款|这个|这款)[^，,。!！?？]{0,4}$")
+
+
+def _chat_goods(raw: str, kept: list[tuple[int, int, str]]) -> tuple[int, int, str]:
+    first, later = kept[0], kept[1:]
+    nxt = later[0] if later else None
+    if nxt and nxt[2] in _PARTS and first[2] not in _PARTS and _PART_GAP.fullmatch(raw, first[1], nxt[0]):
+        return nxt  # 风扇的遥控器丢了: the part
+    if later and _PAST.search(raw[max(0, first[0] - 12):first[0]]):
+        now = next((m for m in later if _NOW.search(raw[max(0, m[0] - 10):m[0]])), None)
+        if now:
+            return now  # 上次买的豆浆机很好用 这次的养生壶…: what is asked about now
+    return first
+
+
 def _joined(raw: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Mentions written back to back (香薰|台灯, 珍珠|发夹, 冰淇淋|蛋糕) are one compound: joined."""
     out: list[tuple[int, int]] = []
@@ -289,6 +310,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
                    and raw[sp[0]:sp[1]] not in _PARTS]
         if pointed and pointed[0] != spans[0] and re.search(r"[A-Za-z0-9]", raw[spans[0][0]:spans[0][1]]):
             spans = pointed + [sp for sp in spans if sp not in pointed]
+    kept: list[tuple[int, int, str]] = []  # the mentions not in passing, in order
     for start, end in spans:
         v = raw[start:end].strip()
         opens = start <= len(raw) - len(body) + 1  # the post starts with it
@@ -302,8 +324,11 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
             in_passing = in_passing or bool(_ASIDE.search(raw[max(0, start - 3):start])) or raw[max(0, start - 1):end] == "下锅"
             in_passing = in_passing or (v in finder.generic and bool(_PRAISED.match(raw, end)))  # spans come from the finder
         if v and not in_passing and not (v.lower() in _GENERIC and not (post and opens) and _SERVICE_TOPIC.search(raw)):
-            out["product"] = v  # the first mention that is not in passing
-            break
+            kept.append((start, end, v))
+            if post:
+                break
+    if kept:
+        out["product"] = (kept[0] if post else _chat_goods(raw, kept))[2]  # the first mention not in passing
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     if post and "product" not in out:

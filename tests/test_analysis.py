@@ -115,6 +115,21 @@ def test_in_a_chat_goods_written_back_to_back_are_one_and_goods_pointed_at_beat_
     assert product("小米13的 这个电池还原装吗") == "小米13"
 
 
+def test_in_a_chat_a_part_said_with_de_and_goods_asked_about_after_a_past_purchase_win(engine):
+    product = _goods_of(engine)
+    # a part of the goods named with 的 is what the message is about (thirty-seventh pass) ...
+    assert product("台灯的遥控器不见了 能单独买吗") == "遥控器"
+    assert product("iphone13的那个电池 13mini能用吗") == "电池"
+    # ... a part written straight after the goods is not (the goods' battery life is asked about)
+    assert product("体脂秤电池能用多久") == "体脂秤"
+    # a past purchase, then goods the customer asks about now
+    assert product("上次买的豆浆机很好用 这次的养生壶保修多久") == "养生壶"
+    assert product("之前在你家买了机油 现在想再买机滤 能一起保养吗") == "机滤"
+    # ... but the past purchase stays when it is what the message is about
+    assert product("上周买的吹风机不通电了 换了好几个插座都不行") == "吹风机"
+    assert product("上次买的卫衣起球了 这个正常吗") == "卫衣"
+
+
 def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight(engine):
     finder = engine.analyzer.product_finder
 
