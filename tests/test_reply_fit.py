@@ -752,6 +752,12 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("开的普票能换成专票吗", "公司买的 要开增值税专票 抬头税号发你", "bzphk"),  # no invoice issued yet
     ("赶紧给我发货", "拍错颜色了 还没发吧 帮我改一下", "ccfh"),  # a change, not a push to ship
     ("没别的问题了 谢谢", "辛苦你了", "ejsc"),  # a goodbye pitch while something is still being done
+    # thirty-seventh pass: how to measure a foot for a customer who gave the length
+    ("这双鞋怎么量脚长 拍几码", "孩子脚长20厘米 拍几码", "ajchs"),
+    ("取件码在哪看", "丰巢的取件码一直没收到 怎么取", "cqjm"),  # a locker code that never came
+    ("这双鞋偏码吗 平时穿38", "袜子是均码吗 38的脚能穿不", "axmxz"),  # one size for all
+    ("先用后付是怎么扣款的", "先用后付怎么用不了 显示不支持", "cxyhf"),  # how it works, to one it failed for
+    ("电子发票在哪里下载", "找不到啊 直接发我邮箱吧 abc_123@163.com", "bckp"),  # the address is given
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
