@@ -919,7 +919,7 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("显示签收了 我没收到", "退回去的包你们都签收三天了 咋还没退款", "cwsd"),                # a return the shop signed
     ("少了一件 只收到两个", "发票抬头少了个字 能重开吗", "dlfhs"),                          # an invoice title
     ("有没有在家兼职 打字赚钱的", "你们招不招兼职主播 我做过博主", "eqjz"),                 # a real job
-    ("脚长24cm 这双鞋穿多大", "这条裤子裤脚太长 能改短吗", "ajchs"),                       # a trouser leg
+    ("脚长不知道怎么量 这双鞋穿多大", "这条裤子裤脚太长 能改短吗", "ajchs"),                       # a trouser leg
     ("快递显示退回了 我没拒收啊", "退回去的背包你们都签收三天了 咋还没到账", "cbth"),          # a return the shop signed
     ("发错了 我买的是黑色的", "发票抬头错了 少了个字", "dfchs"),                             # an invoice title
     ("说好补偿10元券 怎么只有5元", "说好的赠品呢 只收到一双鞋", "abcqd"),                    # a gift, not a coupon
