@@ -97,6 +97,9 @@ _SIZE_RX = [
     re.compile(r"(?<![\d.])((?:[5-9]0|1[0-8][05]))(?=码?的?\s?(?:会不会|会)?(?:太|有点|偏|稍)?(?:大|小(?!时)|紧|松|长|短))"),
     # a child's size by height after the word for choosing it (都拍140的 / 还有110的吗 / 要160)
     re.compile(rf"(?:穿|拍|要|买|选|拍的是|色的)\s?({_HEIGHT_SIZE}){_NOT_SIZE_UNIT}(?!的?号)"),
+    # a size asked for or swapped to with 的 (还有110的吗 / 换37的 / 我45的脚): thirty-seventh pass
+    re.compile(rf"(?:还有|有没有|换|换个|换成)\s?({_HEIGHT_SIZE}|{_SHOE})(?=的)(?!的?号)"),
+    re.compile(rf"(?<![\d.])({_SHOE})(?=的脚)"),
     # a cake's size (6寸够几个人吃 / 8寸的蛋糕)
     re.compile(r"(?<![\d.])(?:[4-9]|1[02])寸(?=\s?的?\s?(?:蛋糕|够))"),
     # a letter size said with 的 (再要一条M的 / L的有货吗)

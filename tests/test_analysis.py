@@ -148,6 +148,9 @@ def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight
     # the weight of a pack is no size; a letter size after a colour, 拍的 or 就 is one
     assert "size" not in ents("有5斤装的吗") and "size" not in ents("20斤一箱的太重了")
     assert ents("藏青色M还有吗")["size"] == "M" and ents("我拍的S 怎么发来L")["size"] == "S"
+    # a size asked for or swapped to with 的, and a foot by its size (thirty-seventh pass)
+    assert ents("还有110的吗 刚才没抢到")["size"] == "110" and ents("换吧 换37的")["size"] == "37"
+    assert ents("我45的脚能穿不")["size"] == "45" and "size" not in ents("还有两个的吗")
     assert ents("那就XL吧")["size"] == "XL"
 
 
