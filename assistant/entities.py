@@ -224,6 +224,7 @@ _POINTED = re.compile(r"(?:这|那)(?:个|款|双|件|台|套|只|条|顶|把|�
 _ASIDE = re.compile(r"(?:放|丢|扔|塞)(?:进|在|到)?\s?$")
 # praise for the goods in a kind word (衣服很好看, 你家衣服质量真不错) names no goods: labellers leave it
 # out (thirty-fifth pass; shop tune halves 7 false products fewer)
+_FLAVOUR = re.compile(r"味(?:的|吗|呢|儿)")
 _PRAISED = re.compile(r"[^，,。!！?？]{0,4}?(?:很|超|真|挺|好)?(?:好看|喜欢|不错|漂亮|满意)")
 # parts and add-ons of goods: 这个电池, 吸尘器电池 name a part of the goods the message is about
 _PARTS = frozenset("电池 镜头 摄像头 表带 表盘 充电线 数据线 充电头 电源 遥控器 鞋垫 鞋带 枕套 灯泡 刷头 滤芯 配件 颜料 茶具".split())
@@ -325,6 +326,8 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
                                         or (start >= 15 and len(raw) >= 50))
             # a place the goods are put in (放冰箱, 丢洗衣机, 下锅) is not the goods
             in_passing = in_passing or bool(_ASIDE.search(raw[max(0, start - 3):start])) or raw[max(0, start - 1):end] == "下锅"
+            # a flavour (番茄味的, 草莓味的牛轧糖, 巧克力味吗) is not the goods (thirty-seventh pass)
+            in_passing = in_passing or bool(_FLAVOUR.match(raw, end))
             in_passing = in_passing or (v in finder.generic and bool(_PRAISED.match(raw, end)))  # spans come from the finder
         if v and not in_passing and not (v.lower() in _GENERIC and not (post and opens) and _SERVICE_TOPIC.search(raw)):
             kept.append((start, end, v))

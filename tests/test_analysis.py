@@ -128,6 +128,9 @@ def test_in_a_chat_a_part_said_with_de_and_goods_asked_about_after_a_past_purcha
     # ... but the past purchase stays when it is what the message is about
     assert product("上周买的吹风机不通电了 换了好几个插座都不行") == "吹风机"
     assert product("上次买的卫衣起球了 这个正常吗") == "卫衣"
+    # a flavour names no goods (thirty-seventh pass)
+    assert product("草莓味的牛轧糖还有吗") == "牛轧糖"
+    assert product("能换成巧克力味的吗") is None
 
 
 def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight(engine):
