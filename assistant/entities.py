@@ -42,7 +42,8 @@ _AMOUNT_RX = [
     re.compile(r"[¥￥]\s?(?:\[数字x\]|\d+(?:\.\d+)?)"),
     # 28 元 / 100多块 / 三百块钱 / 两毛钱 / 1角, with the unit; 三元里 (a place) and 一块儿 (together)
     # are no money, and a lone 一块 only with 钱 (换一块 is a piece)
-    re.compile(r"(?:\[数字x\]|\d+(?:\.\d+)?多?|(?:几|数)?[一二两三四五六七八九十百千万]{2,}多?)\s?(?:元|块钱|块|毛钱|毛|角)(?![儿里])"),
+    # …and the jiao after 块 as customers write a price (9块9, 26块8: thirty-seventh pass)
+    re.compile(r"(?:\[数字x\]|\d+(?:\.\d+)?多?|(?:几|数)?[一二两三四五六七八九十百千万]{2,}多?)\s?(?:元|块钱|块(?:[1-9](?![\d.]))?|毛钱|毛|角)(?![儿里])"),
     re.compile(r"[一二两三四五六七八九十几]多?(?:块钱|毛钱)|[两三四五六七八九十]元(?![里])"),
     # a bare price after words that only precede money: 满199 / 超过 199 / 只需 299 / 付了 58.5
     # (满199减30 is a coupon's threshold, not a sum: no labeller counts one)
@@ -85,7 +86,7 @@ _SIZE_RX = [
     re.compile(r"(?:身高)?\s?1\d\d\s?(?:cm|CM|厘米)"),
     # a waist in chi (腰围2尺6)
     re.compile(rf"{CHI}?(?:寸)?"),
-    re.compile(r"\d{2}(?:\.5)?\s?码"),
+    re.compile(r"(?<![\d.])(?:1[0-8]\d|\d{2})(?:\.5)?\s?码"),  # 38码, 120码 (not the 20 of 120码)
     # a letter size on its own where only a size can be meant: 穿L / 拍 m / 换大一码XL的
     re.compile(rf"(?:穿|拍|换|选|要|买|大一码|小一码)\s?({_LETTER_SIZE})(?![a-zA-Z0-9])"),
     re.compile(r"(?<![a-zA-Z])([xX]{1,3}[lL]|[23456][xX][lL])(?![a-zA-Z])"),

@@ -262,6 +262,11 @@ def test_money_phone_and_order_numbers_as_customers_write_them():
     assert extract_entities("欠费100多块 怎么回事")["amount"] == "100多块"
     assert extract_entities("扣了我三百块钱")["amount"] == "三百块钱"
     assert extract_entities("就欠了两毛钱就停机")["amount"] == "两毛钱"
+    # a price with its jiao after 块 (thirty-seventh pass), and a child's size in 码 whole
+    assert extract_entities("就买个9块9的手机壳")["amount"] == "9块9"
+    assert extract_entities("26块8到底还退不退")["amount"] == "26块8"
+    assert extract_entities("3块钱的东西")["amount"] == "3块钱"
+    assert extract_entities("买的120码 寄来的是110")["size"] == "120码"
     assert "amount" not in extract_entities("换一块再送过来吧")  # a piece, not money
     assert "amount" not in extract_entities("我们一块儿下的单")
     assert "amount" not in extract_entities("送到三元里那边")  # a place
