@@ -225,8 +225,9 @@ _POINTED = re.compile(r"(?:这|那)(?:个|款|双|件|台|套|只|条|顶|把|�
 _ASIDE = re.compile(r"(?:放|丢|扔|塞)(?:进|在|到)?\s?$")
 # praise for the goods in a kind word (衣服很好看, 你家衣服质量真不错) names no goods: labellers leave it
 # out (thirty-fifth pass; shop tune halves 7 false products fewer)
-_FLAVOUR = re.compile(r"味(?:的|吗|呢|儿)")
 _PRAISED = re.compile(r"[^，,。!！?？]{0,4}?(?:很|超|真|挺|好)?(?:好看|喜欢|不错|漂亮|满意)")
+# a flavour (番茄味的, 草莓味的牛轧糖) names no goods; the goods' 味道 and a smell (一股胶水味) are left alone
+_FLAVOUR = re.compile(r"味(?:的|吗|呢|儿)")
 # parts and add-ons of goods: 这个电池, 吸尘器电池 name a part of the goods the message is about
 _PARTS = frozenset("电池 镜头 摄像头 表带 表盘 充电线 数据线 充电头 电源 遥控器 鞋垫 鞋带 枕套 灯泡 刷头 滤芯 配件 颜料 茶具".split())
 
@@ -335,7 +336,8 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
             if post:
                 break
     if kept:
-        out["product"] = (kept[0] if post else _chat_goods(raw, kept))[2]  # the first mention not in passing
+        # a post: the first mention not in passing; a chat: that one, or a part or the goods asked about now
+        out["product"] = (kept[0] if post else _chat_goods(raw, kept))[2]
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     if post and "product" not in out:
