@@ -758,6 +758,10 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     ("这双鞋偏码吗 平时穿38", "袜子是均码吗 38的脚能穿不", "axmxz"),  # one size for all
     ("先用后付是怎么扣款的", "先用后付怎么用不了 显示不支持", "cxyhf"),  # how it works, to one it failed for
     ("电子发票在哪里下载", "找不到啊 直接发我邮箱吧 abc_123@163.com", "bckp"),  # the address is given
+    # thirty-eighth pass: a personal invoice title for a claim form; where to claim a coupon, to one
+    # whose claimed coupon did not take the price down
+    ("个人能开发票吗 抬头写我名字", "能开发票不 公司报销要的 个人抬头不行", "bgr"),
+    ("有没有券啊 想领了再拍", "满199减30的券领了 结算怎么还是原价", "alqxd"),
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
