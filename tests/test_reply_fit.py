@@ -762,6 +762,15 @@ def test_a_reply_does_not_ask_for_the_city_size_or_bed_just_given(cue_engine, me
     # whose claimed coupon did not take the price down
     ("个人能开发票吗 抬头写我名字", "能开发票不 公司报销要的 个人抬头不行", "bgr"),
     ("有没有券啊 想领了再拍", "满199减30的券领了 结算怎么还是原价", "alqxd"),
+    # which size to take, not a bag's or a scarf's measures; wrapping for a gift already chosen; a
+    # stock question, not "this batch sold out"; a number left for a call back, not any phone talk;
+    # a parcel chased for a week is no "packed, picked up tonight"
+    ("这条裤子我该选什么码", "这个围巾多长多宽呀 是纯羊毛吗", "axwsc"),
+    ("送男朋友什么礼物好", "送男朋友的 能帮忙包一下吗 价格单别放", "bnan"),
+    ("年会送同事 一百左右送啥好", "送客户的茶叶礼盒能每份配个手提袋吗", "bys"),
+    ("你们说缺货了 那我这单到底什么时候能发", "空气炸锅墨绿色现在有货吗 别我拍了又说缺货", "cqhyc"),
+    ("号码留给你了 啥时候回电", "我要解绑电话号码", "ezqhd"),
+    ("怎么还没揽收 没物流信息", "催单 一个礼拜了还在打包 没物流信息", "cddls"),
 ])
 def test_a_reply_that_asks_to_wait_or_look_is_not_offered_once_that_is_done(cue_engine, message, looked, code):
     """... nor one that presumes what the customer has just denied (nothing arrived, no order yet)."""
