@@ -60,6 +60,8 @@ _HEIGHT_SIZE = r"(?:[5-9][05]|1[0-8][05])"
 _NOT_SIZE_UNIT = r"(?![\d.])(?!\s?(?:块|元|斤|个|件|包|天|岁|度|分|小时|兆|g|G|M|克|ml|毫升|片|粒|支|瓶|盒|只|条|张|米|w|W|%))"
 # a body measure by its name (头围59, 腰围 72cm) and a waist in chi (2尺6): sizes here, and in the
 # engine what a reply need not ask for again
+# 要 as "I want" before a size, not "it costs" (只要55, 才要39, 只需要45: a price; thirty-eighth pass)
+_WANT = r"(?<![只才需])要"
 MEASURE_NAMES = r"(?:头围|腰围|胸围|臀围|脚长|肩宽|腿长|臂长)"
 CHI = r"(?<!\d)[1-4]尺[0-9一二三四五六七八九]"
 _SIZE_RX = [
@@ -93,11 +95,11 @@ _SIZE_RX = [
     # a body measure by its name: 头围59 / 腰围 72cm / 脚长24.5
     re.compile(rf"{MEASURE_NAMES}\s?\d{{2,3}}(?:\.\d)?\s?(?:cm|CM|厘米|公分)?"),
     # a shoe size where only a size can be meant: 平时穿41 / 拍37还是38 / 白色的37还有吗
-    re.compile(rf"(?:穿|拍|要|买|选|色的?)\s?({_SHOE})(?![\d.])(?!\s?(?:块|元|号|天|岁|度|斤|个|件|分))"),
+    re.compile(rf"(?:穿|拍|{_WANT}|买|选|色的?)\s?({_SHOE})(?![\d.])(?!\s?(?:块|元|号|天|岁|度|斤|个|件|分))"),
     # a child's or a height size said with how it fits (那90的会不会太大 / 买165的太小了)
     re.compile(r"(?<![\d.])((?:[5-9]0|1[0-8][05]))(?=码?的?\s?(?:会不会|会)?(?:太|有点|偏|稍)?(?:大|小(?!时)|紧|松|长|短))"),
     # a child's size by height after the word for choosing it (都拍140的 / 还有110的吗 / 要160)
-    re.compile(rf"(?:穿|拍|要|买|选|拍的是|色的)\s?({_HEIGHT_SIZE}){_NOT_SIZE_UNIT}(?!的?号)"),
+    re.compile(rf"(?:穿|拍|{_WANT}|买|选|拍的是|色的)\s?({_HEIGHT_SIZE}){_NOT_SIZE_UNIT}(?!的?号)"),
     # a size asked for or swapped to with 的 (还有110的吗 / 换37的 / 我45的脚): thirty-seventh pass
     re.compile(rf"(?:还有|有没有|换|换个|换成)\s?({_HEIGHT_SIZE}|{_SHOE})(?=的)(?!的?号)"),
     re.compile(rf"(?<![\d.])({_SHOE})(?=的脚)"),
@@ -128,6 +130,7 @@ class ProductFinder:
         not_words = set(not_) | set(kw.get("not", ()))
         self.categories = categories or {}  # noun -> shop category (服装, 家居 …)
         self.generic = frozenset(generic)  # nouns for a whole kind of goods (衣服, 护肤品), not one of them
+        self.brands = frozenset(b.lower() for b in brands)  # a brand alone (戴森) is goods only when nothing else is named
         self.mentions = None  # the model that picks the goods of a post (assistant/mentions.py), if loaded
         self._by_length = sorted(self.categories, key=len, reverse=True)
         # the nouns of two characters or more by their lower-case form, and each noun's place in
@@ -241,8 +244,10 @@ _PAST = re.compile(r"(?:上次|上回|之前|以前|去年|上个月|前几天|�
 _NOW = re.compile(r"(?:这次|这回|再(?:要|买|来|拿|订|入)|想(?:买|要|换|给|拿|入|订)|那个|那款|这个|这款)[^，,。!！?？]{0,4}$")
 
 
-def _chat_goods(raw: str, kept: list[tuple[int, int, str]]) -> tuple[int, int, str]:
+def _chat_goods(raw: str, kept: list[tuple[int, int, str]], brands: frozenset = frozenset()) -> tuple[int, int, str]:
     first, later = kept[0], kept[1:]
+    if first[2].lower() in brands and (named := next((m for m in later if m[2].lower() not in brands), None)):
+        return named  # 戴森的吹风机: the goods named after a brand alone (thirty-eighth pass)
     nxt = later[0] if later else None
     if nxt and nxt[2] in _PARTS and first[2] not in _PARTS and _PART_GAP.fullmatch(raw, first[1], nxt[0]):
         return nxt  # 风扇的遥控器丢了: the part
@@ -337,7 +342,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
                 break
     if kept:
         # a post: the first mention not in passing; a chat: that one, or a part or the goods asked about now
-        out["product"] = (kept[0] if post else _chat_goods(raw, kept))[2]
+        out["product"] = (kept[0] if post else _chat_goods(raw, kept, getattr(finder, "brands", frozenset())))[2]
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     if post and "product" not in out:

@@ -131,6 +131,9 @@ def test_in_a_chat_a_part_said_with_de_and_goods_asked_about_after_a_past_purcha
     # a flavour names no goods (thirty-seventh pass)
     assert product("草莓味的牛轧糖还有吗") == "牛轧糖"
     assert product("能换成巧克力味的吗") is None
+    # a brand alone gives way to the goods named after it (thirty-eighth pass); alone, it stays
+    assert product("戴森的吹风机你家怎么比官方便宜") == "吹风机"
+    assert product("这双耐克是正品吗") == "耐克"
 
 
 def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight(engine):
@@ -155,6 +158,9 @@ def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight
     assert ents("还有110的吗 刚才没抢到")["size"] == "110" and ents("换吧 换37的")["size"] == "37"
     assert ents("我45的脚能穿不")["size"] == "45" and "size" not in ents("还有两个的吗")
     assert ents("那就XL吧")["size"] == "XL"
+    # what something costs (只要55, 才要39) is no size; what the customer wants (要160) is (thirty-eighth pass)
+    assert "size" not in ents("今天百亿补贴只要55 能退差价不") and "size" not in ents("别家才要39")
+    assert ents("要160的 还有吗")["size"] == "160"
 
 
 def test_goods_are_named_as_labellers_name_them(engine):
