@@ -58,10 +58,10 @@ _SHOE = r"(?:3[3-9]|4[0-6])(?:\.5)?"
 _HEIGHT_SIZE = r"(?:[5-9][05]|1[0-8][05])"
 # …and what may not follow it for it to be a size (要100个 / 买150块 are a count and a sum)
 _NOT_SIZE_UNIT = r"(?![\d.])(?!\s?(?:块|元|斤|个|件|包|天|岁|度|分|小时|兆|g|G|M|克|ml|毫升|片|粒|支|瓶|盒|只|条|张|米|w|W|%))"
-# a body measure by its name (头围59, 腰围 72cm) and a waist in chi (2尺6): sizes here, and in the
-# engine what a reply need not ask for again
 # 要 as "I want" before a size, not "it costs" (只要55, 才要39, 只需要45: a price; thirty-eighth pass)
 _WANT = r"(?<![只才需])要"
+# a body measure by its name (头围59, 腰围 72cm) and a waist in chi (2尺6): sizes here, and in the
+# engine what a reply need not ask for again
 MEASURE_NAMES = r"(?:头围|腰围|胸围|臀围|脚长|肩宽|腿长|臂长)"
 CHI = r"(?<!\d)[1-4]尺[0-9一二三四五六七八九]"
 _SIZE_RX = [
