@@ -244,7 +244,7 @@ _PAST = re.compile(r"(?:上次|上回|之前|以前|去年|上个月|前几天|�
 _NOW = re.compile(r"(?:这次|这回|再(?:要|买|来|拿|订|入)|想(?:买|要|换|给|拿|入|订)|那个|那款|这个|这款)[^，,。!！?？]{0,4}$")
 
 
-def _chat_goods(raw: str, kept: list[tuple[int, int, str]], brands: frozenset = frozenset()) -> tuple[int, int, str]:
+def _chat_goods(raw: str, kept: list[tuple[int, int, str]], brands: frozenset) -> tuple[int, int, str]:
     first, later = kept[0], kept[1:]
     if first[2].lower() in brands and (named := next((m for m in later if m[2].lower() not in brands), None)):
         return named  # 戴森的吹风机: the goods named after a brand alone (thirty-eighth pass)
@@ -342,7 +342,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
                 break
     if kept:
         # a post: the first mention not in passing; a chat: that one, or a part or the goods asked about now
-        out["product"] = (kept[0] if post else _chat_goods(raw, kept, getattr(finder, "brands", frozenset())))[2]
+        out["product"] = (kept[0] if post else _chat_goods(raw, kept, finder.brands))[2]  # kept spans come from the finder
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     if post and "product" not in out:
