@@ -325,6 +325,15 @@ def test_goods_in_the_lexicon_beyond_the_shops_own_and_comparisons(engine):
     # words that hide a noun but name no goods
     for msg in ("手机卡丢了补办", "电源键按不动", "外面包装破了没事吧"):
         assert "product" not in extract_entities(msg, finder), msg
+    # thirty-ninth pass: goods a helper listed by kind, with a category of their own for cards and codes
+    for msg, goods, category in (("想给我爸买根海竿 推荐哪个", "海竿", "运动户外"),
+                                 ("礼品卡付款快一个小时了 还没发给我", "礼品卡", "虚拟卡券"),
+                                 ("团长 这个蟹卡是阳澄湖原产的吗", "蟹卡", "食品")):
+        assert extract_entities(msg, finder).get("product") == goods, msg
+        assert finder.category(goods) == category, goods
+    # ... but not the card the shop writes for a gift, nor a size chart (码表 is a bike computer)
+    for msg in ("能帮忙写张贺卡吗 就写生日快乐", "尺码表上L胸围100 我量的才96"):
+        assert "product" not in extract_entities(msg, finder), msg
     # goods named only in a comparison are not what the customer asks about
     assert "product" not in extract_entities("泡出来跟糊了的绿豆汤一样", finder)
     assert extract_entities("这个茶叶泡出来跟汤一样", finder).get("product") == "茶叶"
