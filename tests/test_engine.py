@@ -124,6 +124,18 @@ def test_words_that_only_look_angry_are_not_anger(engine, message):
     assert engine.analyzer.emotion("他妈的什么破东西", "")[0] == "angry"
 
 
+@pytest.mark.parametrize("message", ["好评返现怎么领 晒图了 截图发哪", "之前手快给了个中评 能改成好评吗 在哪里改",
+                                     "能帮忙写张卡片吗 就写生日快乐 价格单别放", "好评先等等 少了个螺丝包"])
+def test_a_review_or_a_card_named_is_not_praise(engine, message):
+    """好评 in 好评返现 / 改成好评 names a review, and 生日快乐 on a card is its text: a calm
+    question, not a pleased customer (the praise cue read 58 such tune-side messages as satisfied;
+    fortieth pass). Praise itself still is."""
+    assert engine.analyzer.emotion(message, message)[0] != "satisfied", message
+    assert engine.suggest(message).analysis.emotion != "satisfied", message
+    for praise in ("衣服收到了很喜欢", "必须五星好评", "那不打扰您啦 五一节快乐"):
+        assert engine.analyzer.emotion(praise, praise)[0] == "satisfied", praise
+
+
 @pytest.mark.parametrize("message", ["不是很急 慢慢发就行", "不急 什么时候有货", "不着急 帮我备注周末送", "没那么急"])
 def test_no_hurry_is_not_a_hurry(engine, message):
     """急 inside 不急 / 不着急 / 不是很急 is the opposite of a deadline."""

@@ -964,6 +964,9 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("送客户的礼物推荐一下 100左右", "送客户的 别放价格单 帮忙写张贺卡", "bys"),             # a gift service asked for
     ("买大了 能换小一码吗", "洗了一次发现买大了 能换小一码吗", "dhcm"),                      # washed
     ("母亲节送什么好", "给我妈买的礼盒 有手提袋吗", "bmq"),                                  # not Mother's Day
+    ("送女朋友什么好 她喜欢可爱的", "这个花束今天下单明天上午能送到不 女朋友生日", "bnv"),     # the gift is chosen
+    ("送长辈什么礼物好 我爸六十大寿", "送长辈的 能帮写张卡片吗 价格单千万别放里面", "bzb"),   # a card for a chosen gift
+    ("收到就碎了 盒子都压扁了", "孩子摔坏的 不是质量问题 零件能单买吗", "dbfxz"),           # broken at home
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
