@@ -136,6 +136,16 @@ def test_a_review_or_a_card_named_is_not_praise(engine, message):
         assert engine.analyzer.emotion(praise, praise)[0] == "satisfied", praise
 
 
+@pytest.mark.parametrize("message", ["你们不是有价保吗 降价了给我补下差价", "抬头错了，是个人，不是公司，能重新开吗"])
+def test_recalling_a_service_or_correcting_a_detail_is_not_confusion(engine, message):
+    """不是有价保吗 reminds the shop of a service and 是个人，不是公司，能重开吗 corrects a detail: the
+    confusion cue (不是…吗) no longer reads them, while a promise that did not hold still confuses
+    (fortieth pass)."""
+    assert engine.analyzer.emotion(message, message)[0] != "confused", message
+    puzzled = "极速退款不是秒到的吗 怎么一直显示退款中"
+    assert engine.analyzer.emotion(puzzled, puzzled)[0] == "confused"
+
+
 @pytest.mark.parametrize("message", ["不是很急 慢慢发就行", "不急 什么时候有货", "不着急 帮我备注周末送", "没那么急"])
 def test_no_hurry_is_not_a_hurry(engine, message):
     """急 inside 不急 / 不着急 / 不是很急 is the opposite of a deadline."""
