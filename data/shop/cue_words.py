@@ -1,6 +1,7 @@
 """Which words of the hand emotion cues are wrong more often than right (fortieth pass,
-docs/reader.md): `python data/shop/cue_words.py`, run from the repository root with KEFU_HOME=.
-and a built knowledge.db. Validation is never read; counts only, no message text.
+docs/reader.md): `python data/shop/cue_words.py [urgent]`, run from the repository root with
+KEFU_HOME=. and a built knowledge.db (`urgent`: the urgency cues instead). Validation is never
+read; counts only, no message text.
 
 For every alternative of every emotion cue in resources/kb/lexicon.yaml (岁|快乐 → 岁, 快乐), over
 the shop tune halves and the pool's tune and train splits: how many messages it matches, how many
@@ -27,10 +28,11 @@ from cue_audit import alternatives  # noqa: E402  (the same split of a pattern i
 SHOP = Path(__file__).resolve().parent
 
 
-def main(top: int = 30) -> None:
+def main(urgent: bool = False, top: int = 30) -> None:
     engine = Engine(paths.db_path(), allow_readonly=True)
     doc = yaml.safe_load((paths.kb_resources_dir() / "lexicon.yaml").read_text(encoding="utf-8"))
-    cues = [(mood, a, re.compile(a)) for mood, pats in doc["emotion"].items() for p, _ in pats for a in alternatives(p)]
+    kind = "urgent" if urgent else "emotion"
+    cues = [(mood, a, re.compile(a)) for mood, pats in doc[kind].items() for p, _ in pats for a in alternatives(p)]
     items = [it for f in sorted(SHOP.glob("tune*.jsonl")) for it in read_jsonl(f)]
     items += pool_items("tune") + pool_items("train")
     stats: dict[tuple[str, str], Counter] = defaultdict(Counter)
@@ -39,16 +41,20 @@ def main(top: int = 30) -> None:
         hits = [(mood, a) for mood, a, rx in cues if rx.search(said)]
         if not hits:
             continue
-        read = engine.suggest(Conversation.of(it["message"], it.get("context") or [])).analysis.emotion
+        a_ = engine.suggest(Conversation.of(it["message"], it.get("context") or [])).analysis
+        # an urgency cue's "mood" is urgent: labelled urgent, read urgent
+        label, read = it["emotion"], a_.emotion
+        if urgent:
+            label, read = ("urgent" if it["urgent"] else "no"), ("urgent" if a_.urgent else "no")
         for mood, a in hits:
             s = stats[(mood, a)]
             s["matched"] += 1
-            s["right"] += it["emotion"] == mood
-            s["wrong"] += read == mood and it["emotion"] != mood
+            s["right"] += label == mood
+            s["wrong"] += read == mood and label != mood
     print("mood          matched  labelled so  read so wrongly  cue word")
     for (mood, a), s in sorted(stats.items(), key=lambda kv: kv[1]["right"] / 2 - kv[1]["wrong"])[:top]:
         print(f"{mood:12s} {s['matched']:8d} {s['right']:12d} {s['wrong']:16d}  {a[:60]}")
 
 
 if __name__ == "__main__":
-    main()
+    main(urgent="urgent" in sys.argv[1:])
