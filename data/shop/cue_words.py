@@ -43,9 +43,8 @@ def main(urgent: bool = False, top: int = 30) -> None:
             continue
         a_ = engine.suggest(Conversation.of(it["message"], it.get("context") or [])).analysis
         # an urgency cue's "mood" is urgent: labelled urgent, read urgent
-        label, read = it["emotion"], a_.emotion
-        if urgent:
-            label, read = ("urgent" if it["urgent"] else "no"), ("urgent" if a_.urgent else "no")
+        label, read = ((["no", "urgent"][it["urgent"]], ["no", "urgent"][a_.urgent]) if urgent
+                       else (it["emotion"], a_.emotion))
         for mood, a in hits:
             s = stats[(mood, a)]
             s["matched"] += 1
