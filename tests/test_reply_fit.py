@@ -967,6 +967,13 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("送女朋友什么好 她喜欢可爱的", "这个花束今天下单明天上午能送到不 女朋友生日", "bnv"),     # the gift is chosen
     ("送长辈什么礼物好 我爸六十大寿", "送长辈的 能帮写张卡片吗 价格单千万别放里面", "bzb"),   # a card for a chosen gift
     ("收到就碎了 盒子都压扁了", "孩子摔坏的 不是质量问题 零件能单买吗", "dbfxz"),           # broken at home
+    ("显示签收了 我没收到", "显示签收了 可我家一直有人 根本没人敲门", "cwsd"),              # someone was home (forty-first pass)
+    ("显示签收了 我没收到", "显示签收了 快递柜驿站我都去找了 没有", "cwsd"),                # already looked
+    ("显示退款成功了 怎么还没到账", "一直显示退款中 都两天了 钱还没到账", "dcgwd"),            # not shown as refunded
+    ("断货了是吧 什么时候补", "粉色断货了是吧 那黑色还有吗 有的话我就直接拍", "abhsj"),     # asks after another one
+    ("断货了是吧 到货了通知我", "粉色断货了是吧 那黑色还有吗 有的话我就直接拍", "adhtx"),
+    ("怎么没有充电头", "买的充电套装 说是头加线 盒子里就一根线", "dbhpj"),                  # the listing said it comes
+    ("没拆封 七天无理由能退吗", "奶粉没拆封 七天无理由能退吗", "dqtwl"),                    # food: the rule is in doubt
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
