@@ -22,7 +22,9 @@ UNCHECKED_CLAIM = re.compile(
     # ones): the fit, the specs, what is in the box, certificates, sourcing, sales, a running offer
     r"|是标准码|鞋码偏标准|是Type-C接口|主要保湿成分|配方里没有添加|保质期\d|内胆是|单口输出|蓝牙5\.\d"
     r"|标配只有|都通过了3C|授权我们销售|第三方机构出具|直接跟品牌和工厂|剩得不多|很受欢迎|回购多"
-    r"|参加第二件半价|还带运费险|不额外收费|周末仓库照常发货")
+    r"|参加第二件半价|还带运费险|不额外收费|周末仓库照常发货"
+    # … or that an order can still be changed, before anyone looked whether it has shipped
+    r"|颜色可以帮您换|可以帮您改[，,。]|尺码可以帮您换")
 
 APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意|添麻烦")
 
@@ -74,6 +76,8 @@ def test_the_claim_pattern_would_catch_an_unchecked_reply():
     assert UNCHECKED_CLAIM.search("亲，这款鞋码偏标准，按平时的码数拍就行")
     assert UNCHECKED_CLAIM.search("亲，这款是品牌方授权我们销售的，授权书都有存档")
     assert not UNCHECKED_CLAIM.search("亲，这款鞋码偏不偏，详情页尺码表里能看到，我帮您核对一下")
+    assert UNCHECKED_CLAIM.search("亲，颜色可以帮您换，麻烦确认一下要哪个颜色")
+    assert not UNCHECKED_CLAIM.search("亲，我先看下这单到哪一步了：还没发出的话，颜色这就帮您改")
 
 
 def test_checked_facts_are_variables_the_agent_must_fill(engine):

@@ -1084,3 +1084,12 @@ def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, 
     topic words matched a different situation (thirty-first to thirty-third passes)."""
     assert code in _codes(cue_engine.suggest(offered, limit=12))
     assert code not in _codes(cue_engine.suggest(not_offered, limit=12))
+
+
+def test_a_customer_who_has_looked_everywhere_is_not_sent_to_look_again(cue_engine):
+    """签收凭证 sent a customer who asked who signed to ask the family, the guard or the station,
+    where they had mostly looked already (forty-first pass): no reply shown sends them back there."""
+    s = cue_engine.suggest("显示签收了 到底谁签的 家里人门卫驿站我全问过了")
+    shown = [r for r in s.replies[:3]] if not s.folded else []
+    assert "cqspz" in [r["code"] for r in cue_engine.suggest("显示签收了 到底谁签的", limit=20).replies]
+    assert [r["code"] for r in shown if re.search(r"问问家人|看看门卫|门卫、快递柜", r["text"])] == []
