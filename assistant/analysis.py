@@ -362,6 +362,8 @@ class Analyzer:
     # may not be the main intent then (the issue's example; shop set: 3 of 239 tune messages).
     THANKS_THEN_ASKS = True
     _QUESTION = re.compile(text.ASKS + r"|是否|么$|多久|几[天号点时个片件瓶盒包条只双斤克寸岁套]|多少|啥时|(.)不\1|[^\s]{2}[不没]$")
+    # … or a request (帮我办理下 谢谢, 谢谢姐 单号发我下呗): it needs doing, not a 不客气 (forty-first pass)
+    _ASKS_FOR = re.compile(r"帮我|帮忙|麻烦(?!(?:你|您)?了)|请(?:帮|给|尽快|处理|协调|安排)|发我|给我|发一下|发下")
     _FILLERS = r"亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+"  # around an acknowledgement
     _ACK_PART = re.compile(
         r"(?:好的?|行|嗯|恩|哦|噢|喔|额|呃|ok(?:ay)?|知道|明白|晓得|懂|收到|了解|谢谢?|感谢|多谢|辛苦"
@@ -505,14 +507,14 @@ class Analyzer:
 
     def thanks_and_asks(self, message: str) -> bool:
         """Does the message thank and also ask something (谢谢 那什么时候发货, 好嘞谢谢 大概几天能到,
-        谢谢亲 那90的会不会太大了)? The question is what needs an answer."""
+        谢谢亲 那90的会不会太大了) or ask for something (帮我办理下 谢谢)? The question is what needs an answer."""
         norm = text.normalize_keep_spaces(message)
         if not self._THANKS_WORD.search(norm) or text.content_chars(norm) > 40:  # a chat turn, not a post
             return False
         for clause in self._CLAUSES.split(norm):
             rest = self._THANKS_WORD.sub("", clause)
             if (not self._THANKS_WORD.search(clause) or self._ACK_PART.fullmatch(clause) is None) and \
-                    text.content_chars(rest) >= 3 and self._QUESTION.search(rest):
+                    text.content_chars(rest) >= 3 and (self._QUESTION.search(rest) or self._ASKS_FOR.search(rest)):
                 return True
         return False
 

@@ -654,6 +654,13 @@ def test_thanks_with_a_question_is_read_as_the_question(engine):
     assert engine.suggest("好的谢谢亲").analysis.intent == "thanks_bye"
     assert engine.analyzer.thanks_and_asks("谢谢宝 之前给了个差评 现在能改吗")
     assert not engine.analyzer.thanks_and_asks("好的谢谢，有问题再找你")
+    # … and so is a thanks with a request in it: the request needs doing (forty-first pass)
+    for message in ("谢谢哈 麻烦帮我改下收货电话", "谢谢亲 快递单号发我一下"):
+        assert engine.analyzer.thanks_and_asks(message), message
+        s = engine.suggest(message)
+        assert s.analysis.intent != "thanks_bye", message
+        assert all(r["intent"] != "thanks_bye" for r in s.replies[:3]), message
+    assert not engine.analyzer.thanks_and_asks("谢谢 麻烦你了")
     # a lone surrogate (a broken paste) is not text: dropped, not an encoding error
     assert engine.analyzer.thanks_and_asks("谢谢\ud800 那几号发货")
     assert engine.suggest("0\ud800").warnings is not None
