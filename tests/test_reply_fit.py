@@ -981,6 +981,10 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("断货了是吧 到货了通知我", "粉色断货了是吧 那黑色还有吗 有的话我就直接拍", "adhtx"),
     ("怎么没有充电头", "买的充电套装 说是头加线 盒子里就一根线", "dbhpj"),                  # the listing said it comes
     ("没拆封 七天无理由能退吗", "奶粉没拆封 七天无理由能退吗", "dqtwl"),                    # food: the rule is in doubt
+    ("显示签收了 我没收到", "显示签收了 我问了保安 保安说没有", "cwsd"),                    # the guard said no
+    ("满多少包邮啊", "商品页不是写包邮吗 怎么下单显示运费8元", "bby"),                       # the page said free
+    ("怎么还不发货 帮我催下仓库", "还没发吧 能帮我换个颜色吗 要米白的", "ccfh"),             # a colour to change
+    ("怎么还不发货 帮我催下仓库", "加急加了两天了 还是没发 明天就要用", "ccfh"),             # urged already
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
