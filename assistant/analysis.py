@@ -518,9 +518,17 @@ class Analyzer:
                 return True
         return False
 
+    # a clause that ends in 不/没 asks (能放张贺卡不, 还有货没) unless 还/也/都/一直… make it a statement
+    # (到现在还没, 一直没); 咋 asks wherever it stands (forty-first pass)
+    _CLAUSE_ASKS = re.compile(r"咋|[^还也都就直并本再从][不没]$")
+
     def asks_something(self, message: str) -> bool:
-        """Does the message ask a question (吗, 怎么, 会不会, 多少, 几天, a question mark …)?"""
-        return bool(self._QUESTION.search(re.sub(r"\s+", "", text.normalize(message))))
+        """Does the message ask a question (吗, 怎么, 会不会, 多少, 几天, a question mark …), in the
+        whole message or at the end of one of its clauses (能放张贺卡不 帮我写个)?"""
+        if self._QUESTION.search(re.sub(r"\s+", "", text.normalize(message))):
+            return True
+        clauses = self._CLAUSES.split(text.normalize_keep_spaces(message))
+        return any(len(c) >= 3 and self._CLAUSE_ASKS.search(c) for c in clauses)
 
     def agrees_only(self, message: str) -> bool:
         """The message only goes along with what was said (好的亲, 嗯嗯, 可以啊, 好吧 [姓名x]) or says

@@ -409,8 +409,9 @@ class Engine:
                 continue  # it presupposes a situation (the goods arrived broken) nobody has mentioned
             if st["unless"] and text.states_any(said, st["unless"]):
                 continue  # it asserts a state (in stock, not shipped) the conversation has just denied
-            if st["go_ahead"] and asks and self.GO_AHEAD_ANSWERS_NO_QUESTION:
-                continue  # "好嘞，按说好的办" answers no question (有赠品吗, 能合并发吗)
+            if (st["go_ahead"] or st["praise"]) and asks and self.GO_AHEAD_ANSWERS_NO_QUESTION:
+                continue  # "好嘞，按说好的办" answers no question (有赠品吗, 能合并发吗), nor does a thank-you for praise
+                # (上次的辣椒酱都说好吃 这次还有货没: forty-first pass)
             if thanks_asks and row["intent"] == "thanks_bye":
                 continue  # 谢谢 那什么时候发货: "不客气" would close a chat that still has a question
             feats_of.append((rid, self._reply_features(a, row, phrases, st, lexical.get(rid, 0.0), fit,
@@ -471,9 +472,9 @@ class Engine:
         first = None
         if self.AGREE_FIRST and self.agrees(conv):  # 好的亲 / 嗯嗯: confirm, do not answer the topic again
             first = (self._tagged_reply("确认"), "顾客只是应了一声：简短确认")
-        elif self.AGREE_FIRST and self.agrees_to_go_ahead(conv):  # 好的 务必务必 / 行 尽快吧
+        elif self.AGREE_FIRST and self.agrees_to_go_ahead(conv) and not asks:  # 好的 务必务必 / 行 尽快吧
             first = (self._tagged_reply("照办"), "顾客同意并催办：好嘞，按说好的办")
-        elif self.PRAISE_FIRST and self.praises(a):  # 服务态度很好 赞: thank them for it
+        elif self.PRAISE_FIRST and self.praises(a) and not asks:  # 服务态度很好 赞: thank them for it
             first = (self._tagged_reply("夸奖"), "顾客在夸：回应夸奖")
         elif self.CHASE_FIRST and self.chases(a, conv):  # 查好了吗 / 有结果了吗: say where it stands
             first = (self._tagged_reply("报进度"), "顾客在问进度：报进度")
@@ -561,6 +562,7 @@ class Engine:
                 "chat": "闲聊" in tags,
                 "pitch": "推销" in tags,
                 "go_ahead": "照办" in tags,
+                "praise": "夸奖" in tags,
             }
         return st
 
@@ -586,6 +588,8 @@ class Engine:
 
     # 好嘞，按说好的办 (tagged 照办) is not a candidate when the message asks something: judged, it
     # was harmful for 8 of 8 shop-set questions and sendable for 9 of 16 pool ones (harmful 7)
+    # … nor is 回应夸奖 (tagged 夸奖): praise with a question wants the answer (shop tune side: harmful
+    # 15, sendable 4; forty-first pass)
     GO_AHEAD_ANSWERS_NO_QUESTION = True
     # "没太看明白您的意思" only ever as the top reply (folded then), never in slots 2-3 under an answer:
     # judged as a candidate it was harmful 151 times and sendable 24 on the pool's train and tune

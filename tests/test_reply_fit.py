@@ -1104,3 +1104,19 @@ def test_a_customer_who_has_looked_everywhere_is_not_sent_to_look_again(cue_engi
     shown = [r for r in s.replies[:3]] if not s.folded else []
     assert "cqspz" in [r["code"] for r in cue_engine.suggest("显示签收了 到底谁签的", limit=20).replies]
     assert [r["code"] for r in shown if re.search(r"问问家人|看看门卫|门卫、快递柜", r["text"])] == []
+
+
+def test_a_clause_that_ends_in_a_question_asks_and_praise_with_it_gets_no_thank_you(cue_engine):
+    """能放张贺卡不 帮我写个: a clause ending in 不/没 asks, even when more follows; and a thank-you
+    for praise (回应夸奖) is not offered when the praise comes with a question (forty-first pass)."""
+    an = cue_engine.analyzer
+    assert an.asks_something("行 那礼盒里能放张贺卡不 帮我写个祝福")
+    assert an.asks_something("老板 上次的锅真好用 还有货没 想再拿一个")
+    assert not an.asks_something("物流一直没 烦死了")
+    assert not an.asks_something("好的 谢谢亲 服务很好")
+    praise = cue_engine._tagged_reply("夸奖")["code"]
+    assert praise in _codes(cue_engine.suggest("服务真好 谢谢亲 下次还来", limit=12))
+    assert praise not in _codes(cue_engine.suggest("上次的辣椒酱家里都说好吃 这次还有货没 想再拿两瓶", limit=12))
+    go_ahead = cue_engine._tagged_reply("照办")["code"]
+    agree = Conversation.of("行 那礼盒里能放张贺卡不 帮我写个祝福", ["agent:有礼盒版的 加15元哦"])
+    assert go_ahead not in _codes(cue_engine.suggest(agree, limit=12))
