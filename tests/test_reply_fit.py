@@ -985,6 +985,7 @@ def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, gi
     ("满多少包邮啊", "商品页不是写包邮吗 怎么下单显示运费8元", "bby"),                       # the page said free
     ("怎么还不发货 帮我催下仓库", "还没发吧 能帮我换个颜色吗 要米白的", "ccfh"),             # a colour to change
     ("怎么还不发货 帮我催下仓库", "加急加了两天了 还是没发 明天就要用", "ccfh"),             # urged already
+    ("颜色拍错了 能改吗", "颜色拍错了 帮我换成曜石黑 还没发吧", "cgys"),                    # the colour is named
 ])
 def test_a_reply_does_not_assert_what_the_message_questions_or_denies(cue_engine, plain, denied, code):
     assert code in _codes(cue_engine.suggest(plain, limit=20)), plain
