@@ -362,7 +362,8 @@ class Analyzer:
     # may not be the main intent then (the example; shop set: 3 of 239 tune messages).
     THANKS_THEN_ASKS = True
     _QUESTION = re.compile(text.ASKS + r"|是否|么$|多久|几[天号点时个片件瓶盒包条只双斤克寸岁套]|多少|啥时|(.)不\1|[^\s]{2}[不没]$")
-    # … or a request (帮我办理下 谢谢, 谢谢姐 单号发我下呗): it needs doing, not a 不客气 (forty-first pass)
+    # … or a request (帮我办理下 谢谢, 谢谢姐 单号发我下呗): it needs doing, not a 不客气 (forty-first pass).
+    # Narrower than _REQUEST below: 麻烦你了 and a bare 请 are the thanks itself here.
     _ASKS_FOR = re.compile(r"帮我|帮忙|麻烦(?!(?:你|您)?了)|请(?:帮|给|尽快|处理|协调|安排)|发我|给我|发一下|发下")
     _FILLERS = r"亲爱?|哈|啊|呀|吧|了|啦|哒|嘞|滴|呢|的|👌|🏻|🙏|[\s,，.。!！~～、…:：]+"  # around an acknowledgement
     _ACK_PART = re.compile(

@@ -410,8 +410,7 @@ class Engine:
             if st["unless"] and text.states_any(said, st["unless"]):
                 continue  # it asserts a state (in stock, not shipped) the conversation has just denied
             if (st["go_ahead"] or st["praise"]) and asks and self.GO_AHEAD_ANSWERS_NO_QUESTION:
-                continue  # "好嘞，按说好的办" answers no question (有赠品吗, 能合并发吗), nor does a thank-you for praise
-                # (上次的辣椒酱都说好吃 这次还有货没: forty-first pass)
+                continue  # "好嘞，按说好的办" answers no question (有赠品吗, 能合并发吗), nor does 回应夸奖 (还有货没)
             if thanks_asks and row["intent"] == "thanks_bye":
                 continue  # 谢谢 那什么时候发货: "不客气" would close a chat that still has a question
             feats_of.append((rid, self._reply_features(a, row, phrases, st, lexical.get(rid, 0.0), fit,
