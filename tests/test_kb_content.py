@@ -24,7 +24,10 @@ UNCHECKED_CLAIM = re.compile(
     r"|标配只有|都通过了3C|授权我们销售|第三方机构出具|直接跟品牌和工厂|剩得不多|很受欢迎|回购多"
     r"|参加第二件半价|还带运费险|不额外收费|周末仓库照常发货"
     # … or that an order can still be changed, before anyone looked whether it has shipped
-    r"|颜色可以帮您换|可以帮您改[，,。]|尺码可以帮您换")
+    r"|颜色可以帮您换|可以帮您改[，,。]|尺码可以帮您换"
+    # … or a shop's policy nobody looked up: remote regions always pay extra, pay-later works for
+    # these goods, the shop pays both ways' postage (forty-second pass: judged harmful 33 times)
+    r"|暂不参与包邮|我们都能用|承担来回运费")
 
 APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意|添麻烦")
 

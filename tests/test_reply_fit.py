@@ -1090,6 +1090,8 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
     # 货不对板 and 诉求补偿: goods unlike their page, a shop's compensation; not a carrier's plan
     ("etxjx", "实物跟图片上完全不一样 你们这是虚假宣传", "@某某客服 套餐说好送流量 结果虚假宣传"),
     ("etpc", "耽误我这么多事 你们必须赔偿", "宽带断了三天 联通必须赔偿我的损失"),
+    # 先用后付 says how pay-later works: not to a customer it charged twice (forty-second pass)
+    ("cxyhf", "能先用后付吗 收到再付钱", "先用后付的 怎么扣了我两次钱 订单还显示待付款"),
 ])
 def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
     """Replies the judges called harmful more often than sendable on the tune side, each where its
