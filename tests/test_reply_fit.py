@@ -1092,6 +1092,10 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
     ("etpc", "耽误我这么多事 你们必须赔偿", "宽带断了三天 联通必须赔偿我的损失"),
     # 先用后付 says how pay-later works: not to a customer it charged twice (forty-second pass)
     ("cxyhf", "能先用后付吗 收到再付钱", "先用后付的 怎么扣了我两次钱 订单还显示待付款"),
+    # 保修流程 mails the goods in: not to a customer asking for an on-site repair (forty-second pass)
+    ("dbxlc", "买了半年的吹风机坏了 能修吗", "去年买的油烟机 吸力变小了 还在保修期吗 能上门修不"),
+    # 核价结果答复 reports a price check: not to a customer who offers to pay a difference for a courier
+    ("dkybc", "昨天买的今天降价了 核价结果出来没 能补多少差价", "能发顺丰吗 补差价也行 中通太慢了"),
 ])
 def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
     """Replies the judges called harmful more often than sendable on the tune side, each where its
