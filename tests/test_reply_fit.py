@@ -1107,6 +1107,8 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
     ("dbxlc", "买了半年的吹风机坏了 能修吗", "去年买的油烟机 吸力变小了 还在保修期吗 能上门修不"),
     # 核价结果答复 reports a price check: not to a customer who offers to pay a difference for a courier
     ("dkybc", "昨天买的今天降价了 核价结果出来没 能补多少差价", "能发顺丰吗 补差价也行 中通太慢了"),
+    # 缺货延迟发货 says this batch is sold out: not to a customer who cancels (forty-second pass)
+    ("cqhyc", "缺货要等多久 什么时候补货发给我", "缺货就不要了 取消吧 还没发就直接退"),
 ])
 def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
     """Replies the judges called harmful more often than sendable on the tune side, each where its
