@@ -653,6 +653,9 @@ class Engine:
         "address": (ASKS_ADDRESS, ADDRESS_IN_TEXT),
         "body": (ASKS_BODY, WEIGHT_IN_TEXT, HEIGHT_IN_TEXT),
         "measure": (ASKS_BODY, MEASURE_IN_TEXT),
+        # a waist given in chi or centimetres (腰围2尺2, 腰围72): asking to measure it asks again
+        # (forty-second pass: 裤子选码 harmful on top for 腰围2尺2 拿L会不会勒)
+        "waist": (re.compile(r"量一下肚脐|几尺几的腰|腰围是?多少"), re.compile(rf"腰围\s*\d|{CHI}")),
         # a foot length (脚长24.5, 孩子脚20厘米): a reply asking the customer to measure it asks again
         # (thirty-seventh pass: 脚长换算 harmful in 4 of its 6 tops on the tune side, each with the length given)
         "foot": (re.compile(r"量一下脚|脚长.{0,12}发我|厘米数发我"),

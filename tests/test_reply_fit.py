@@ -926,6 +926,7 @@ def test_topic_words_are_not_read_in_the_name_of_an_account(cue_engine):
     ("给60多岁的老人买 哪款好用", "哪款好用 推荐一下", "bxq"),                         # who it is for, by age
     ("申请仅退款为啥被驳回 图我都发了", "申请仅退款为啥被驳回", "dtkbj"),                # a photo sent
     ("我拍的M码 怎么给我发了个XXL", "这件外套我穿什么码", "axwsc"),                    # the size ordered
+    ("这条裤子我腰围2尺2 胯比较大 拿L会不会勒", "这条裤子拿什么码 怕勒", "akzxm"),       # the waist (forty-second pass)
 ])
 def test_a_reply_does_not_ask_for_what_the_message_has_just_given(cue_engine, given, plain, code):
     """Twenty-eighth pass, the fresh fourth shop half: replies that ask for a size, an invoice title,
