@@ -526,10 +526,10 @@ class Analyzer:
     def asks_something(self, message: str) -> bool:
         """Does the message ask a question (吗, 怎么, 会不会, 多少, 几天, a question mark …), in the
         whole message or at the end of one of its clauses (能放张贺卡不 帮我写个)?"""
-        if self._QUESTION.search(re.sub(r"\s+", "", text.normalize(message))):
+        norm = text.normalize_keep_spaces(message)
+        if self._QUESTION.search(re.sub(r"\s+", "", norm)):
             return True
-        clauses = self._CLAUSES.split(text.normalize_keep_spaces(message))
-        return any(len(c) >= 3 and self._CLAUSE_ASKS.search(c) for c in clauses)
+        return any(len(c) >= 3 and self._CLAUSE_ASKS.search(c) for c in self._CLAUSES.split(norm))
 
     def agrees_only(self, message: str) -> bool:
         """The message only goes along with what was said (好的亲, 嗯嗯, 可以啊, 好吧 [姓名x]) or says
