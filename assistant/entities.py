@@ -81,6 +81,14 @@ _SIZE_RX = [
     # a height said as such (身高145 / 我155): the number, as labellers write it
     re.compile(rf"身高\s?(\d{{2,3}}){_NOT_SIZE_UNIT}(?!\s?(?:cm|CM|厘米))"),
     re.compile(r"^我\s?(1[4-9]\d)(?![\d.])(?=\s|$|[，,。])"),
+    # (forty-third pass) the size line of a pasted order card (尺码：130 / 尺码: L / 均码), a height said
+    # where a clause starts (… 我165穿到哪), a letter size asked for (还有S吗 / 那L还有吗) and a size
+    # swapped to without 码 (换40 / 想换42 / 换28的)
+    re.compile(rf"尺码\s?[:：]\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z])码?|\d{{2,3}}|均码)"),
+    re.compile(r"(?:^|(?<=[\s，,。!！?？]))我\s?(1[4-9]\d)(?![\d.])(?=\s|$|[，,。]|穿)"),
+    re.compile(rf"(?:还有|有没有)\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z0-9])(?:码|号)?)(?=的|吗|没|不|\s|$)"),
+    re.compile(rf"(?<![a-zA-Z0-9])({_LETTER_SIZE}(?:码|号)?)(?=\s?还有)"),
+    re.compile(rf"换\s?({_SHOE}|2[5-9]|3[0-4])(?![\d.])(?=的|码|\s|$|[，,。吧])"),
     # a bra size (75B) and a small body measure in centimetres (手腕15cm / 头围58cm / 脚长12.5cm)
     re.compile(r"(?<![\d.])[6-9][05][A-G](?![A-Za-z])"),
     re.compile(r"(?<![\d.])\d{1,2}(?:\.\d)?\s?(?:cm|CM|厘米)(?!的)"),
@@ -114,10 +122,29 @@ _SIZE_RX = [
 ]
 
 
-def _alternation(words: set[str]) -> str:
-    """Longest first; a space may sit between any two characters (segmented chat logs)."""
+def _alternation(words: set[str], spaced: bool = True) -> str:
+    """Longest first; with ``spaced``, a space may sit between any two characters (segmented chat
+    logs: 纸 皮 核桃)."""
     parts = sorted((w for w in words if w), key=len, reverse=True)
-    return "(?:" + "|".join("\\s?".join(re.escape(ch) for ch in w) for w in parts) + ")" if parts else "(?!)"
+
+    def word(w: str) -> str:
+        out = re.escape(w[0])
+        for a, b in zip(w, w[1:]):  # without ``spaced``, only between a Latin letter or digit and a
+            out += "\\s?" if spaced or (a.isascii() != b.isascii()) else ""  # Chinese one (usb 线)
+            out += re.escape(b)
+        return out
+    return "(?:" + "|".join(map(word, parts)) + ")" if parts else "(?!)"
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_CJK_GAP = re.compile(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]")
+
+
+def segmented(raw: str) -> bool:
+    """Is ``raw`` word-segmented (我 的 订单 还 没 到), not a chat where a space ends a clause (好看点 卡片
+    写…)? Two gaps or more between Chinese characters, and runs of three characters or fewer on average."""
+    runs = _CJK_RUN.findall(raw)
+    return len(_CJK_GAP.findall(raw)) >= 2 and sum(map(len, runs)) <= 3 * len(runs)
 
 
 class ProductFinder:
@@ -144,12 +171,17 @@ class ProductFinder:
         # the ranker asks about the same replies and the same mention for every candidate: cached
         self.nouns_in = functools.lru_cache(maxsize=20_000)(self._nouns_in)
         self.category = functools.lru_cache(maxsize=20_000)(self._category)
-        noun, mod = _alternation(set(nouns)), _alternation(set(modifiers))
-        tail = _alternation(set(suffixes))
-        brand = _alternation(set(brands))
         model = r"(?:\s?(?:[A-Za-z0-9]+|\[数字x\]))*"
-        item = rf"(?:{mod}\s?){{0,2}}{noun}(?:\s?{tail})?"
-        self.rx = re.compile(rf"{brand}{model}(?:\s?{item}|\s?{tail})?|{item}", re.IGNORECASE)
+
+        def grammar(spaced: bool) -> re.Pattern:
+            noun, mod = _alternation(set(nouns), spaced), _alternation(set(modifiers), spaced)
+            tail, brand = _alternation(set(suffixes), spaced), _alternation(set(brands), spaced)
+            item = rf"(?:{mod}\s?){{0,2}}{noun}(?:\s?{tail})?"
+            return re.compile(rf"{brand}{model}(?:\s?{item}|\s?{tail})?|{item}", re.IGNORECASE)
+
+        # a word may be split by spaces only in segmented text: in a chat a space ends a clause, and
+        # 好看点 卡片 names no 点卡 (forty-third pass)
+        self.rx, self.rx_chat = grammar(True), grammar(False)
         self.not_rx = re.compile(_alternation(not_words)) if not_words else None
 
     def search(self, raw: str):
@@ -162,7 +194,8 @@ class ProductFinder:
     def spans(self, raw: str):
         """Each mention's (start, end), in order."""
         masked = blank(self.not_rx, raw) if self.not_rx else raw
-        return ((m.start(), m.end()) for m in self.rx.finditer(masked))
+        rx = self.rx if segmented(raw) or _MENTION.search(raw) else self.rx_chat  # a post keeps its words
+        return ((m.start(), m.end()) for m in rx.finditer(masked))
 
     def _nouns_in(self, text_: str) -> set[str]:
         """The product nouns a text names (its {变量} left out), e.g. a reply's 被套、床单
@@ -207,7 +240,7 @@ _GENERIC = {"手机", "电脑", "座机", "路由", "路由器", "sim卡", "手�
 _LEADING_AT = re.compile(r"^(?:\s*(?:@[^\s@:：]{1,30}|#[^#\n]{1,20}#|\[[^\]\n]{1,8}\])[\s:：]*)*\s*")
 _MODEL_FIRST = re.compile(r"(?:我的|我家的|白色|黑色)?([A-Za-z]{1,5}\s?\d{1,4}[A-Za-z]{0,5})(?=[\u4e00-\u9fff\s,，])")
 # the goods line of a pasted order card (商品：清透保湿乳液 ×1) names what the message is about
-_CARD = re.compile(r"商品(?:名称)?[:：]\s?[^\s，,。:：]{0,12}$")
+_CARD = re.compile(r"(?:商品(?:名称)?[:：]|[【\[]商品[】\]])\s?[^\s，,。:：]{0,12}$")
 _MODEL_ANY = re.compile(r"(?<![A-Za-z0-9@#._/\-])([A-Za-z]{1,6}\s?\d{1,4}[A-Za-z]{0,4})(?![A-Za-z0-9.%:/\-])")
 _NOT_MODEL = re.compile(r"(?i)(?:ios|cat|e|wifi|android|win|windows|rom|ram|usb|lte|td|wcdma|cdma|gsm|top|no|vip|plus|qq|id|sim|sd|tf|hd|mp|km|kb|mb|gb|am|pm|ie|ipv|http|www|cn|abc|a|b|c|x|y|z|h|v|k|m|g|s|t|p)\s?\d")
 # where a clause begins: a device named there is what the clause is about ("手机屏幕碎了怎么办")
@@ -232,6 +265,16 @@ _PRAISED = re.compile(r"[^，,。!！?？]{0,4}?(?:很|超|真|挺|好)?(?:好�
 # a flavour (番茄味的, 草莓味的牛轧糖) names no goods; the goods' 味道 and a smell (一股胶水味) are left alone
 _FLAVOUR = re.compile(r"味(?:的|吗|呢|儿)")
 # parts and add-ons of goods: 这个电池, 吸尘器电池 name a part of the goods the message is about
+# where a parcel waits (柜子在哪, 放错柜子了 next to 取件码 or 丰巢) and where a refund lands (多多钱包, 钱包里没看到
+# next to 退) are no goods (forty-third pass)
+_LOCKER = re.compile(r"取件|丰巢|快递柜|驿站|菜鸟|快递员")
+_REFUND = re.compile(r"退|到账|原路")
+_NOT_GOODS_HERE = {"柜子": _LOCKER, "钱包": _REFUND}
+# flowers, a word too short for the lexicon (花钱, 花了, 花呗, 花色 are no goods): 花 where a clause
+# starts or after the words that hand over goods (那个花送错了, 收到花一半都蔫了, 送女朋友的花), and
+# before a clause goes on (forty-third pass)
+_FLOWER = re.compile(r"(?:^|(?<=[\s，,。!！?？~])|(?<=的)|(?<=送)|(?<=订)|(?<=收到)|(?<=那个)|(?<=这个)|(?<=束))"
+                     r"花(?=[到送要怎直一全呢吗都没还也我她他能,，。\s!！?？]|$)")
 _PARTS = frozenset("电池 镜头 摄像头 表带 表盘 充电线 数据线 充电头 电源 遥控器 鞋垫 鞋带 枕套 灯泡 刷头 滤芯 配件 颜料 茶具".split())
 
 
@@ -267,6 +310,17 @@ def _joined(raw: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((start, end))
     return out
+
+
+# The only goods of a long chat message are what it is about when a clause starts with them (…答非所问
+# 布艺沙发破了个洞…) or they are pointed at (这沙发, 里面是鲜花饼, 我拍的黑色方向盘套): forty-third pass. Not
+# in a post's thread, written with ASCII commas and stops, where a lone device is said in passing.
+_LONE_BEFORE = re.compile(r"(?:^|[\s，。！？!?~]|这|那|里面是|拍的|黑色|白色)$")
+_ASCII_CLAUSES = re.compile(r"[\u4e00-\u9fff][,.][\u4e00-\u9fff\s]")
+
+
+def _lone_late(raw: str, start: int, spans: list) -> bool:
+    return len(spans) == 1 and bool(_LONE_BEFORE.search(raw[:start])) and not _ASCII_CLAUSES.search(raw)
 
 
 def blank(rx: re.Pattern, s: str) -> str:
@@ -330,12 +384,13 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
             in_passing = not opens and not owned
         else:  # a chat: a device word mid-clause, or goods named late in a long message
             in_passing = not owned and ((v.lower() in _GENERIC and not _CLAUSE_START.search(raw[:start]))
-                                        or (start >= 15 and len(raw) >= 50))
+                                        or (start >= 15 and len(raw) >= 50 and not _lone_late(raw, start, spans)))
             # a place the goods are put in (放冰箱, 丢洗衣机, 下锅) is not the goods
             in_passing = in_passing or bool(_ASIDE.search(raw[max(0, start - 3):start])) or raw[max(0, start - 1):end] == "下锅"
             # a flavour (番茄味的, 草莓味的牛轧糖, 巧克力味吗) is not the goods (thirty-seventh pass)
             in_passing = in_passing or bool(_FLAVOUR.match(raw, end))
             in_passing = in_passing or (v in finder.generic and bool(_PRAISED.match(raw, end)))  # spans come from the finder
+            in_passing = in_passing or bool(v in _NOT_GOODS_HERE and _NOT_GOODS_HERE[v].search(raw))
         if v and not in_passing and not (v.lower() in _GENERIC and not (post and opens) and _SERVICE_TOPIC.search(raw)):
             kept.append((start, end, v))
             if post:
@@ -343,6 +398,8 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
     if kept:
         # a post: the first mention not in passing; a chat: that one, or a part or the goods asked about now
         out["product"] = (kept[0] if post else _chat_goods(raw, kept, finder.brands))[2]  # kept spans come from the finder
+    if not post and "product" not in out and finder is not None and not segmented(raw) and (m := _FLOWER.search(searched)):
+        out["product"] = m.group(0)
     if post and "product" not in out and (m := _MODEL_FIRST.match(body)):
         out["product"] = m.group(1)  # a post about a device by its model alone: "T2屏幕失灵 @某某客服"
     if post and "product" not in out:

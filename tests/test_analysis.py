@@ -178,6 +178,44 @@ def test_goods_are_named_as_labellers_name_them(engine):
     assert product("衣服一股味道 洗了还有") == "衣服"
 
 
+def test_goods_and_sizes_small_shop_customers_write(engine):
+    """Forty-third pass: goods and sizes as small shops' customers write them."""
+    product = _goods_of(engine)
+    # in a chat a space ends a clause: a word is not read across it (好看点 卡片 is no 点卡), but a
+    # Latin word and a Chinese one may still sit apart (usb 线), and segmented text keeps its words
+    assert product("母亲节再订一束 包装弄好看点 卡片写 妈妈辛苦了") != "点 卡"
+    assert product("喔， usb 线有赠送吧") == "usb 线"
+    assert product("这个 纸 皮 核桃 好 剥 吗") == "纸 皮 核桃"
+    # flowers, where the word hands over goods; spending (花了), 花呗 and segmented text are no flowers
+    assert product("那个花送错地方了 送到隔壁小区去了") == "花"
+    assert product("收到花一半都蔫了 有点失望") == "花"
+    assert product("送女朋友的花 能写贺卡吗") == "花"
+    for msg in ("花了两百多买的 就这质量", "能用花呗分期吗", "蚂蚁 花 可以 嘛", "这个花色还有吗"):
+        assert product(msg) != "花", msg
+    # a parcel locker and a refund's wallet are no goods; a cabinet bought is
+    assert product("没收到取件码啊 柜子在哪个门") is None
+    assert product("仅退款显示成功了 多多钱包里也没有") is None
+    assert product("新柜子保几年啊 门板掉漆了") == "柜子"
+    # the only goods of a long message count where a clause starts with them
+    assert product("你们客服一直机器人回复 问啥都答非所问 布艺沙发破了个洞一个多星期没人管 再不处理我就投诉") == "布艺沙发"
+    # the goods line of an order card in brackets, and freeze-dried treats said alone
+    assert product("【订单编号】231202-118374650293847 【商品】婴儿纯棉连体衣2件装 单号给我一下 物流一直看不到") == "连体衣"
+    assert product("冻干啥时候补货啊 我家猫只吃这个") == "冻干"
+
+    def size(msg):
+        return extract_entities(msg, engine.analyzer.product_finder).get("size")
+    # the size line of an order card, a letter size asked for, a size swapped to, a height mid-message
+    assert size("商品：男童加绒卫衣 颜色：灰色 尺码：130 孩子不喜欢这颜色") == "130"
+    assert size("那L还有吗 L也行 宽松点无所谓") == "L"
+    assert size("雾霾蓝还有S吗 上次直播没抢到") == "S"
+    assert size("奶白色的S码还有吗 详情页显示没货了") == "S码"
+    assert size("鞋子穿着磨脚 能换大一码吗 换40") == "40"
+    assert size("收到了 腰大了 换28的 运费险能用不") == "28"
+    assert size("有点短 我182 脚伸不直 能换个加长款不") == "182"
+    for msg in ("还有SB活动吗", "换40块的那个", "我1823年的老照片"):
+        assert size(msg) is None, msg
+
+
 def test_masked_tokens_from_platform_logs_are_entities():
     msg = "咨询订单号:[订单x] 我的电话变为[电话x] 金额[金额x]"
     ents = extract_entities(msg)
