@@ -480,7 +480,9 @@ class Engine:
         elif self.STILL_THERE_FIRST and self.asks_if_still_there(conv):  # 在么? in a running chat
             first = (self._tagged_reply("人在"), "顾客在问还有没有人：我在")
         elif self.furious(a) and chosen and chosen[0][0] < self.APOLOGY_UNSURE and (
-                chosen[0][2]["intent"] != "complaint" or chosen[0][1] == self._tagged_id("先致歉")):
+                chosen[0][2]["intent"] != "complaint" or chosen[0][1] == self._tagged_id("先致歉")) and not (
+                (sorry := self._tagged_reply("先致歉")) is not None and sorry["unless"]
+                and text.states_any(said, json.loads(sorry["unless"]))):  # nor where its own `unless` says it waits
             # ... also when the apology is already the best guess: put first, it is not folded away
             first = (self._tagged_reply("先致歉"), "顾客很生气：先致歉")
         elif self.gives_asked_info(a, conv):  # the customer sent what a lookup needs: say so first
@@ -911,7 +913,7 @@ class Engine:
         reload."""
         if tag not in self._tagged:
             rows = self.conn.execute(
-                "SELECT id, code, intent, stage, title, text, title_py, tags, source FROM replies "
+                "SELECT id, code, intent, stage, title, text, title_py, tags, source, unless FROM replies "
                 "WHERE enabled=1 AND tags LIKE ? ORDER BY id LIMIT 1", (f'%"{tag}"%',)).fetchall()  # the tag itself, not a longer one
             self._tagged[tag] = rows[0] if rows else None
         return self._tagged[tag]

@@ -355,6 +355,19 @@ def test_a_very_angry_customer_gets_the_apology_first_whatever_the_question(engi
     assert "生气" not in engine.suggest(rant).replies[0]["why"]
 
 
+def test_the_apology_asks_for_nothing_already_given_and_waits_for_a_taken_back_review(engine):
+    """Forty-third pass: 投诉先致歉 no longer asks a customer who has sent the video three times for
+    photos or to say it all again; and neither path shows it to a customer who typed their own
+    address wrong (地址写错了！！) or wants to take back a bad review (差评怎么改), even read as angry."""
+    sorry = engine._tagged_reply("先致歉")
+    assert not any(w in sorry["text"] for w in ("照片", "补充", "再说", "重复"))
+    rant = "视频都发三次了 每次都让我重拍 你们就是想拖着不处理吧 我要求赔偿 不然直接平台介入"
+    assert sorry["id"] in [r["id"] for r in engine.suggest(rant).replies]
+    for msg in ("刚拍的地址写错了！！改成 江苏省苏州市吴中区木渎镇金山路88号 王丽 13962158847 还没发货吧",
+                "之前气头上给了个差评！！现在收到补发的了 差评怎么改啊 找不到入口"):
+        assert sorry["id"] not in [r["id"] for r in engine.suggest(msg).replies], msg
+
+
 def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
     """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
     does not get them; a breakage in the message or an earlier turn does."""
