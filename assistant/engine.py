@@ -388,6 +388,8 @@ class Engine:
         # order or phone number (…236618847 does not say 618)
         said = " ".join(self._LONG_NUMBER.sub("#", re.sub(r"\s+", "", ACCOUNT.sub(" ", self._norm(turn or ""))))
                         for turn in [conv.message, *(t.text for t in conv.context[-self.NEEDS_TURNS:])])
+        agent_said = " ".join(re.sub(r"\s+", "", self._norm(t.text or "")) for t in conv.context[-self.NEEDS_TURNS:]
+                              if t.role == "agent")
         earlier = self._norm(last_customer) if text.content_chars(a.clean) <= 6 else ""
         grams = (ranker_mod.bigrams(a.clean), ranker_mod.bigrams(self._norm(last_customer)) if last_customer else set())
         for rid, row in rows.items():
@@ -409,6 +411,8 @@ class Engine:
                 continue  # it presupposes a situation (the goods arrived broken) nobody has mentioned
             if st["unless"] and text.states_any(said, st["unless"]):
                 continue  # it asserts a state (in stock, not shipped) the conversation has just denied
+            if st["unless_agent"] and text.states_any(agent_said, st["unless_agent"]):
+                continue  # it would go and check what the agent has just told the customer
             if (st["go_ahead"] or st["praise"]) and asks and self.GO_AHEAD_ANSWERS_NO_QUESTION:
                 continue  # "好嘞，按说好的办" answers no question (有赠品吗, 能合并发吗), nor does 回应夸奖 (还有货没)
             if thanks_asks and row["intent"] == "thanks_bye":
@@ -559,13 +563,20 @@ class Engine:
                 "names_goods": bool(tags & self._shop_categories) or named,
                 "grams": frozenset(ranker_mod.bigrams(self._norm(plain + " " + " ".join(phrases)))),
                 "needs": [w.lower() for w in json.loads(row["needs"])] if row["needs"] else None,
-                "unless": [w.lower() for w in json.loads(row["unless"])] if row["unless"] else None,
+                # an `unless` word written 客服:… counts only in what the agent said (客服:有礼盒: the agent
+                # already said there is a gift box, so a reply that would go and check waits; forty-third pass)
+                "unless": [w.lower() for w in json.loads(row["unless"]) if not w.startswith(self.AGENT_SAID)] or None
+                if row["unless"] else None,
+                "unless_agent": [w[len(self.AGENT_SAID):].lower() for w in json.loads(row["unless"])
+                                 if w.startswith(self.AGENT_SAID)] or None if row["unless"] else None,
                 "chat": "闲聊" in tags,
                 "pitch": "推销" in tags,
                 "go_ahead": "照办" in tags,
                 "praise": "夸奖" in tags,
             }
         return st
+
+    AGENT_SAID = "客服:"  # the prefix of an `unless` word that counts only in the agent's own turns
 
     # Ranking settings, each chosen on the judged tune split (docs/reader.md, "Choosing the reply").
     # How many earlier turns a reply's `needs` words are looked for in (with the message).

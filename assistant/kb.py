@@ -232,8 +232,9 @@ def read_resources(kb_dir: Path) -> dict:
             for key in ("needs", "unless"):
                 words = rep.get(key)
                 if words is not None and (not isinstance(words, list) or not words
-                                          or not all(isinstance(w, str) and w.strip() for w in words)):
-                    raise KBError(f"{path.name}: 第 {i + 1} 条话术的 {key} 应是非空的词语列表")
+                                          or not all(isinstance(w, str) and w.strip() for w in words)
+                                          or any(w.startswith("客服:") and not w[3:].strip() for w in words)):
+                    raise KBError(f"{path.name}: 第 {i + 1} 条话术的 {key} 应是非空的词语列表（“客服:”后面要写词语）")
             late = rep.get("late_triggers")
             if late is not None and (not isinstance(late, list) or not all(isinstance(w, str) and w.strip() for w in late)):
                 raise KBError(f"{path.name}: 第 {i + 1} 条话术的 late_triggers 应是问法列表")

@@ -113,6 +113,21 @@ def test_a_reply_word_list_that_is_not_a_list_of_words_is_refused(tmp_path, db_f
     assert "gift.yaml" in str(err.value) and key in str(err.value)
 
 
+def test_an_agent_only_unless_word_needs_a_word_after_its_prefix(tmp_path, db_file):
+    """`unless: [客服:]` would match every agent turn and hide the reply for good: refused."""
+    import shutil
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(kb.paths.kb_resources_dir(), kb_dir)
+    path = kb_dir / "replies" / "gift.yaml"
+    text = re.sub(r"(?m)^    unless: .*\n", "", path.read_text(encoding="utf-8"))
+    first_text = text.index("    text:", text.index("replies:"))
+    path.write_text(text[:first_text] + "    unless: [破损, \"客服:\"]\n" + text[first_text:], encoding="utf-8")
+    with pytest.raises(KBError) as err:
+        kb.build(db_file, kb_dir)
+    assert "gift.yaml" in str(err.value) and "客服:" in str(err.value)
+
+
 # a list file, an entry appended to it without one of its required keys, and that key
 ENTRY_WITHOUT = {
     "cross_sell.yaml": ("- when_product: FZ001\n  customer: any\n  recommend: FZ002\n", "reason"),

@@ -368,6 +368,25 @@ def test_the_apology_asks_for_nothing_already_given_and_waits_for_a_taken_back_r
         assert sorry["id"] not in [r["id"] for r in engine.suggest(msg).replies], msg
 
 
+def test_a_reply_that_would_check_waits_when_the_agent_has_just_said_it(engine):
+    """Forty-third pass: 礼品包装 goes to check whether a gift box or bag can be had; where the agent
+    has just said there is one (有礼盒装, 可以帮您装礼盒), it waits (`unless` words written 客服:…
+    count only in the agent's turns), and a customer asking the same gets it. A gift that arrived
+    broken (口红断了) gets no wrapping reply; a courier that will not deliver to a remote village is
+    no question of remote postage (偏远地区运费 waits)."""
+    def codes(msg, *turns):
+        return [r["code"] for r in engine.suggest(Conversation.of(msg, [{"role": r, "text": t} for r, t in turns])).replies]
+    assert "bbz" in codes("有礼盒吗 送人的")
+    assert "bbz" in codes("那帮我装礼盒吧 送人的", ("customer", "有礼盒吗 送人的"))
+    assert "bbz" not in codes("太好了 那帮我装礼盒 再写张卡片 就写 宝贝生日快乐 落款小胖",
+                              ("customer", "可以装礼盒吗"), ("agent", "亲 可以帮您装礼盒的哦 需要另加5元~"))
+    assert "bbz" not in codes("那就礼盒装 别放价格单 再帮忙写个卡片 生日快乐就行",
+                              ("customer", "这个护膝适合送男朋友吗"), ("agent", "适合的亲 我们有礼盒装哦~"))
+    assert "bbz" not in codes("口红断了!! 刚拆开就断在管子里 你们怎么包装的 准备送人的 现在还怎么送")
+    assert "bpy" in codes("西藏能发吗 偏远地区运费多少")
+    assert "bpy" not in codes("快递说村里不送 让我去镇上自提 二十多公里啊 说是偏远地区 你们能跟快递说说吗")
+
+
 def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
     """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
     does not get them; a breakage in the message or an earlier turn does."""
