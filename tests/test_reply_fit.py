@@ -387,6 +387,21 @@ def test_a_reply_that_would_check_waits_when_the_agent_has_just_said_it(engine):
     assert "bpy" not in codes("快递说村里不送 让我去镇上自提 二十多公里啊 说是偏远地区 你们能跟快递说说吗")
 
 
+def test_refund_replies_wait_once_the_agent_said_the_refund_is_done_and_no_order_report_before_buying(engine):
+    """Forty-third pass: 未发货仅退款 (apply for a refund) and 退货签收后退款 (we refund once the
+    return is signed for) wait once the agent has said the refund went out; a customer asking the
+    same before any such word still gets them. 预计送达日期 reports on an order: "拍了几天能到"
+    (once I order) has none."""
+    def codes(msg, *turns):
+        return [r["code"] for r in engine.suggest(Conversation.of(msg, [{"role": r, "text": t} for r, t in turns])).replies]
+    done = ("agent", "亲退款已经处理了哦 原路退回~")
+    for msg in ("原路是退哪里 我付款用的花呗 怎么支付宝余额里没看到 啥意思", "退款只退了120 我付的是159元 剩下的呢？？？"):
+        assert not {"djtk", "dcksh"} & set(codes(msg, ("customer", "退款好了没"), done)), msg
+    assert "djtk" in codes("还没发货 我不想要了 怎么退款")
+    assert "ajqsd" not in codes("拍了大概几天能到啊 江西赣州的")
+    assert "ajqsd" not in codes("我在黑龙江齐齐哈尔 拍了要几天到啊")
+
+
 def test_a_transit_damage_reply_waits_until_someone_says_the_goods_arrived_broken(cue_engine):
     """破损请拍照 / 破损补发或退款 presuppose broken goods (their `needs` words): a device fault
     does not get them; a breakage in the message or an earlier turn does."""
