@@ -264,7 +264,6 @@ _ASIDE = re.compile(r"(?:放|丢|扔|塞)(?:进|在|到)?\s?$")
 _PRAISED = re.compile(r"[^，,。!！?？]{0,4}?(?:很|超|真|挺|好)?(?:好看|喜欢|不错|漂亮|满意)")
 # a flavour (番茄味的, 草莓味的牛轧糖) names no goods; the goods' 味道 and a smell (一股胶水味) are left alone
 _FLAVOUR = re.compile(r"味(?:的|吗|呢|儿)")
-# parts and add-ons of goods: 这个电池, 吸尘器电池 name a part of the goods the message is about
 # where a parcel waits (柜子在哪, 放错柜子了 next to 取件码 or 丰巢) and where a refund lands (多多钱包, 钱包里没看到
 # next to 退) are no goods (forty-third pass)
 _LOCKER = re.compile(r"取件|丰巢|快递柜|驿站|菜鸟|快递员")
@@ -275,6 +274,7 @@ _NOT_GOODS_HERE = {"柜子": _LOCKER, "钱包": _REFUND}
 # before a clause goes on (forty-third pass)
 _FLOWER = re.compile(r"(?:^|(?<=[\s，,。!！?？~])|(?<=的)|(?<=送)|(?<=订)|(?<=收到)|(?<=那个)|(?<=这个)|(?<=束))"
                      r"花(?=[到送要怎直一全呢吗都没还也我她他能,，。\s!！?？]|$)")
+# parts and add-ons of goods: 这个电池, 吸尘器电池 name a part of the goods the message is about
 _PARTS = frozenset("电池 镜头 摄像头 表带 表盘 充电线 数据线 充电头 电源 遥控器 鞋垫 鞋带 枕套 灯泡 刷头 滤芯 配件 颜料 茶具".split())
 
 

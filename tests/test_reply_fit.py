@@ -25,6 +25,11 @@ def _codes(suggestion):
     return {r["code"] for r in suggestion.replies}
 
 
+def _chat(msg, *turns):
+    """A conversation: the message after (role, text) turns."""
+    return Conversation.of(msg, [{"role": r, "text": t} for r, t in turns])
+
+
 def _categories(eng, reply):
     tags = eng.conn.execute("SELECT tags FROM replies WHERE id=?", (reply["id"],)).fetchone()[0]
     return eng._shop_categories.intersection(json.loads(tags or "[]"))
@@ -375,7 +380,7 @@ def test_a_reply_that_would_check_waits_when_the_agent_has_just_said_it(engine):
     broken (口红断了) gets no wrapping reply; a courier that will not deliver to a remote village is
     no question of remote postage (偏远地区运费 waits)."""
     def codes(msg, *turns):
-        return [r["code"] for r in engine.suggest(Conversation.of(msg, [{"role": r, "text": t} for r, t in turns])).replies]
+        return _codes(engine.suggest(_chat(msg, *turns)))
     assert "bbz" in codes("有礼盒吗 送人的")
     assert "bbz" in codes("那帮我装礼盒吧 送人的", ("customer", "有礼盒吗 送人的"))
     assert "bbz" not in codes("太好了 那帮我装礼盒 再写张卡片 就写 宝贝生日快乐 落款小胖",
@@ -393,7 +398,7 @@ def test_refund_replies_wait_once_the_agent_said_the_refund_is_done_and_no_order
     same before any such word still gets them. 预计送达日期 reports on an order: "拍了几天能到"
     (once I order) has none."""
     def codes(msg, *turns):
-        return [r["code"] for r in engine.suggest(Conversation.of(msg, [{"role": r, "text": t} for r, t in turns])).replies]
+        return _codes(engine.suggest(_chat(msg, *turns)))
     done = ("agent", "亲退款已经处理了哦 原路退回~")
     for msg in ("原路是退哪里 我付款用的花呗 怎么支付宝余额里没看到 啥意思", "退款只退了120 我付的是159元 剩下的呢？？？"):
         assert not {"djtk", "dcksh"} & set(codes(msg, ("customer", "退款好了没"), done)), msg
