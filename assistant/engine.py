@@ -485,8 +485,7 @@ class Engine:
             first = (self._tagged_reply("人在"), "顾客在问还有没有人：我在")
         elif self.furious(a) and chosen and chosen[0][0] < self.APOLOGY_UNSURE and (
                 chosen[0][2]["intent"] != "complaint" or chosen[0][1] == self._tagged_id("先致歉")) and not (
-                (sorry := self._tagged_reply("先致歉")) is not None and sorry["unless"]
-                and text.states_any(said, json.loads(sorry["unless"]))):  # nor where its own `unless` says it waits
+                self._waits(self._tagged_reply("先致歉"), said, agent_said)):  # nor where its own `unless` says it waits
             # ... also when the apology is already the best guess: put first, it is not folded away
             first = (self._tagged_reply("先致歉"), "顾客很生气：先致歉")
         elif self.gives_asked_info(a, conv):  # the customer sent what a lookup needs: say so first
@@ -552,6 +551,7 @@ class Engine:
             tags = set(json.loads(row["tags"])) if row["tags"] else set()
             finder = self.analyzer.product_finder
             named = bool(finder) and any(finder.nouns_in(t) for t in [row["text"], row["title"], *phrases])
+            unless, unless_agent = kb.split_unless(json.loads(row["unless"]) if row["unless"] else ())
             st = self._static_cache[row["id"]] = {
                 "general": 1.0 if row["intent"] in self.GENERAL_INTENTS else 0.0,
                 "first": 1.0 if pos == 0 else 0.0, "pos": 1.0 / (1 + pos),
@@ -563,20 +563,14 @@ class Engine:
                 "names_goods": bool(tags & self._shop_categories) or named,
                 "grams": frozenset(ranker_mod.bigrams(self._norm(plain + " " + " ".join(phrases)))),
                 "needs": [w.lower() for w in json.loads(row["needs"])] if row["needs"] else None,
-                # an `unless` word written 客服:… counts only in what the agent said (客服:有礼盒: the agent
-                # already said there is a gift box, so a reply that would go and check waits; forty-third pass)
-                "unless": [w.lower() for w in json.loads(row["unless"]) if not w.startswith(self.AGENT_SAID)] or None
-                if row["unless"] else None,
-                "unless_agent": [w[len(self.AGENT_SAID):].lower() for w in json.loads(row["unless"])
-                                 if w.startswith(self.AGENT_SAID)] or None if row["unless"] else None,
+                # (kb.split_unless: an `unless` word written 客服:… counts only in the agent's turns)
+                "unless": unless or None, "unless_agent": unless_agent or None,
                 "chat": "闲聊" in tags,
                 "pitch": "推销" in tags,
                 "go_ahead": "照办" in tags,
                 "praise": "夸奖" in tags,
             }
         return st
-
-    AGENT_SAID = "客服:"  # the prefix of an `unless` word that counts only in the agent's own turns
 
     # Ranking settings, each chosen on the judged tune split (docs/reader.md, "Choosing the reply").
     # How many earlier turns a reply's `needs` words are looked for in (with the message).
@@ -917,6 +911,15 @@ class Engine:
     def _tagged_id(self, tag: str) -> int | None:
         row = self._tagged_reply(tag)
         return row["id"] if row is not None else None
+
+    @staticmethod
+    def _waits(row, said: str, agent_said: str) -> bool:
+        """Does a reply's `unless` say it waits in this chat (its words in ``said``, its 客服:… words
+        in ``agent_said``)?"""
+        if row is None or not row["unless"]:
+            return False
+        unless, unless_agent = kb.split_unless(json.loads(row["unless"]))
+        return text.states_any(said, unless) or text.states_any(agent_said, unless_agent)
 
     def _tagged_reply(self, tag: str):
         """The first enabled reply with a tag of its own meaning (先查: the holding reply; 确认:

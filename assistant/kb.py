@@ -24,6 +24,17 @@ import yaml
 from assistant import paths, text
 from assistant.db import KBCorrupt, KBError, connect, migrate
 
+# An `unless` word written 客服:… counts only in what the agent said (客服:有礼盒: the agent has said
+# there is a gift box, so a reply that would go and check waits; forty-third pass).
+AGENT_SAID = "客服:"
+
+
+def split_unless(words) -> tuple[list[str], list[str]]:
+    """A reply's `unless` words (lower case): those for the whole chat, those for the agent's turns."""
+    words = [w.lower() for w in words or ()]
+    return ([w for w in words if not w.startswith(AGENT_SAID)],
+            [w[len(AGENT_SAID):] for w in words if w.startswith(AGENT_SAID)])
+
 log = logging.getLogger(__name__)
 # libyaml's loader when PyYAML's wheel has it (it does on Windows, macOS and manylinux): ~8× faster
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -233,7 +244,7 @@ def read_resources(kb_dir: Path) -> dict:
                 words = rep.get(key)
                 if words is not None and (not isinstance(words, list) or not words
                                           or not all(isinstance(w, str) and w.strip() for w in words)
-                                          or any(w.startswith("客服:") and not w[3:].strip() for w in words)):
+                                          or any(w.startswith(AGENT_SAID) and not w[len(AGENT_SAID):].strip() for w in words)):
                     raise KBError(f"{path.name}: 第 {i + 1} 条话术的 {key} 应是非空的词语列表（“客服:”后面要写词语）")
             late = rep.get("late_triggers")
             if late is not None and (not isinstance(late, list) or not all(isinstance(w, str) and w.strip() for w in late)):
