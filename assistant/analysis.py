@@ -372,6 +372,10 @@ class Analyzer:
         r"|再见|拜拜|回见|晚安|您|你|" + _FILLERS + ")+"
     )
     _THANKS_WORD = re.compile(r"谢|辛苦|麻烦(?:你|您)?了|没关系|不用了|没事|再见|拜拜|回见|晚安")
+    # "满意吗?" answered with a retort (满意个啥, 满意不了 …鼓包了): the agent's question made it read as
+    # thanks; it is the start of a complaint (forty-fourth pass: 2 shop tune turns read as thanks_bye)
+    SATISFIED_RETORT = True
+    _RETORT = re.compile(r"^\W*(?:满意个|满意不了|满意啥|满意什么|满意哪|谈何满意)")
     # thanks, then a contrast and what is wrong (谢谢客服 但是收到的颜色不对): the thanks is the polite
     # opening of a problem, not satisfaction (thirty-third pass: the shop halves' feelings taught
     # that 谢谢 at the start means satisfied)
@@ -472,6 +476,9 @@ class Analyzer:
         if self.THANKS_THEN_ASKS and max(probs, key=probs.get) == "thanks_bye" and self.thanks_and_asks(message):
             rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
             probs = {k: (0.05 if k == "thanks_bye" else 0.95 * v / rest) for k, v in probs.items()}
+        if self.SATISFIED_RETORT and max(probs, key=probs.get) == "thanks_bye" and self._RETORT.search(text.normalize(message)):
+            rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
+            probs = {k: (0.05 if k == "thanks_bye" else 0.95 * v / rest) for k, v in probs.items()}
         intent = max(probs, key=probs.get)
         intent_scores = {k: round(v, 3) for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:5]}
         _, hits = self.intent_lex.score(scoring)
@@ -481,6 +488,8 @@ class Analyzer:
             pe = self._with_mood(pe, context)
         if self.THANKS_BUT and (m := self._THANKS_BUT.search(text.normalize(message))) and content_len(m.group(1)) >= 4:
             pe["satisfied"] = 0.0
+        if self.SATISFIED_RETORT and self._RETORT.search(text.normalize(message)):
+            pe["satisfied"] = 0.0  # 满意个啥: the word is the agent's, thrown back
         pe["calm"] *= self.CALM_PRIOR  # most messages show no feeling: only a clear reading counts
         upset = (pe.get("angry", 0.0) + pe.get("disappointed", 0.0)) / (sum(pe.values()) or 1.0)
         emotion = max(pe, key=pe.get)
@@ -672,6 +681,8 @@ class Analyzer:
         if thanks and self._POLITE_REQUEST.search(norm[:thanks.start()]):
             norm = self._THANKS.sub("", norm)  # the request's 谢谢 says nothing of the mood
         scores, _ = self.emotion_lex.score(norm)
+        if self.SATISFIED_RETORT and self._RETORT.search(norm):
+            scores.pop("satisfied", None)  # 满意个啥 is no praise
         bangs = len(re.findall(r"!", norm))
         questions = len(re.findall(r"\?{2,}", norm))
         if bangs >= 2 and scores:
