@@ -39,6 +39,7 @@ def _categories(eng, reply):
     ("手机壳是什么材质的", "数码配件"),
     ("这个卫衣会不会起球", "服装"),
     ("这款面霜保湿吗 我是干皮", "美妆"),
+    ("这个戒指会不会掉色 是纯银的吗", "饰品"),  # jewellery is no clothing (forty-fourth pass)
 ])
 def test_replies_written_for_other_goods_are_not_offered(cue_engine, message, category):
     s = cue_engine.suggest(message)
@@ -1162,6 +1163,10 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
     ("dkybc", "昨天买的今天降价了 核价结果出来没 能补多少差价", "能发顺丰吗 补差价也行 中通太慢了"),
     # 缺货延迟发货 says this batch is sold out: not to a customer who cancels (forty-second pass)
     ("cqhyc", "缺货要等多久 什么时候补货发给我", "缺货就不要了 取消吧 还没发就直接退"),
+    # 服装面料 points at a garment's wash label: not for a ring or a necklace (forty-fourth pass)
+    ("afzml", "这件卫衣什么材质的 料子舒服吗", "这个戒指什么材质的 会不会过敏"),
+    # 修改中差评 says how to change a review: not to a customer holding one up as a threat
+    ("egpj", "差评能改吗 之前手滑点错了", "问三遍都不回 我要投诉 差评已经写好了"),
 ])
 def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
     """Replies the judges called harmful more often than sendable on the tune side, each where its
@@ -1193,3 +1198,19 @@ def test_a_clause_that_ends_in_a_question_asks_and_praise_with_it_gets_no_thank_
     go_ahead = cue_engine._tagged_reply("照办")["code"]
     agree = Conversation.of("行 那礼盒里能放张贺卡不 帮我写个祝福", ["agent:有礼盒版的 加15元哦"])
     assert go_ahead not in _codes(cue_engine.suggest(agree, limit=12))
+
+
+def test_a_promise_the_agent_made_is_not_contradicted_and_a_retort_is_no_praise(cue_engine, engine):
+    """不做好评返现 and 晒图无奖励 say the shop rewards no review: not after the agent has just
+    promised a surprise or cashback for one; and "满意个啥 …" answering the agent's 满意吗 is a
+    complaint, not praise to thank for (forty-fourth pass)."""
+    asked = "好评返现怎么领 五星带图写了 截图发你了"
+    assert {"ebfx", "eshjl"} & _codes(cue_engine.suggest(asked, limit=12))
+    promised = _chat(asked, ("agent", "亲 收到货满意的话给个好评哦 有小惊喜~"))
+    assert not {"ebfx", "eshjl"} & _codes(cue_engine.suggest(promised, limit=12))
+    praise = cue_engine._tagged_reply("夸奖")["code"]
+    assert praise in _codes(cue_engine.suggest(_chat("很满意 东西不错", ("agent", "宝子 收到还满意吗~")), limit=12))
+    retort = _chat("满意不了 饮水机一插电就嗡嗡响 吵得睡不着", ("agent", "宝子 收到还满意吗~"))
+    assert praise not in _codes(cue_engine.suggest(retort, limit=12))
+    read = engine.suggest(retort).analysis  # the learned reader, which read it as thanks before
+    assert read.intent != "thanks_bye" and read.emotion != "satisfied"
