@@ -29,6 +29,22 @@ from assistant.db import KBCorrupt, KBError, connect, migrate
 AGENT_SAID = "客服:"
 
 
+def _word_list_problem(words) -> str | None:
+    """Why a `needs` / `unless` list is not a list of words, in the editor's terms (None: it is)."""
+    if words is None:
+        return None
+    if not isinstance(words, list) or not words:
+        return "写成 [词语1, 词语2] 的形式，至少一个词"
+    for w in words:
+        if isinstance(w, (int, float)) and not isinstance(w, bool):
+            return f"{w} 会被读成数字，请加引号写成 \"{w}\""
+        if not isinstance(w, str) or not w.strip():
+            return f"{w!r} 不是词语"
+        if w.startswith(AGENT_SAID) and not w[len(AGENT_SAID):].strip():
+            return "“客服:”后面要写词语"
+    return None
+
+
 def split_unless(words) -> tuple[list[str], list[str]]:
     """A reply's `unless` words (lower case): those for the whole chat, those for the agent's turns."""
     words = [w.lower() for w in words or ()]
@@ -241,11 +257,9 @@ def read_resources(kb_dir: Path) -> dict:
             if not isinstance(rep, dict) or not str(rep.get("text", "")).strip():
                 raise KBError(f"{path.name}: 第 {i + 1} 条话术缺少 text")
             for key in ("needs", "unless"):
-                words = rep.get(key)
-                if words is not None and (not isinstance(words, list) or not words
-                                          or not all(isinstance(w, str) and w.strip() for w in words)
-                                          or any(w.startswith(AGENT_SAID) and not w[len(AGENT_SAID):].strip() for w in words)):
-                    raise KBError(f"{path.name}: 第 {i + 1} 条话术的 {key} 应是非空的词语列表（“客服:”后面要写词语）")
+                if (why := _word_list_problem(rep.get(key))) is not None:
+                    raise KBError(f"{path.name}: 第 {i + 1} 条话术（{rep.get('code') or rep.get('title') or ''}）的 {key} "
+                                  f"应是非空的词语列表：{why}")
             late = rep.get("late_triggers")
             if late is not None and (not isinstance(late, list) or not all(isinstance(w, str) and w.strip() for w in late)):
                 raise KBError(f"{path.name}: 第 {i + 1} 条话术的 late_triggers 应是问法列表")

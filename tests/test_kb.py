@@ -128,6 +128,23 @@ def test_an_agent_only_unless_word_needs_a_word_after_its_prefix(tmp_path, db_fi
     assert "gift.yaml" in str(err.value) and "客服:" in str(err.value)
 
 
+
+def test_a_number_in_a_word_list_is_named_with_how_to_quote_it(tmp_path, db_file):
+    """`unless: [投诉, 12315]` reads 12315 as a number: the build stops and says which reply and how
+    to write it (quoted), not a puzzle about 客服: (forty-fourth pass)."""
+    import shutil
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(kb.paths.kb_resources_dir(), kb_dir)
+    path = kb_dir / "replies" / "gift.yaml"
+    text = re.sub(r"(?m)^    unless: .*\n", "", path.read_text(encoding="utf-8"))
+    first_text = text.index("    text:", text.index("replies:"))
+    path.write_text(text[:first_text] + "    unless: [投诉, 12315]\n" + text[first_text:], encoding="utf-8")
+    with pytest.raises(KBError) as err:
+        kb.build(db_file, kb_dir)
+    code = re.search(r"code: (\w+)", text[text.index("replies:"):]).group(1)
+    assert "gift.yaml" in str(err.value) and code in str(err.value) and '"12315"' in str(err.value)
+
 # a list file, an entry appended to it without one of its required keys, and that key
 ENTRY_WITHOUT = {
     "cross_sell.yaml": ("- when_product: FZ001\n  customer: any\n  recommend: FZ002\n", "reason"),
