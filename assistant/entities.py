@@ -257,6 +257,7 @@ _PARCEL_NO = re.compile(r"(?:快递|运|物流|快件|工)单?号\s*(?:是|为|[
 # pointed at (这个手机壳) win over a model or size code named before them (iphone15promax能用吗). Shop
 # tune halves product F1 0.783 -> 0.790 (entity 0.839 -> 0.844), pool tune and train unchanged.
 _POINTED = re.compile(r"(?:这|那)(?:个|款|双|件|台|套|只|条|顶|把|部|瓶|盒|种)\s?$")
+_POINTED_HERE = re.compile(r"这(?:个|款|双|件|台|套|只|条|顶|把|部|瓶|盒|种)\s?$")
 # where goods are put (放冰箱, 丢洗衣机, 下锅) is no product: shop tune halves 6 false products fewer, none lost
 _ASIDE = re.compile(r"(?:放|丢|扔|塞)(?:进|在|到)?\s?$")
 # praise for the goods in a kind word (衣服很好看, 你家衣服质量真不错) names no goods: labellers leave it
@@ -373,7 +374,12 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
         # or a brand named before them (iphone15promax能用吗 这个手机壳 …)
         pointed = [sp for sp in spans if _POINTED.search(raw[max(0, sp[0] - 3):sp[0]])
                    and raw[sp[0]:sp[1]] not in _PARTS]
-        if pointed and pointed[0] != spans[0] and re.search(r"[A-Za-z0-9]", raw[spans[0][0]:spans[0][1]]):
+        # ... and goods pointed at with 这 (这个四件套, 这款运动鞋) win over any goods named before them (床垫厚25公分
+        # 这个四件套的床笠…): forty-fourth pass. Not 那个, which points back (上回那个, 送的那个, 之间的那个软管).
+        here = [sp for sp in pointed if _POINTED_HERE.search(raw[max(0, sp[0] - 3):sp[0]])]
+        if here and here[0] != spans[0]:
+            pointed = here + [sp for sp in pointed if sp not in here]
+        if pointed and pointed[0] != spans[0] and (here or re.search(r"[A-Za-z0-9]", raw[spans[0][0]:spans[0][1]])):
             spans = pointed + [sp for sp in spans if sp not in pointed]
     kept: list[tuple[int, int, str]] = []  # the mentions not in passing, in order
     for start, end in spans:

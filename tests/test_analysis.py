@@ -201,6 +201,11 @@ def test_goods_and_sizes_small_shop_customers_write(engine):
     # the goods line of an order card in brackets, and freeze-dried treats said alone
     assert product("【订单编号】231202-118374650293847 【商品】婴儿纯棉连体衣2件装 单号给我一下 物流一直看不到") == "连体衣"
     assert product("冻干啥时候补货啊 我家猫只吃这个") == "冻干"
+    # goods pointed at with 这 win over goods named before them; 那个 points back and does not
+    # (forty-fourth pass)
+    assert product("我家床垫有30公分厚 这个四件套的床笠能包住吗") == "四件套"
+    assert product("我平时穿41的皮鞋 这款跑鞋拿41还是42") == "跑鞋"
+    assert product("冰箱和墙中间的那个插座要另外买吗") == "冰箱"
 
     def size(msg):
         return extract_entities(msg, engine.analyzer.product_finder).get("size")
