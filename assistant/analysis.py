@@ -376,6 +376,26 @@ class Analyzer:
     # thanks; it is the start of a complaint (forty-fourth pass: 2 shop tune turns read as thanks_bye)
     SATISFIED_RETORT = True
     _RETORT = re.compile(r"^\W*(?:满意个|满意不了|满意啥|满意什么|满意哪|谈何满意)")
+    # "??" after a broken promise or with a threat (说好的今天发呢?? / 谁签的?? … 平台介入) is anger, not
+    # confusion: on the tune side the reader called 97 angry customers' "??" messages confused
+    # (forty-fourth pass). Confusion words (什么意思, 看不懂 …) keep the confused reading unless a
+    # threat is there too.
+    ANGRY_QUESTION = True
+    _DOUBLE_Q = re.compile(r"[?？]{2,}")
+    _THREAT = re.compile(r"平台介入|投诉|举报|12315|曝光|差评|工商|消协|市场监管|报警|律师|起诉")
+    _ANGER_ASK = re.compile(r"说好的|根本|谁签的|退钱|给个说法|欺诈|骗|坑人|呵呵|还不发|再不发|凭什么|嘴硬|"
+                            r"什么玩意|搞什么|有病|垃圾|必须|赔偿|钱呢|到底发不发|不兑现|难道|怒|服了|有完没完|吃干饭|[!！]{2,}")
+    _CONFUSED_WORDS = re.compile(r"什么意思|啥意思|怎么回事|咋回事|肿么回事|看不懂|搞不懂|没看懂|不明白|不懂|"
+                                 r"咋弄|怎么弄|怎么操作|在哪|什么情况|啥情况")
+
+    def asks_in_anger(self, message: str) -> bool:
+        """A "??" message with a broken promise or a threat in it, and no sign of not understanding
+        unless it threatens too (说好的今天发呢??, 你什么意思?? … 平台介入)."""
+        norm = text.normalize(message)
+        if not self._DOUBLE_Q.search(message) or not (self._THREAT.search(norm) or self._ANGER_ASK.search(norm)):
+            return False
+        return bool(self._THREAT.search(norm)) or not self._CONFUSED_WORDS.search(norm)
+
     # thanks, then a contrast and what is wrong (谢谢客服 但是收到的颜色不对): the thanks is the polite
     # opening of a problem, not satisfaction (thirty-third pass: the shop halves' feelings taught
     # that 谢谢 at the start means satisfied)
@@ -503,6 +523,8 @@ class Analyzer:
             cue_emotion, cue_intensity = self.emotion(message, clean)
             if cue_emotion != "calm" and (emotion == "calm" or cue_intensity >= 0.6):
                 emotion, intensity = cue_emotion, max(intensity, cue_intensity)
+        if self.ANGRY_QUESTION and emotion == "confused" and self.asks_in_anger(message):
+            emotion = "angry"
         if self.URGENT_CUES:  # deadline and refusal cues of the lexicon, with the emotion read
             urgent = urgent or self.urgency(clean, emotion, intensity)
         if self.ANGRY_IS_URGENT and emotion == "angry":  # the labelling convention: anger needs speed

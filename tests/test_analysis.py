@@ -393,6 +393,17 @@ def test_emoji_and_the_chat_clients_expression_codes_carry_the_feeling(engine):
     assert engine.suggest("快递呢").analysis.emotion == "calm"
 
 
+
+def test_double_question_marks_after_a_broken_promise_are_anger_not_confusion(engine):
+    """"??" reads as confusion; after a broken promise or with a threat it is anger (forty-fourth
+    pass). Not understanding stays confusion."""
+    for message in ("都晚上九点了 还没揽收 说好的今天发呢??", "我根本没收到 门卫也说没有 到底谁签的？？",
+                    "拍了四天还不发?? 再不发我就申请平台介入"):
+        a = engine.suggest(message).analysis
+        assert a.emotion == "angry" and a.urgent, (message, a.emotion)
+    for message in ("退款显示成功了 微信里没有啊 退哪去了？？", "这个参数看不懂啊 防水3000是什么意思？？"):
+        assert engine.suggest(message).analysis.emotion == "confused", message
+
 def test_the_mention_model_learns_which_goods_a_post_is_about(engine):
     """assistant/mentions.py on a handful of written posts: the goods that broke are the product,
     the device it was used with is not; the rules alone take what the post opens with."""
