@@ -1167,6 +1167,8 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
     ("afzml", "这件卫衣什么材质的 料子舒服吗", "这个戒指什么材质的 会不会过敏"),
     # 修改中差评 says how to change a review: not to a customer holding one up as a threat
     ("egpj", "差评能改吗 之前手滑点错了", "问三遍都不回 我要投诉 差评已经写好了"),
+    # 不送货上门 asks the courier to deliver to the door: not for a parcel the station has not got
+    ("cbsm", "快递员不送上门 非让我自己去驿站拿", "显示已签收 我根本没收到 问了驿站也说没有"),
 ])
 def test_replies_judged_harmful_out_of_their_case_wait_for_it(cue_engine, code, offered, not_offered):
     """Replies the judges called harmful more often than sendable on the tune side, each where its
