@@ -8,7 +8,8 @@ from assistant.evaluate import evaluate, pool_items, read_jsonl
 from assistant.train import REPO
 
 OFF = dict(CUES_GAMMA=0.0, CUES_GAMMA_STRONG=0.0, TOPIC_SHORT=0.0, TOPIC_LONG=0.0, RETRIEVAL_BETA=0.0,
-           EMOTION_CUES=False, URGENT_CUES=False, ANGRY_IS_URGENT=False, EMOTION_TOPIC=0.0, CALM_PRIOR=3.0)
+           EMOTION_CUES=False, URGENT_CUES=False, ANGRY_IS_URGENT=False, EMOTION_TOPIC=0.0, CALM_PRIOR=3.0,
+           ANGRY_QUESTION=False, SATISFIED_RETORT=False)  # the last two are emotion cues (forty-fourth pass)
 BEFORE_MOOD = {"EMOTION_TOPIC": 0.0, "CALM_PRIOR": 3.0}
 ROWS = [
     ("hand cues + retrieval only (the old reader)", None),
