@@ -493,10 +493,9 @@ class Analyzer:
         if self.THANKS_ONLY and self.thanks_only(message):
             rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
             probs = {k: (0.9 if k == "thanks_bye" else 0.1 * v / rest) for k, v in probs.items()}
-        if self.THANKS_THEN_ASKS and max(probs, key=probs.get) == "thanks_bye" and self.thanks_and_asks(message):
-            rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
-            probs = {k: (0.05 if k == "thanks_bye" else 0.95 * v / rest) for k, v in probs.items()}
-        if self.SATISFIED_RETORT and max(probs, key=probs.get) == "thanks_bye" and self._RETORT.search(text.normalize(message)):
+        if max(probs, key=probs.get) == "thanks_bye" and (
+                (self.THANKS_THEN_ASKS and self.thanks_and_asks(message))
+                or (self.SATISFIED_RETORT and self._RETORT.search(text.normalize(message)))):
             rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
             probs = {k: (0.05 if k == "thanks_bye" else 0.95 * v / rest) for k, v in probs.items()}
         intent = max(probs, key=probs.get)

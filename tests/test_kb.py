@@ -98,8 +98,9 @@ def test_bad_yaml_gives_a_clear_error_and_leaves_the_db_alone(tmp_path, db_file)
     assert connect(db_file).execute("SELECT count(*) FROM replies").fetchone()[0] == before
 
 
-@pytest.mark.parametrize("key", ["needs", "unless"])
-def test_a_reply_word_list_that_is_not_a_list_of_words_is_refused(tmp_path, db_file, key):
+def _build_with_word_list(tmp_path, db_file, key: str, value: str) -> tuple[str, str]:
+    """Build a copy of the shipped KB whose first gift reply has ``value`` as its ``key`` (needs or
+    unless); the build's error message and that reply's code."""
     import shutil
 
     kb_dir = tmp_path / "kb"
@@ -107,38 +108,28 @@ def test_a_reply_word_list_that_is_not_a_list_of_words_is_refused(tmp_path, db_f
     path = kb_dir / "replies" / "gift.yaml"
     text = re.sub(rf"(?m)^    {key}: .*\n", "", path.read_text(encoding="utf-8"))
     first_text = text.index("    text:", text.index("replies:"))
-    path.write_text(text[:first_text] + f"    {key}: 破损\n" + text[first_text:], encoding="utf-8")
-    with pytest.raises(KBError) as err:
-        kb.build(db_file, kb_dir)
-    assert "gift.yaml" in str(err.value) and key in str(err.value)
-
-
-def _build_with_unless(tmp_path, db_file, line: str) -> tuple[str, str]:
-    """Build a copy of the shipped KB whose first gift reply has ``line`` as its `unless`; the
-    build's error message and that reply's code."""
-    import shutil
-
-    kb_dir = tmp_path / "kb"
-    shutil.copytree(kb.paths.kb_resources_dir(), kb_dir)
-    path = kb_dir / "replies" / "gift.yaml"
-    text = re.sub(r"(?m)^    unless: .*\n", "", path.read_text(encoding="utf-8"))
-    first_text = text.index("    text:", text.index("replies:"))
-    path.write_text(text[:first_text] + f"    unless: {line}\n" + text[first_text:], encoding="utf-8")
+    path.write_text(text[:first_text] + f"    {key}: {value}\n" + text[first_text:], encoding="utf-8")
     with pytest.raises(KBError) as err:
         kb.build(db_file, kb_dir)
     return str(err.value), re.search(r"code: (\w+)", text[text.index("replies:"):]).group(1)
 
 
+@pytest.mark.parametrize("key", ["needs", "unless"])
+def test_a_reply_word_list_that_is_not_a_list_of_words_is_refused(tmp_path, db_file, key):
+    message, _ = _build_with_word_list(tmp_path, db_file, key, "破损")
+    assert "gift.yaml" in message and key in message
+
+
 def test_an_agent_only_unless_word_needs_a_word_after_its_prefix(tmp_path, db_file):
     """`unless: [客服:]` would match every agent turn and hide the reply for good: refused."""
-    message, _ = _build_with_unless(tmp_path, db_file, '[破损, "客服:"]')
+    message, _ = _build_with_word_list(tmp_path, db_file, "unless", '[破损, "客服:"]')
     assert "gift.yaml" in message and "客服:" in message
 
 
 def test_a_number_in_a_word_list_is_named_with_how_to_quote_it(tmp_path, db_file):
     """`unless: [投诉, 12315]` reads 12315 as a number: the build stops and says which reply and how
     to write it (quoted), not a puzzle about 客服: (forty-fourth pass)."""
-    message, code = _build_with_unless(tmp_path, db_file, "[投诉, 12315]")
+    message, code = _build_with_word_list(tmp_path, db_file, "unless", "[投诉, 12315]")
     assert "gift.yaml" in message and code in message and '"12315"' in message
 
 
