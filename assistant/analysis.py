@@ -493,9 +493,10 @@ class Analyzer:
         if self.THANKS_ONLY and self.thanks_only(message):
             rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
             probs = {k: (0.9 if k == "thanks_bye" else 0.1 * v / rest) for k, v in probs.items()}
+        norm = text.normalize(message)
+        retort = self.SATISFIED_RETORT and bool(self._RETORT.search(norm))  # 满意个啥 (see SATISFIED_RETORT)
         if max(probs, key=probs.get) == "thanks_bye" and (
-                (self.THANKS_THEN_ASKS and self.thanks_and_asks(message))
-                or (self.SATISFIED_RETORT and self._RETORT.search(text.normalize(message)))):
+                (self.THANKS_THEN_ASKS and self.thanks_and_asks(message)) or retort):
             rest = sum(v for k, v in probs.items() if k != "thanks_bye") or 1.0
             probs = {k: (0.05 if k == "thanks_bye" else 0.95 * v / rest) for k, v in probs.items()}
         intent = max(probs, key=probs.get)
@@ -505,9 +506,9 @@ class Analyzer:
         pe = self.reader.emotion.proba(feats)
         if context and self.EMOTION_TOPIC:
             pe = self._with_mood(pe, context)
-        if self.THANKS_BUT and (m := self._THANKS_BUT.search(text.normalize(message))) and content_len(m.group(1)) >= 4:
+        if self.THANKS_BUT and (m := self._THANKS_BUT.search(norm)) and content_len(m.group(1)) >= 4:
             pe["satisfied"] = 0.0
-        if self.SATISFIED_RETORT and self._RETORT.search(text.normalize(message)):
+        if retort:
             pe["satisfied"] = 0.0  # 满意个啥: the word is the agent's, thrown back
         pe["calm"] *= self.CALM_PRIOR  # most messages show no feeling: only a clear reading counts
         upset = (pe.get("angry", 0.0) + pe.get("disappointed", 0.0)) / (sum(pe.values()) or 1.0)
