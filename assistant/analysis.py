@@ -91,6 +91,24 @@ _SHARE = re.compile(r"【(?:淘宝|天猫|京东|拼多多|抖音|抖音商城|�
                     r"|[￥¥$€][0-9a-z]{6,16}[￥¥$€]|打开【?手机淘宝】?(?:app)?(?:即可查看)?|打开(?:淘宝|京东|拼多多)(?:app)?即可查看")
 
 
+# A Weibo post's @handles (@中国联通客服 @锤子科技) say whom it is addressed to, not how its writer
+# feels: the feeling and urgency models learned from the NTCIR train posts that a post with
+# handles is angry (most are complaints), so 东莞联通,爱你！@东莞联通 read as anger and was
+# apologised to. They read the message without them (the intent model keeps them: they name the
+# goods, a phone or a network). A handle ends at a space, a mark or another handle (one that runs
+# into the text is left alone); an e-mail address (name@163.com) is no handle.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_%+\-])[@＠][^\s@＠,，。.!！?？:：;；、)）(（]{1,24}"
+                      r"(?=[\s@＠,，。.!！?？:：;；、)）]|$)")
+
+
+def drop_mentions(message: str) -> str:
+    """The message without its @handles; as written if nothing else would be left."""
+    if "@" not in message and "＠" not in message:
+        return message
+    rest = _MENTION.sub(" ", message)
+    return rest if content_len(rest) else message
+
+
 def clean_for_intent(message: str) -> str:
     norm = text.normalize(message)
     norm = _BOILERPLATE.sub(" ", norm)
@@ -375,6 +393,9 @@ class Analyzer:
     # "满意吗?" answered with a retort (满意个啥, 满意不了 …鼓包了): the agent's question made it read as
     # thanks; it is the start of a complaint (forty-fourth pass: 2 shop tune turns read as thanks_bye)
     SATISFIED_RETORT = True
+    # the feeling and urgency models read a Weibo post without its @handles (drop_mentions;
+    # forty-fifth pass). Must match how `kefu train` built their features (train.example_features).
+    DROP_MENTIONS = True
     _RETORT = re.compile(r"^\W*(?:满意个|满意不了|满意啥|满意什么|满意哪|谈何满意)")
     # "??" after a broken promise or with a threat (说好的今天发呢?? / 谁签的?? … 平台介入) is anger, not
     # confusion: on the tune side the reader called 97 angry customers' "??" messages confused
@@ -503,7 +524,10 @@ class Analyzer:
         intent_scores = {k: round(v, 3) for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:5]}
         _, hits = self.intent_lex.score(scoring)
         also: list[str] = []
-        pe = self.reader.emotion.proba(feats)
+        feel = feats  # what the feeling and urgency models read: the message without @handles
+        if self.DROP_MENTIONS and (bare := drop_mentions(message)) != message:
+            feel = self.features(scoring_text(clean_for_intent(bare)), context, bare)
+        pe = self.reader.emotion.proba(feel)
         if context and self.EMOTION_TOPIC:
             pe = self._with_mood(pe, context)
         if self.THANKS_BUT and (m := self._THANKS_BUT.search(norm)) and content_len(m.group(1)) >= 4:
@@ -518,7 +542,7 @@ class Analyzer:
         if emotion != "calm":
             bangs = min(3, message.count("!") + message.count("！"))
             intensity = max(0.3, min(1.0, 0.3 + 0.6 * (pe[emotion] - 0.35) / 0.65 + 0.1 * bangs))
-        urgent = self.reader.urgent.proba(feats)["yes"] >= self.URGENT_THRESHOLD
+        urgent = self.reader.urgent.proba(feel)["yes"] >= self.URGENT_THRESHOLD
         if self.EMOTION_CUES:  # a clear hand cue (投诉, 气死, ???) overrides a calm reading
             cue_emotion, cue_intensity = self.emotion(message, clean)
             if cue_emotion != "calm" and (emotion == "calm" or cue_intensity >= 0.6):

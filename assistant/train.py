@@ -6,7 +6,7 @@ Training data (what may go into weights that ship; see resources/models/README.m
 - the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only), not the ``late_triggers``
   added after the models learned (``kb.untaught``);
 - ``data/shop/tune*.jsonl`` of ``SHOP_TRAIN``: written small-shop messages, emotion and urgency
-  only, and their judged replies for the ranker (never the validation half nor tune9 … tune23);
+  only, and their judged replies for the ranker (never the validation half nor tune9 … tune24);
 - NTCIR-14 STC-3 customer turns (CC BY 4.0) of the *train* split, labelled by the project
   (``data/pool/labels.jsonl``, text read from ``../shared/corpus/pool.jsonl``). The later batch
   (``split_ntcir.jsonl``, 2,314 turns) trains the intent model only: as emotion and urgency data
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import paths
-from assistant.analysis import GOODS_INTENTS, _Patterns, clean_for_intent, cue_hits, scoring_text
+from assistant.analysis import GOODS_INTENTS, _Patterns, clean_for_intent, cue_hits, drop_mentions, scoring_text
 from assistant.reader import LinearModel, Reader, featurize
 
 SEED = 20261201
@@ -93,7 +93,7 @@ def written_examples(folder: Path = WRITTEN_DIR) -> list[Example]:
 SHOP_DIR = REPO / "data" / "shop"
 # the shop set's first eight tune halves teach the feelings (emotion and urgency), not the intent
 # (with their intents too, the pool's tune split lost 0.7 points of intent), and their verdicts
-# teach the ranker (thirty-third pass). The validation half and tune9 … tune23 train nothing.
+# teach the ranker (thirty-third pass). The validation half and tune9 … tune24 train nothing.
 SHOP_TRAIN = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8")
 
 
@@ -203,11 +203,19 @@ class Cues:
         return cue_hits(self.kinds, scoring)
 
 
-def example_features(e: Example, cues: Cues | None) -> dict[str, float]:
-    """The same features the Analyzer computes at run time (Analyzer.features)."""
-    scoring = scoring_text(clean_for_intent(e.text))
+def example_features(e: Example, cues: Cues | None, feeling: bool = False) -> dict[str, float]:
+    """The same features the Analyzer computes at run time (Analyzer.features); ``feeling``: those
+    the feeling and urgency models read, without a post's @handles (Analyzer.DROP_MENTIONS)."""
+    raw = drop_mentions(e.text) if feeling else e.text
+    scoring = scoring_text(clean_for_intent(raw))
     ctx = [(role, clean_for_intent(t)) for role, t in e.context[-2:] if t]
-    return featurize(scoring, ctx, cues.hits(scoring) if cues else None, raw=e.text)
+    return featurize(scoring, ctx, cues.hits(scoring) if cues else None, raw=raw)
+
+
+def feeling_features(examples: list[Example], feats: list[dict[str, float]], cues: Cues | None) -> list[dict[str, float]]:
+    """The feeling models' features: ``feats`` again, except for the posts that have @handles."""
+    return [example_features(e, cues, feeling=True) if drop_mentions(e.text) != e.text else f
+            for e, f in zip(examples, feats)]
 
 
 # --- the optimiser ----------------------------------------------------------------------------
@@ -357,10 +365,11 @@ def train_reader(examples: list[Example], p: Params | None = None, *, kb_dir: Pa
     p = p or Params()
     cues = Cues(kb_dir) if p.cues else None
     feats = [example_features(e, cues) for e in examples]
+    feel = feeling_features(examples, feats, cues)
     models = {
         "intent": train_model(examples, feats, "intent", intent_ids(kb_dir), p),
-        "emotion": train_model(examples, feats, "emotion", EMOTIONS, p),
-        "urgent": train_model(examples, feats, "urgent", ["no", "yes"], p),
+        "emotion": train_model(examples, feel, "emotion", EMOTIONS, p),
+        "urgent": train_model(examples, feel, "urgent", ["no", "yes"], p),
     }
     m = dict(meta or {})
     m["params"] = p.__dict__
@@ -394,6 +403,8 @@ def reader_scores(reader: Reader, examples: list[Example], cues: Cues | None) ->
         f = example_features(e, cues)
         pi = reader.intent.proba(f)
         ok += max(pi, key=pi.get) == e.intent
+        if drop_mentions(e.text) != e.text:
+            f = example_features(e, cues, feeling=True)
         pe = reader.emotion.proba(f)
         em = max(pe, key=pe.get)
         ge = e.emotion or "calm"

@@ -1216,3 +1216,25 @@ def test_a_promise_the_agent_made_is_not_contradicted_and_a_retort_is_no_praise(
     assert praise not in _codes(cue_engine.suggest(retort, limit=12))
     read = engine.suggest(retort).analysis  # the learned reader, which read it as thanks before
     assert read.intent != "thanks_bye" and read.emotion != "satisfied"
+
+
+def test_a_posts_handles_are_no_feeling(engine):
+    """A Weibo post's @handles say whom it is addressed to: the feeling and urgency models read the
+    post without them, so a calm or pleased post to a carrier's account is not read as anger and
+    apologised to (forty-fifth pass). E-mail addresses are no handles."""
+    from assistant.analysis import drop_mentions
+    from assistant.train import Example, example_features
+
+    assert "@" not in drop_mentions("东莞联通,爱你！@东莞联通 @中国联通广东客服")
+    assert "请问" in drop_mentions("请问@中国联通青岛客服 @山东省联通 我家电脑老断网")
+    assert drop_mentions("发票发我邮箱 wanglin_88@163.com 谢谢") == "发票发我邮箱 wanglin_88@163.com 谢谢"
+    assert drop_mentions("@中国联通客服") == "@中国联通客服"  # nothing else would be left
+    post = "我在这里.联通4G满格.@中国联通 @中国联通客服 @中国联通四川客服 @资阳联通 西门桥街"
+    feel = example_features(Example(text=post), None, feeling=True)
+    assert not any("联通客服" in f for f in feel) and any("满格" in f for f in feel)
+    s = engine.suggest(post)
+    assert s.analysis.emotion == "calm" and not s.analysis.urgent
+    apology = engine._tagged_reply("先致歉")["code"]
+    assert apology not in _codes(s)
+    praise = engine.suggest("联通真给力,我反应的问题马上就找到了原因和迅速处理,果断赞@中国联通 @中国联通广东客服")
+    assert praise.analysis.emotion == "satisfied"
