@@ -1238,3 +1238,33 @@ def test_a_posts_handles_are_no_feeling(engine):
     assert apology not in _codes(s)
     praise = engine.suggest("联通真给力,我反应的问题马上就找到了原因和迅速处理,果断赞@中国联通 @中国联通广东客服")
     assert praise.analysis.emotion == "satisfied"
+
+
+def test_replies_wait_where_the_chat_has_settled_what_they_ask_or_promise(cue_engine):
+    """Forty-fifth pass: a reply that says to apply for price protection, or promises the difference,
+    waits once the agent has said this price has none; size replies that ask for the weight, usual
+    size or waist wait once the customer gave them; the restock reply waits for a customer who
+    will buy if it is there; the compensation reply (send me the order and the story) waits once
+    the agent has offered an amount; the shipping-rule reply waits once hurrying has already failed."""
+    def shown(conv):
+        return _codes(cue_engine.suggest(conv, limit=12))
+
+    asked = "昨天买的电煮锅今天降了30 价保几天啊 能补吗"
+    assert "dbjts" in shown(asked)
+    assert "dbjts" not in shown(_chat(asked, ("customer", "电煮锅降价了"), ("agent", "亲 活动价不支持保价哦~")))
+    assert "dgsbj" in shown("刚买就降价了 心塞 亏了40块")
+    assert "dgsbj" not in shown(_chat("刚买就降价了 心塞 亏了40块", ("agent", "亲 直播专享价不在价保范围哦~")))
+    # the customer's own question keeps it: 你们不保价是吧 asks, it does not settle
+    assert "dgsbj" in shown("昨天刚买的破壁机 今天就降了200 你们不保价是吧")
+    assert "akzxm" in shown("这条裤子我该拿哪个码 怕腰紧")
+    assert "akzxm" not in shown("这条裤子我腰二尺一 拿哪个码 怕腰紧")
+    assert "abxpc" in shown("这件外套版型偏大还是偏小")
+    assert "abxpc" not in shown("平时穿M的 110斤 这件卫衣版型偏大吗")
+    out = _chat("那米白色的M还有吗 有我就直接拍了", ("agent", "亲 黑色M码暂时断货了哦~"))
+    assert "abhsj" not in shown(out)
+    assert "abhsj" in shown(_chat("那到货了能通知我吗", ("agent", "亲 黑色M码暂时断货了哦~")))
+    demand = "东西坏了害我白跑一趟 必须赔偿"
+    assert "etpc" in shown(demand)
+    assert "etpc" not in shown(_chat("8块？打发要饭的呢 我要投诉", ("customer", demand), ("agent", "亲 给您补偿8元红包可以吗~")))
+    assert "cfhsx" in shown("拍了三天了怎么还没发货")
+    assert "cfhsx" not in shown(_chat("催了两天了还是没动静 到底啥时候发", ("agent", "亲 已经在帮您催仓库了哦~")))
