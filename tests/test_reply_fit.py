@@ -1268,3 +1268,12 @@ def test_replies_wait_where_the_chat_has_settled_what_they_ask_or_promise(cue_en
     assert "etpc" not in shown(_chat("8块？打发要饭的呢 我要投诉", ("customer", demand), ("agent", "亲 给您补偿8元红包可以吗~")))
     assert "cfhsx" in shown("拍了三天了怎么还没发货")
     assert "cfhsx" not in shown(_chat("催了两天了还是没动静 到底啥时候发", ("agent", "亲 已经在帮您催仓库了哦~")))
+
+
+def test_urgency_needs_a_clear_reading(engine):
+    """The urgency model's reading counts from 0.7 (0.6 before the forty-fifth pass): a job
+    enquiry or a parcel a day late is not urgent; a deadline or a threat still is."""
+    assert not engine.suggest("你们招不招安装师傅 我干空调安装十来年了 有证").analysis.urgent
+    late = _chat("物流三天没动了 一直停在义乌分拨中心 帮我查一下呗", ("customer", "我的快递到哪了"), ("agent", "亲 已经发出了哦~"))
+    assert not engine.suggest(late).analysis.urgent
+    assert engine.suggest("明天就要用 今天再不发我就申请平台介入").analysis.urgent
