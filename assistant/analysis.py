@@ -395,7 +395,8 @@ class Analyzer:
     # thanks; it is the start of a complaint (forty-fourth pass: 2 shop tune turns read as thanks_bye)
     SATISFIED_RETORT = True
     # the feeling and urgency models read a Weibo post without its @handles (drop_mentions;
-    # forty-fifth pass). Must match how `kefu train` built their features (train.example_features).
+    # forty-fifth pass), when their weights learned them so (the reader's meta says; older weights
+    # read posts whole, as they were trained)
     DROP_MENTIONS = True
     _RETORT = re.compile(r"^\W*(?:满意个|满意不了|满意啥|满意什么|满意哪|谈何满意)")
     # "??" after a broken promise or with a threat (说好的今天发呢?? / 谁签的?? … 平台介入) is anger, not
@@ -526,7 +527,8 @@ class Analyzer:
         _, hits = self.intent_lex.score(scoring)
         also: list[str] = []
         feel = feats  # what the feeling and urgency models read: the message without @handles
-        if self.DROP_MENTIONS and (bare := drop_mentions(message)) != message:
+        if self.DROP_MENTIONS and self.reader.meta.get("feeling_without_mentions") and \
+                (bare := drop_mentions(message)) != message:
             feel = self.features(scoring_text(clean_for_intent(bare)), context, bare)
         pe = self.reader.emotion.proba(feel)
         if context and self.EMOTION_TOPIC:

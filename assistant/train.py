@@ -374,6 +374,7 @@ def train_reader(examples: list[Example], p: Params | None = None, *, kb_dir: Pa
     m = dict(meta or {})
     m["params"] = p.__dict__
     m["cues"] = p.cues
+    m["feeling_without_mentions"] = True  # the emotion and urgency models learned posts without @handles
     return Reader(models, m)
 
 

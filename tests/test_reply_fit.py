@@ -1240,6 +1240,29 @@ def test_a_posts_handles_are_no_feeling(engine):
     assert praise.analysis.emotion == "satisfied"
 
 
+def test_weights_trained_on_whole_posts_read_them_whole(db_file):
+    """Whether the feeling models read a post without its handles follows how their weights were
+    trained (the reader's meta), not a setting that could disagree with them: older weights, or a
+    file trained otherwise, read the post whole."""
+    from assistant.analysis import Analyzer
+    from assistant.reader import Reader
+
+    shipped = Reader.load()
+    assert shipped.meta.get("feeling_without_mentions") is True
+    older = Reader(shipped.models, {k: v for k, v in shipped.meta.items() if k != "feeling_without_mentions"})
+    post = "我在这里.联通4G满格.@中国联通 @中国联通客服 @中国联通四川客服 @资阳联通 西门桥街"
+    new, old = Engine(db_file, reader=shipped), Engine(db_file, reader=older)
+    try:
+        read_old = old.suggest(post).analysis
+        assert new.suggest(post).analysis.upset != read_old.upset  # the older weights read the handles too
+        Analyzer.DROP_MENTIONS = False  # the switch for experiments turns it off as well
+        assert new.suggest(post).analysis.upset == read_old.upset
+    finally:
+        Analyzer.DROP_MENTIONS = True
+        new.close()
+        old.close()
+
+
 def test_replies_wait_where_the_chat_has_settled_what_they_ask_or_promise(cue_engine):
     """Forty-fifth pass: a reply that says to apply for price protection, or promises the difference,
     waits once the agent has said this price has none; size replies that ask for the weight, usual
