@@ -404,8 +404,7 @@ def reader_scores(reader: Reader, examples: list[Example], cues: Cues | None) ->
         f = example_features(e, cues)
         pi = reader.intent.proba(f)
         ok += max(pi, key=pi.get) == e.intent
-        if drop_mentions(e.text) != e.text:
-            f = example_features(e, cues, feeling=True)
+        f = feeling_features([e], [f], cues)[0]
         pe = reader.emotion.proba(f)
         em = max(pe, key=pe.get)
         ge = e.emotion or "calm"
