@@ -1300,3 +1300,25 @@ def test_urgency_needs_a_clear_reading(engine):
     late = _chat("物流三天没动了 一直停在义乌分拨中心 帮我查一下呗", ("customer", "我的快递到哪了"), ("agent", "亲 已经发出了哦~"))
     assert not engine.suggest(late).analysis.urgent
     assert engine.suggest("明天就要用 今天再不发我就申请平台介入").analysis.urgent
+
+
+def test_replies_wait_for_what_the_message_already_settles(cue_engine):
+    """Forty-sixth pass: 明白您着急用 waits for a customer who says 不急; changing the phone on the
+    order waits for a mistyped top-up number; the presale reply waits for one who asks whether it
+    is in stock or presale (or bought it as in stock); 您说下更在意哪一点 waits for a customer who
+    says they cannot decide, not one who has said what matters; the refund-progress check waits
+    once the agent has said the money went back."""
+    def shown(conv):
+        return _codes(cue_engine.suggest(conv, limit=12))
+
+    assert "cjygs" in shown("急用 能不能换顺丰 我补运费")
+    assert "cjygs" not in shown("姐 我那条裙子发了没呀 不急哈 就问问")
+    assert "cgsjh" in shown("收件人电话写错了 改成13912345678")
+    assert "cgsjh" not in shown("充话费手机号输错一位了 应该是13912345678 能改吗")
+    assert "aysm" in shown("页面显示预售 要等多久才发")
+    assert "aysm" not in shown("现在下单啥时候发货 是现货还是预售的")
+    assert "bjj" in shown("黑色白色纠结死了 拿不定主意")
+    assert "bjj" not in shown("扫地机器人T10和T20差在哪 家里两只猫 掉毛特别多 选哪个好")
+    assert "dtkjd" in shown("退款到哪一步了 还没看到钱")
+    done = _chat("原路是哪个路啊 我用微信付的 微信里没看到钱啊", ("agent", "亲 退款已经原路退回了哦 请注意查收~"))
+    assert "dtkjd" not in shown(done)
