@@ -1322,3 +1322,35 @@ def test_replies_wait_for_what_the_message_already_settles(cue_engine):
     assert "dtkjd" in shown("退款到哪一步了 还没看到钱")
     done = _chat("原路是哪个路啊 我用微信付的 微信里没看到钱啊", ("agent", "亲 退款已经原路退回了哦 请注意查收~"))
     assert "dtkjd" not in shown(done)
+
+
+def test_replies_wait_where_the_customer_or_agent_has_moved_on(cue_engine):
+    """Forty-sixth pass, second batch: holding stock waits for a sold-out item; 页面上能拍的就是库存
+    waits for an order that is not shipping; gift suggestions wait once the gift is chosen and the
+    customer asks for a box or a card; the big-sale reply (期限内降价可以补差价) and the intercept
+    reply wait once the agent has said there is no price protection, or that the parcel has not
+    left; the pickup-code and status-not-updated replies wait for a parcel nobody received."""
+    def shown(conv):
+        return _codes(cue_engine.suggest(conv, limit=12))
+
+    settled = [
+        ("alhsm", "能帮我留两天吗 发工资了再拍", "五仁月饼还有木有 前天看还有货今天就显示售罄了 啥时候补啊"),
+        ("akczq", "页面显示有货 是真有吗 别拍了又说没货", "买的车载充电器一个礼拜了还不发货 是不是压根没货？？"),
+        ("bmq", "母亲节送什么好 预算三百", "想送我妈一盆蝴蝶兰 母亲节那天 能帮写个贺卡吗"),
+        ("ddcqj", "双十一会不会更便宜 现在买亏不亏",
+         _chat("凭什么不保价？前天买的就活该当冤大头？", ("customer", "我前天买的四件套 今天便宜了40"),
+               ("agent", "亲 补贴价是平台活动 不支持保价哦~"))),
+        ("cyfhq", "已经发货了还能取消吗",
+         _chat("那帮我取消吧 不想要了 别家已经买到了", ("customer", "这个蓝牙耳机还没发吧"),
+               ("agent", "亲 还在仓库排单中哦~ 预计48小时内发出"))),
+        ("bnv", "想送女朋友生日礼物 推荐一下", "送闺蜜生日的 这个颜色会不会太素 有礼盒装不"),
+        ("bnan", "送男朋友什么好 预算两百", "送男朋友的手办 有礼盒装吗 加钱也行"),
+        ("cqjm", "取件码在哪看 驿站让我报取件码",
+         _chat("驿站快递柜全找了没有！！20斤狗粮自己长腿跑了？", ("customer", "快递显示签收了"),
+               ("agent", "亲 麻烦先看看门口或者驿站哦~"))),
+        ("cshwx", "东西已经收到了 物流还显示运输中",
+         _chat("物流显示签收三天了 钱呢", ("customer", "退货已经寄回去了"), ("agent", "亲 仓库收到后1-3个工作日处理哦~"))),
+    ]
+    for code, open_case, settled_case in settled:
+        assert code in shown(open_case), code
+        assert code not in shown(settled_case), code
