@@ -1354,3 +1354,29 @@ def test_replies_wait_where_the_customer_or_agent_has_moved_on(cue_engine):
     for code, open_case, settled_case in settled:
         assert code in shown(open_case), code
         assert code not in shown(settled_case), code
+
+
+def test_replies_wait_where_what_they_assume_is_already_past(cue_engine):
+    """Forty-sixth pass, third batch: the allergy reply waits for a broken lipstick (口红 holds 红);
+    the difference-arrives reply waits once the agent said there is no price protection; the
+    scam warning waits for a customer asking whether we hire; 先问问邻居 waits for one who has
+    searched already; 我先查这单卡在了哪一步 waits for a parcel that came late; "packed, waiting for
+    pickup" waits once that promise has failed."""
+    def shown(conv):
+        return _codes(cue_engine.suggest(conv, limit=12))
+
+    cases = [
+        ("dgm", "面霜用了两次脸上起红疹子 好痒", "口红断了！！刚拆开就断成两截 你们怎么包装的"),
+        ("dcjdz", "差价什么时候到账",
+         _chat("那我退了重拍行吧 前后差了15块钱", ("customer", "能退差价吗"), ("agent", "亲 活动价不支持价保哦~"))),
+        ("eqjz", "有人让我在家兼职刷单 说是你们店的 要先垫钱", "你们招不招兼职客服啊 我想在家兼职"),
+        ("cfmd", "快递没经过我同意就放门口了 现在找不到了",
+         _chat("都找过了 快递柜驿站门卫都问了 没有 到底谁签收的？？", ("customer", "快递显示签收了 我没收到"),
+               ("agent", "亲 可以先看看门口 快递柜或者驿站哦~"))),
+        ("etyw", "东西晚了三天 生日都过了 耽误事了", "一句抱歉就完了?求婚都结束了花才到 我要赔偿"),
+        ("cddls", "还没有物流信息 是打包了吗",
+         _chat("呵呵 昨天你也是这么说的", ("customer", "怎么还没发货"), ("agent", "亲 仓库正在加急打包哦 今天一定发出~"))),
+    ]
+    for code, open_case, past_case in cases:
+        assert code in shown(open_case), code
+        assert code not in shown(past_case), code
