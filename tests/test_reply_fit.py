@@ -1380,3 +1380,23 @@ def test_replies_wait_where_what_they_assume_is_already_past(cue_engine):
     for code, open_case, past_case in cases:
         assert code in shown(open_case), code
         assert code not in shown(past_case), code
+
+
+def test_replies_wait_where_the_message_says_what_they_would_ask_or_blame(cue_engine):
+    """Forty-sixth pass, fourth batch: 想备注什么直接跟我说 waits once the customer has said the note
+    (刻字, 改成, 挑大个的 …); the failed-refund reply (your bank card may be closed) waits for a
+    failed top-up; the resend's tracking number waits for a resend still asked for; the taste reply
+    waits for 醋酸 (a fabric) and 哈喇味 (a stale batch)."""
+    def shown(conv):
+        return _codes(cue_engine.suggest(conv, limit=12))
+
+    cases = [
+        ("cjbz", "能备注一下吗", "宝 备注帮我加一下 那条手链要刻字 刻 LY&ZH 0520"),
+        ("dtksb", "退款失败了 怎么回事", "话费充值失败 页面显示退款成功 我支付宝里没看到钱啊"),
+        ("dbfdh", "补发的单号发我一下", "包裹都到了 但是少了两颗螺丝 装到一半卡住了 能补寄吗"),
+        ("akwgm", "这个辣不辣 口味重吗", "醋酸面料是啥 跟涤纶比口感怎么样"),
+        ("akwgm", "这个辣不辣 口味重吗", "坚果吃着有哈喇味 是不是放久了"),
+    ]
+    for code, open_case, said_case in cases:
+        assert code in shown(open_case), code
+        assert code not in shown(said_case), code
