@@ -1400,3 +1400,16 @@ def test_replies_wait_where_the_message_says_what_they_would_ask_or_blame(cue_en
     for code, open_case, said_case in cases:
         assert code in shown(open_case), code
         assert code not in shown(said_case), code
+
+
+def test_replies_wait_for_a_person_asked_for_or_a_reset_already_tried(cue_engine):
+    """Forty-sixth pass, fifth batch: the service-phone reply waits for 转人工 (a person in this
+    chat, not a number to ring: never sendable in 59 judged showings); the earbud reset reply waits
+    for a customer who has reset it already."""
+    def shown(conv):
+        return _codes(cue_engine.suggest(conv, limit=12))
+
+    assert "ezfwd" in shown("售后电话多少 我想打过去问问")
+    assert "ezfwd" not in shown("转人工 别让机器人回了 大闸蟹的事说不清楚")
+    assert "dejgz" in shown("耳机左边没声音 右边正常")
+    assert "dejgz" not in shown("耳机左耳没声音 右耳正常 重置了好几遍还是不行")
