@@ -45,6 +45,14 @@ def _word_list_problem(words) -> str | None:
     return None
 
 
+def _flat(words):
+    """A word list with anchored lists inside it spelled out: [&shared [有货就拍 …], 再不发] is the shared words and 再不发,
+    so one reply can wait for more than the replies it shares a list with (forty-seventh pass)."""
+    if not isinstance(words, list) or not any(isinstance(w, list) for w in words):
+        return words
+    return [x for w in words for x in (w if isinstance(w, list) else [w])]
+
+
 def split_unless(words) -> tuple[list[str], list[str]]:
     """A reply's `unless` words (lower case): those for the whole chat, those for the agent's turns."""
     words = [w.lower() for w in words or ()]
@@ -257,6 +265,8 @@ def read_resources(kb_dir: Path) -> dict:
             if not isinstance(rep, dict) or not str(rep.get("text", "")).strip():
                 raise KBError(f"{path.name}: 第 {i + 1} 条话术缺少 text")
             for key in ("needs", "unless"):
+                if key in rep:
+                    rep[key] = _flat(rep[key])
                 if (why := _word_list_problem(rep.get(key))) is not None:
                     raise KBError(f"{path.name}: 第 {i + 1} 条话术（{rep.get('code') or rep.get('title') or ''}）的 {key} "
                                   f"应是非空的词语列表：{why}")

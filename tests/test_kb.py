@@ -242,3 +242,31 @@ def test_a_database_damaged_after_it_was_checked_is_still_found_corrupt(db_file)
         fh.write(b"\xff" * 4096)
     with pytest.raises(KBError, match="Page 7"):
         connect(db_file)
+
+
+def test_a_shared_word_list_can_be_extended_for_one_reply(tmp_path, db_file):
+    """`unless: [&shared [甲, 乙], 丙]` waits for 甲, 乙 and 丙; a reply that writes `unless: *shared`
+    waits for 甲 and 乙 only, so one reply can add words to a list others share (forty-seventh pass)."""
+    import shutil
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(kb.paths.kb_resources_dir(), kb_dir)
+    path = kb_dir / "replies" / "gift.yaml"
+    text = path.read_text(encoding="utf-8")
+    code = re.search(r"code: (\w+)", text[text.index("replies:"):]).group(1)
+    block_end = text.index("  - code:", text.index(f"code: {code}") + 1)
+    block = re.sub(r"(?m)^    unless: .*\n", "", text[:block_end])
+    first_text = block.index("    text:", block.index(f"code: {code}"))
+    block = block[:first_text] + "    unless: [&shared [甲词, 乙词], 丙词]\n" + block[first_text:]
+    text = block + text[block_end:].rstrip("\n") + "\n  - code: zzshared\n    title: 共用\n    text: 好的\n    unless: *shared\n"
+    path.write_text(text, encoding="utf-8")
+    kb.build(db_file, kb_dir)
+    conn = connect(db_file)
+    unless = {c: json.loads(u) for c, u in conn.execute("SELECT code, unless FROM replies WHERE code IN (?, ?)", (code, "zzshared"))}
+    assert unless == {code: ["甲词", "乙词", "丙词"], "zzshared": ["甲词", "乙词"]}
+
+
+def test_a_shared_list_inside_a_word_list_is_checked_word_by_word(tmp_path, db_file):
+    """A number hidden in the inner list is refused like one in the outer list."""
+    message, code = _build_with_word_list(tmp_path, db_file, "unless", "[&inner [投诉, 12315], 差评]")
+    assert "gift.yaml" in message and code in message and '"12315"' in message
