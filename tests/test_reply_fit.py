@@ -1367,3 +1367,30 @@ SETTLED_46 = [
 def test_replies_wait_where_the_chat_has_settled_what_they_assume(cue_engine, code, open_case, settled_case):
     assert code in _codes(cue_engine.suggest(open_case, limit=12))
     assert code not in _codes(cue_engine.suggest(settled_case, limit=12))
+
+
+SETTLED_47 = [
+    # A47: the not-shipped refund once photos are in and the money is asked after; the missing-gift
+    # reply for a gift that broke; the charger checklist for a swollen power bank; the personal-title
+    # reply where a company one was wanted; the delivery date of 这单 for one not yet shipping; the
+    # restock reply for an order that will not ship; the overdue apology once the customer cancels
+    ("djtk", "还没发货 我不想要了 直接退款吧",
+     _chat("照片也拍给你了 退款多久能到", ("customer", "水蜜桃烂了三个"), ("agent", "亲 拍个照片给我 给您退款哈"))),
+    ("dzp", "说好的赠品没收到 盒子里只有杯子", "买锅送的那个电煮锅不加热了 赠品能保修吗"),
+    ("dsmpc", "充电宝充不进电了 指示灯一直闪", "充电宝才用半个月就鼓包了 充电都不敢充了"),
+    ("bgr", "发票开个人的就行 写我名字", "发票开成个人的了 我要的是公司抬头 能重开吗"),
+    ("ajqsd", "我的快递今天能送到吗 等着用", "今天能发出吗 寄到成都几天能到"),
+    ("abhsj", "白色什么时候补货啊", "付款一周了还不发 是不是没货 再不发我就申请平台介入"),
+    ("ccsfh", "拍了五天了还不发货 等好久了", "等了五天都不发 不想要了 直接退吧"),
+    # B47: 再拍一单 for two orders to ship together; the order-progress note for "can it ship today";
+    # the shipping-time rule once the customer cancels
+    ("cjyj", "还想再加一件 怎么弄", "又拍了一单 能跟上一单合一起发吗"),
+    ("agxdj", "刚付款了 什么时候发货", "刚付款了 今天能发出吗"),
+    ("cfhsx", "啥时候发货啊 付款两天了", "付款两天了还没发 不想要了 直接退吧"),
+]
+
+
+@pytest.mark.parametrize("code,open_case,settled_case", SETTLED_47, ids=[row[0] for row in SETTLED_47])
+def test_replies_wait_where_the_chat_is_past_their_case(cue_engine, code, open_case, settled_case):
+    assert code in _codes(cue_engine.suggest(open_case, limit=12))
+    assert code not in _codes(cue_engine.suggest(settled_case, limit=12))
