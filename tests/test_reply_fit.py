@@ -1387,6 +1387,17 @@ SETTLED_47 = [
     ("cjyj", "还想再加一件 怎么弄", "又拍了一单 能跟上一单合一起发吗"),
     ("agxdj", "刚付款了 什么时候发货", "刚付款了 今天能发出吗"),
     ("cfhsx", "啥时候发货啊 付款两天了", "付款两天了还没发 不想要了 直接退吧"),
+    # C47: the address, colour and merge replies for two orders to ship together; transit damage for
+    # a phone dropped by its owner; repair times for a repair that failed; foot length for one-size
+    # socks; the forged-signature reply for a return the shop signed for
+    ("cxgdz", "地址写错了 还没发货吧 帮我改一下", "我刚下的两单能合一起发吗 地址是一样的"),
+    ("cqrys", "刚拍的 颜色选错了 要白色的", "那我两件一起发吧 合并一下 白色那件也要"),
+    ("cgys", "颜色拍错了 能改吗", "拍了两单 能合并发吗 一单是另一个颜色"),
+    ("dpspz", "收到的时候杯子就碎了 箱子也压扁了", "杯子失手摔地上碎了 能补发一个吗"),
+    ("dwxsc", "寄去维修多久能修好", "寄去维修都半个月了 还是没修好 多久能好"),
+    ("dwxjd", "维修到哪一步了 好几天了", "返修回来还是没修好 到底还要多久"),
+    ("ajchs", "这双鞋我穿多大 不知道自己脚多长", "袜子是均码吗 我45的脚能穿吗"),
+    ("cmqhs", "显示签收了 我根本没收到 谁签的", _chat("显示签收三天了 钱呢", ("customer", "退货已经寄回去了"))),
 ]
 
 
