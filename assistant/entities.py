@@ -75,9 +75,13 @@ _SIZE_RX = [
     # a letter size the customer means to take, over their weight (180 150斤 拿XL够不够 → XL), unless
     # they weigh two (拿M还是L: labellers keep the weight then)
     re.compile(rf"(?:拿|拍|选)\s?((?<![a-zA-Z]){_LETTER_SIZE}码?)(?![a-zA-Z0-9])(?!码?\s?(?:还是|或|和|跟))"),
+    # a height in centimetres beside a weight (82cm 24斤 → 82cm: forty-seventh pass; only with a
+    # weight, see _HEIGHT_CM)
+    _HEIGHT_CM := re.compile(r"(?<![\d.])(?:[5-9]\d|1\d\d)(?:\.\d)?\s?(?:cm|CM|厘米)"),
     # a weight, also after a height (165 120斤 → 120斤: labellers take the weight); the weight of a
-    # pack (10斤装, 20斤一箱) is no size
-    re.compile(r"(?:\[数字x\]|\d{2,3}(?:\.\d)?)\s?(?:斤|公斤|kg|KG)(?!\s?(?:装|一箱|一袋)|[a-zA-Z])"),
+    # pack (10斤装, 20斤一箱) is no size, nor the weight of goods (20斤狗粮, 大米10斤): a weight is a
+    # size only where the message is about fit (see _FIT)
+    _WEIGHT := re.compile(r"(?:\[数字x\]|\d{2,3}(?:\.\d)?)\s?(?:斤|公斤|kg|KG)(?!\s?(?:装|一箱|一袋)|[a-zA-Z])"),
     # a height said as such (身高145 / 我155): the number, as labellers write it
     re.compile(rf"身高\s?(\d{{2,3}}){_NOT_SIZE_UNIT}(?!\s?(?:cm|CM|厘米))"),
     re.compile(r"^我\s?(1[4-9]\d)(?![\d.])(?=\s|$|[，,。])"),
@@ -120,6 +124,25 @@ _SIZE_RX = [
     # a letter size after a colour, 拍的 or 就 (黑色L还有吗 / 我拍的L / 那就M吧)
     re.compile(rf"(?:[色白黑灰蓝红粉绿]|拍的|就)\s?({_LETTER_SIZE})(?![a-zA-Z0-9])"),
 ]
+
+
+# what makes a weight the customer's (or their child's, or their dog's) and not the goods': the
+# message is about fit, or a height stands before the weight (165 120斤). Forty-seventh pass: on the
+# shop tune halves, 10 weights of goods (20斤狗粮, 一箱10斤, 小天鹅10公斤) had been taken for a size.
+_FIT = re.compile(r"穿|码|拿|选|身高|体重|胸围|腰|臀|勒|紧|松|胖|瘦|肚子|屁股|大腿|肩|宝宝|孩子|矮|坐|躺|"
+                  r"(?<![\d.])1[4-9]\d\s?(?:\[数字x\]|\d{2,3})\s?(?:斤|公斤|kg|KG)|[我他她]\s?1[4-9]\d(?![\d.])")
+
+
+def _size_fits(raw: str):
+    """Which size matches count in ``raw``: a weight only where the message is about fit, a height in
+    centimetres ahead of the weight only where there is a weight."""
+    def fits(m: re.Match) -> bool:
+        if m.re is _WEIGHT:
+            return bool(_FIT.search(raw))
+        if m.re is _HEIGHT_CM:
+            return bool(_WEIGHT.search(raw)) and bool(_FIT.search(raw))
+        return True
+    return fits
 
 
 def _alternation(words: set[str], spaced: bool = True) -> str:
@@ -364,7 +387,7 @@ def extract_entities(message: str, finder: "ProductFinder | None" = None, *, use
         out["order_no"] = v
     if (v := first(_AMOUNT_RX, lambda m: not _NOT_A_SUM.match(raw, m.end()))):
         out["amount"] = v.strip()
-    if (v := first(_SIZE_RX)):
+    if (v := first(_SIZE_RX, _size_fits(raw))):
         out["size"] = v.strip()
     post, body, searched = post_shape(raw)
     spans = list(finder.spans(searched)) if finder is not None else []

@@ -153,6 +153,12 @@ def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight
     assert ents("选M码合适吗")["size"] == "M码"
     # the weight of a pack is no size; a letter size after a colour, 拍的 or 就 is one
     assert "size" not in ents("有5斤装的吗") and "size" not in ents("20斤一箱的太重了")
+    # nor the weight of goods said outside any talk of fit (forty-seventh pass), while the customer's
+    # own weight stays one; a height in centimetres beside a weight is the size labellers take
+    assert "size" not in ents("驿站说没有 20斤狗粮总不能自己跑了吧")
+    assert "size" not in ents("商品：东北大米10斤 这单到哪了")
+    assert ents("我165 120斤 平时穿M")["size"] == "120斤"
+    assert ents("宝宝一岁半 82cm 24斤 连体衣买80还是90")["size"] == "82cm"
     assert ents("藏青色M还有吗")["size"] == "M" and ents("我拍的S 怎么发来L")["size"] == "S"
     # a size asked for or swapped to with 的, and a foot by its size (thirty-seventh pass)
     assert ents("还有110的吗 刚才没抢到")["size"] == "110" and ents("换吧 换37的")["size"] == "37"
