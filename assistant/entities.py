@@ -104,7 +104,12 @@ _SIZE_RX = [
     # a letter size on its own where only a size can be meant: 穿L / 拍 m / 换大一码XL的
     re.compile(rf"(?:穿|拍|换|选|要|买|大一码|小一码)\s?({_LETTER_SIZE})(?![a-zA-Z0-9])"),
     re.compile(r"(?<![a-zA-Z])([xX]{1,3}[lL]|[23456][xX][lL])(?![a-zA-Z])"),
-    # a body measure by its name: 头围59 / 腰围 72cm / 脚长24.5
+    # beside a foot length, the shoe size the customer wears or takes (脚长24.5平时穿38 → 38), and a foot
+    # length alone as its number (脚长24.5 → 24.5): as labellers write them (forty-seventh pass; only
+    # where the message gives a foot length, see _size_fits)
+    _SHOE_TAKEN := re.compile(rf"(?:穿|拍)\s?({_SHOE})(?![\d.])(?!\s?(?:还是|或|块|元|号|天|岁|度|斤|个|件|分))"),
+    re.compile(r"脚长\s?(\d{2,3}(?:\.\d)?\s?(?:cm|CM|厘米|公分)?)"),
+    # a body measure by its name: 头围59 / 腰围 72cm
     re.compile(rf"{MEASURE_NAMES}\s?\d{{2,3}}(?:\.\d)?\s?(?:cm|CM|厘米|公分)?"),
     # a shoe size where only a size can be meant: 平时穿41 / 拍37还是38 / 白色的37还有吗
     re.compile(rf"(?:穿|拍|{_WANT}|买|选|色的?)\s?({_SHOE})(?![\d.])(?!\s?(?:块|元|号|天|岁|度|斤|个|件|分))"),
@@ -135,12 +140,15 @@ _FIT = re.compile(r"穿|码|拿|选|身高|体重|胸围|腰|臀|勒|紧|松|胖
 
 def _size_fits(raw: str):
     """Which size matches count in ``raw``: a weight only where the message is about fit, a height in
-    centimetres ahead of the weight only where there is a weight."""
+    centimetres ahead of the weight only where there is a weight, a shoe size ahead of the foot length
+    only where there is a foot length."""
     def fits(m: re.Match) -> bool:
         if m.re is _WEIGHT:
             return bool(_FIT.search(raw))
         if m.re is _HEIGHT_CM:
             return bool(_WEIGHT.search(raw)) and bool(_FIT.search(raw))
+        if m.re is _SHOE_TAKEN:
+            return "脚长" in raw
         return True
     return fits
 
