@@ -63,7 +63,7 @@ _WANT = r"(?<![只才需])要"
 # a body measure by its name (头围59, 腰围 72cm) and a waist in chi (2尺6): sizes here, and in the
 # engine what a reply need not ask for again
 MEASURE_NAMES = r"(?:头围|腰围|胸围|臀围|脚长|肩宽|腿长|臂长)"
-CHI = r"(?<!\d)[1-4]尺[0-9一二三四五六七八九]"
+CHI = r"(?<![\d一二三四两])[1-4一二三四两]尺[0-9一二三四五六七八九]"  # 2尺6, 二尺二 (forty-seventh pass)
 _SIZE_RX = [
     # the size a customer changes to is the one a reply fills in (想把M换成L / 1.5米的换1.8米的)
     re.compile(rf"(?:换成|改成|改为|换为|换个?|改)\s?((?<![a-zA-Z]){_LETTER_SIZE}(?![a-zA-Z])码?|{_SHOE}码|[12]\.[0-9]\s?米"
@@ -98,8 +98,10 @@ _SIZE_RX = [
     re.compile(r"(?<![\d.])\d{1,2}(?:\.\d)?\s?(?:cm|CM|厘米)(?!的)"),
     re.compile(rf"(?<![a-zA-Z]){_LETTER_SIZE}\s?[码号]"),
     re.compile(r"(?:身高)?\s?1\d\d\s?(?:cm|CM|厘米)"),
-    # a waist in chi (腰围2尺6)
+    # a waist in chi (腰围2尺6 / 腰二尺二)
     re.compile(rf"{CHI}?(?:寸)?"),
+    # a cherry's grade (JJJ), as labellers mark it (forty-seventh pass; JJ级 in an order card is not)
+    re.compile(r"(?<![A-Za-z])J{3,4}(?![A-Za-z])"),
     re.compile(r"(?<![\d.])(?:1[0-8]\d|\d{2})(?:\.5)?\s?码"),  # 38码, 120码 (not the 20 of 120码)
     # a letter size on its own where only a size can be meant: 穿L / 拍 m / 换大一码XL的
     re.compile(rf"(?:穿|拍|换|选|要|买|大一码|小一码)\s?({_LETTER_SIZE})(?![a-zA-Z0-9])"),

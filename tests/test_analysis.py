@@ -162,6 +162,9 @@ def test_where_goods_are_put_is_no_product_and_the_size_to_take_beats_the_weight
     # a foot length is its number; beside it, the shoe size worn is the size
     assert ents("孩子脚长18.5 买多大的")["size"] == "18.5"
     assert ents("脚长25 平时穿40 这双要拍40还是41")["size"] == "40"
+    # a waist in chi with Chinese numerals, and a cherry's grade
+    assert ents("我腰二尺一 穿几码合适")["size"] == "二尺一"
+    assert ents("JJJ的一颗大概多大")["size"] == "JJJ"
     assert ents("藏青色M还有吗")["size"] == "M" and ents("我拍的S 怎么发来L")["size"] == "S"
     # a size asked for or swapped to with 的, and a foot by its size (thirty-seventh pass)
     assert ents("还有110的吗 刚才没抢到")["size"] == "110" and ents("换吧 换37的")["size"] == "37"
