@@ -1398,8 +1398,9 @@ SETTLED_47 = [
     ("dwxjd", "维修到哪一步了 好几天了", "返修回来还是没修好 到底还要多久"),
     ("ajchs", "这双鞋我穿多大 不知道自己脚多长", "袜子是均码吗 我45的脚能穿吗"),
     ("cmqhs", "显示签收了 我根本没收到 谁签的", _chat("显示签收三天了 钱呢", ("customer", "退货已经寄回去了"))),
-    # E47: the stuck-at-the-hub reply for a question whether a cable comes in the box
-    ("cwpsy", "包裹到了网点好几天不派送 快递员电话打不通", "耳机送不送充电线 不送的话我再另买一根"),
+    # E47: the stuck-at-the-hub reply for a question whether a cable comes in the box (还送不送 asks for
+    # the delivery itself: the reply stays)
+    ("cwpsy", "快递到了网点还送不送了 好几天不派送", "耳机送不送充电线 不送的话我再另买一根"),
 ]
 
 
