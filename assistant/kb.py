@@ -46,8 +46,9 @@ def _word_list_problem(words) -> str | None:
 
 
 def _flat(words):
-    """A word list with anchored lists inside it spelled out: [&shared [有货就拍 …], 再不发] is the shared words and 再不发,
-    so one reply can wait for more than the replies it shares a list with (forty-seventh pass)."""
+    """A word list with anchored lists inside it spelled out: [&shared [有货就拍 …], 再不发] is the
+    shared words and 再不发, so one reply can wait for more than the replies it shares a list with
+    (forty-seventh pass)."""
     if not isinstance(words, list) or not any(isinstance(w, list) for w in words):
         return words
     return [x for w in words for x in (w if isinstance(w, list) else [w])]
