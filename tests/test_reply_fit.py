@@ -1397,9 +1397,25 @@ SETTLED_47 = [
     ("cwpsy", "快递到了网点还送不送了 好几天不派送", "耳机送不送充电线 不送的话我再另买一根"),
 ]
 
+SETTLED_48 = [
+    # A48: a later shipping date for an address to correct; the colour change for a size change; the
+    # overdue apology once the customer cancels (给我取消); 先问问邻居 once the door has been looked
+    # at; thanks for a review held back for a fault; the missing-photos reason for a refused refund
+    # of virtual goods; the cancel steps for a gift card's words; order-in-time advice for a gift
+    # that came spoiled
+    ("cythf", "先别发货 我下周才在家", "先别发 收货地址写错了 改成杭州市西湖区文三路18号"),
+    ("cqrys", "颜色拍错了 要黑色的", "黑色那条拍错码了 帮我改成L"),
+    ("ccsfh", "拍了五天了还不发货 等好久了", "等了一周还不发 给我取消 把钱退了"),
+    ("cfmd", "快递说放门口了 我没看到啊", "显示签收了 门口没有 快递柜也没有"),
+    ("egxpj", "好评写好了 五星", "先别说好评 戒指戴了三天就褪色了"),
+    ("dtkbj", "退款被驳回了 为什么", "游戏点卡退款被拒了 我都没用"),
+    ("cqxwf", "还没发货 不想要了 取消吧", "贺卡上那句不要了 改成生日快乐"),
+    ("bjq", "周六过生日 现在拍能送到吗", "送人的花收到都蔫了 叶子都黑了"),
+]
 
-@pytest.mark.parametrize("code,open_case,settled_case", SETTLED_46 + SETTLED_47,
-                         ids=[row[0] for row in SETTLED_46 + SETTLED_47])
+
+@pytest.mark.parametrize("code,open_case,settled_case", SETTLED_46 + SETTLED_47 + SETTLED_48,
+                         ids=[row[0] for row in SETTLED_46 + SETTLED_47 + SETTLED_48])
 def test_replies_wait_where_the_chat_has_settled_what_they_assume(cue_engine, code, open_case, settled_case):
     assert code in _codes(cue_engine.suggest(open_case, limit=12))
     assert code not in _codes(cue_engine.suggest(settled_case, limit=12))
