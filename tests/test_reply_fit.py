@@ -1411,6 +1411,13 @@ SETTLED_48 = [
     ("dtkbj", "退款被驳回了 为什么", "游戏点卡退款被拒了 我都没用"),
     ("cqxwf", "还没发货 不想要了 取消吧", "贺卡上那句不要了 改成生日快乐"),
     ("bjq", "周六过生日 现在拍能送到吗", "送人的花收到都蔫了 叶子都黑了"),
+    # B48: other colours for one who wants this one only; filing a return for one who has settled on
+    # it; the refund-after-return reply for a parcel never sent back; 这批刚好断货 where only the
+    # customer suspects it
+    ("aggdh", "白色怎么选不了 没货了吗", "那什么时候补 别的配色不想要"),
+    ("ddtsh", "找不到退货按钮 怎么退", "不合适 七天无理由退了吧 怎么申请"),
+    ("dcksh", "退货寄回去了 你们签收了吗 钱呢", "还没寄出吧 先别寄了 钱退我就行"),
+    ("cqhyc", "这批货缺货了吗 什么时候有", "一直不发货 是不是压根没货 再不发我申请退款"),
 ]
 
 
