@@ -1420,6 +1420,11 @@ SETTLED_48 = [
     ("cqhyc", "这批货缺货了吗 什么时候有", "一直不发货 是不是压根没货 再不发我申请退款"),
     # C48: advice to get it checked for goods already checked and found fake
     ("bjh", "收到了拿去鉴定 如果是假的怎么办", "拿去专柜验了是假的 退一赔三"),
+    # D48: return steps for a complaint that nobody answers or that went to 12315; the courier's
+    # number for a child who asks every day; the fault video for an alteration of made-to-measure goods
+    ("dthlc", "退货怎么退 没弄过", "客服半天不回消息 退货退了一个月还没弄完 我已经打12315了"),
+    ("ckdy", "快递员电话多少 我联系一下", "催一下 前天拍的 孩子天天问到没到"),
+    ("dbxlc", "用了两个月坏了 保修怎么弄", "去年定制的旗袍 腰那里能寄回去改吗 你们有保修吗"),
 ]
 
 
