@@ -226,14 +226,26 @@ _HAN_RUN = re.compile(rf"[{_CJK}]+")
 ASKS = r"[?？]|吗|怎么|什么|能不能|可不可以|是不是|有没有|哪"
 
 
+# nouns that follow 没 (没货, 没电): their A-not-A question repeats 有 with them (有货没货), so 发货没货
+# and 充电没电 say 没货 and 没电 (forty-eighth pass: 还待发货 没货就直说 was read as a question)
+_HAVE_NOUNS = frozenset("货电钱人网票")
+
+
+def _asks(said: str, start: int, w: str) -> bool:
+    """Is the negative word ``w`` at ``said[start]`` the second half of an A-not-A question?"""
+    if w[0] not in "不没" or len(w) < 2 or start == 0 or said[start - 1] != w[1]:
+        return False
+    return not (w[0] == "没" and w[1] in _HAVE_NOUNS) or (start >= 2 and said[start - 2] == "有")
+
+
 def states_any(said: str, words) -> bool:
     """Does ``said`` contain one of the words as a statement? A negative word (不能开, 没有货) is
-    not counted where it is the second half of an A-not-A question: 能不能开, 有没有货 ask, they do
-    not deny."""
+    not counted where it is the second half of an A-not-A question: 能不能开, 有没有货, 到没到,
+    有货没货 ask, they do not deny (发货没货就直说 does)."""
     for w in words:
         start = said.find(w)
         while start >= 0:
-            if not (w[0] in "不没" and len(w) > 1 and start > 0 and said[start - 1] == w[1]):
+            if not _asks(said, start, w):
                 return True
             start = said.find(w, start + 1)
     return False

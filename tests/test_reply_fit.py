@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from assistant import text
 from assistant.engine import Conversation, Engine
 
 APOLOGY = re.compile(r"抱歉|对不起|不好意思|歉意")
@@ -694,6 +695,23 @@ def test_an_either_or_question_does_not_count_as_a_denial(cue_engine):
     """有没有货 and 能不能开 ask; the 没有货 and 不能开 inside them deny nothing."""
     assert "axhkp" in _codes(cue_engine.suggest("这款还有没有货", limit=12))
     assert "bkp" in _codes(cue_engine.suggest("能不能开发票", limit=12))
+
+
+@pytest.mark.parametrize("said,word,states", [
+    ("这款有货没货啊", "没货", False),      # 有 + noun, then 没 + noun: a question
+    ("快递到底到没到", "没到", False),      # a verb repeated round 没: a question
+    ("还待发货 没货就直说", "没货就直说", True),  # 发货 then 没货 (forty-eighth pass): a statement
+    ("充了一晚上电没电了", "没电", True),
+])
+def test_a_noun_after_mei_is_a_question_only_with_you_before_it(said, word, states):
+    """发货没货 looks like 货没货 but says 没货: after 没, a noun's A-not-A question needs 有."""
+    assert text.states_any(text.normalize(said), [word]) is states
+
+
+def test_no_stock_said_right_after_fahuo_is_a_statement(cue_engine):
+    """缺货延迟发货 (这批刚好断货) waits for 没货就直说 even right after 发货 (还待发货没货就直说)."""
+    assert "cqhyc" in _codes(cue_engine.suggest("这批货缺货了吗 什么时候有", limit=12))
+    assert "cqhyc" not in _codes(cue_engine.suggest("拍了四天了还待发货 没货就直说", limit=12))
 
 
 def test_thanks_with_a_question_is_read_as_the_question(engine):
