@@ -1446,8 +1446,10 @@ SETTLED_48 = [
 ]
 
 
-@pytest.mark.parametrize("code,open_case,settled_case", SETTLED_46 + SETTLED_47 + SETTLED_48,
-                         ids=[row[0] for row in SETTLED_46 + SETTLED_47 + SETTLED_48])
+SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48
+
+
+@pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
 def test_replies_wait_where_the_chat_has_settled_what_they_assume(cue_engine, code, open_case, settled_case):
     assert code in _codes(cue_engine.suggest(open_case, limit=12))
     assert code not in _codes(cue_engine.suggest(settled_case, limit=12))
