@@ -1446,10 +1446,36 @@ SETTLED_48 = [
 ]
 
 
-SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48
+SETTLED_49 = [
+    # A49: 傍晚揽收 once the customer says there is still no movement; the opened-food rule for a
+    # toy nobody played with; the seven-day rule for fresh fruit; a stalled parcel for a brake that
+    # fails; 婉拒议价 for a refund that came short; 可改单 once the customer said no change; a resend's
+    # tracking number while the customer still asks which remedy; the scam warning for a hiring question
+    ("cddls", "打包了吗 怎么还没物流信息", "前天就说在打包 今天还是没动静 到底发没发"),
+    ("dbzc", "面霜拆了还能退不", "孩子不喜欢 盒子拆了但没玩过 能退吗"),
+    ("dqtwl", "不想要了能退吗 没拆", "买的草莓没拆 不想要了能退吗"),
+    ("cwlbg", "物流一直不更新 卡在中转站了", "滑板车刹车失灵 停在路边就往下溜"),
+    ("awjyj", "能便宜点吗 诚心要", "退款少了十块 用的优惠券凭什么从我钱里扣"),
+    ("cqxyy", "拍错了 不想要了 取消吧", "颜色不用改了 直接取消吧"),
+    ("dbfdh", "补发的什么时候到 单号多少", "少发了一个配件 是补发还是退钱啊"),
+    ("eqjz", "在家刷单能赚钱吗 你们有兼职任务吗", "你们店招兼职客服吗 打字很快"),
+]
+
+
+SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49
 
 
 @pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
 def test_replies_wait_where_the_chat_has_settled_what_they_assume(cue_engine, code, open_case, settled_case):
     assert code in _codes(cue_engine.suggest(open_case, limit=12))
     assert code not in _codes(cue_engine.suggest(settled_case, limit=12))
+
+
+def test_intercepting_a_parcel_waits_once_the_agent_said_it_ships_days_later(cue_engine):
+    """Forty-ninth pass: 已发货拦截 (a parcel that left can only be stopped) is offered for a cancel
+    after shipping, and waits once the agent has just said the goods ship days later."""
+    def codes(msg, *turns):
+        return _codes(cue_engine.suggest(_chat(msg, *turns), limit=12))
+    assert "cyfhq" in codes("发货了还能取消吗 不想要了", ("customer", "那个炒锅发了吗"))
+    assert "cyfhq" not in codes("那不要了 没发的话就取消吧", ("customer", "电饭煲今天能发吗"),
+                                ("agent", "亲 这款要5天后才能发出哦"))
