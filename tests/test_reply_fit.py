@@ -1459,6 +1459,14 @@ SETTLED_49 = [
     ("cqxyy", "拍错了 不想要了 取消吧", "颜色不用改了 直接取消吧"),
     ("dbfdh", "补发的什么时候到 单号多少", "少发了一个配件 是补发还是退钱啊"),
     ("eqjz", "在家刷单能赚钱吗 你们有兼职任务吗", "你们店招兼职客服吗 打字很快"),
+    # B49 (from tune29): the charging check for a charger that overheats or may burst; transit
+    # damage for an old screen protector that broke; 收到图片问需求 for a photo that comes with the
+    # fault spelled out; the colour change for a size change; the missing manual where the manual came
+    ("dsmpc", "充电宝充不进电 插上没反应", "充电宝充一会就烫得不敢摸 会不会爆啊"),
+    ("dpspz", "收到的杯子碎了 箱子也压扁了", "手机膜怎么还不发 旧膜都碎了 急用"),
+    ("eqtp", "[图片] 看下图", "[图片] 你看下图 这个耳钉的针是歪的"),
+    ("cqrys", "颜色拍错了 要黑色的", "黑色那件能帮我改成XL不 L偏小"),
+    ("dsms", "说明书没有 怎么装啊", "盒子里只有说明书和主机 充电线没看到"),
 ]
 
 
