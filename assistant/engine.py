@@ -276,7 +276,9 @@ class Engine:
 
         # traditional characters ranked as simplified, like the analyser reads them
         read_context = [t if (s := text.simplified(t.text)) == t.text else replace(t, text=s) for t in conv.context]
-        if (read := text.simplified(raw)) != raw or any(r is not t for r, t in zip(read_context, conv.context)):
+        # … and the message the replies are ranked against is the one read: cleaned and cut (a 10 MB
+        # paste is looked at in its first MAX_MESSAGE_CHARS, not searched whole by every pattern)
+        if (read := text.simplified(raw)) != conv.message or any(r is not t for r, t in zip(read_context, conv.context)):
             conv = replace(conv, message=read, context=read_context)
         a = self.analyzer.analyse(raw, conv.context)
         values = self.fill_values(a, conv)

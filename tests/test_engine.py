@@ -376,6 +376,16 @@ def test_ten_megabyte_message_is_cut_and_still_answered(engine):
     assert s.analysis.intent == "logistics"
 
 
+def test_what_a_long_message_says_after_the_cut_is_not_read_by_the_replies_either(engine):
+    """Forty-ninth pass: the replies were ranked against the whole pasted text while the reader saw
+    only its first MAX_MESSAGE_CHARS (an address after the cut hid the replies that ask for one, and a
+    10 MB paste took half a minute in one pattern search). Now both read the same cut message."""
+    asking = {"cxgdz", "czxgd"}  # the replies that ask for the new address
+    s = engine.suggest("地址写错了 帮我改下收货地址" + "啊" * 3000 + " 光明路18号 3单元", limit=12)
+    assert any("过长" in w for w in s.warnings)
+    assert asking & {r["code"] for r in s.replies}
+
+
 def test_banned_words_are_found_with_a_rewording(engine):
     res = engine.check("这是全网最好的面霜，好评返现，加微信聊")
     words = {f["word"] for f in res["found"]}
