@@ -16,7 +16,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "data" / "written"))
@@ -36,6 +36,12 @@ def parts(raw: Path = HERE / "raw") -> tuple[str, ...]:
 
 def _labels(name: str) -> set[str]:
     return {line.split("\t")[0] for line in (SHARED / "spec" / name).read_text(encoding="utf-8").splitlines()[1:]}
+
+
+def _close(msg: str, texts: list[str]) -> bool:
+    """Is one of ``texts`` a near-copy of ``msg`` (rapidfuzz ratio 90 or more)? Compared in
+    rapidfuzz's own loop: with 29 halves written, a Python loop took most of a minute."""
+    return process.extractOne(msg, texts, scorer=fuzz.ratio, score_cutoff=90) is not None
 
 
 def main() -> None:
@@ -72,10 +78,10 @@ def main() -> None:
                 if msg in written:
                     problems["copy of written training text"] += 1
                     continue
-                if msg in real or any(fuzz.ratio(msg, t) >= 90 for t in near):
+                if msg in real or _close(msg, near):
                     problems["near-copy of a real message"] += 1
                     continue
-                if any(fuzz.ratio(msg, t) >= 90 for t in kept_texts):
+                if _close(msg, kept_texts):
                     problems["near-copy of another shop message"] += 1
                     continue
                 ctx = [{"role": c["role"], "text": c["text"]} for c in r.get("context") or []
