@@ -234,3 +234,78 @@ def test_late_triggers_must_be_a_list_of_phrasings(tmp_path):
     f.write_text(text[:start] + "    late_triggers: 黑色L码还有货吗\n", encoding="utf-8")
     with pytest.raises(KBError, match="late_triggers"):
         kb.read_resources(dest)
+
+
+def _plain_fit(X, y, n_classes, weights, *, l2, epochs, batch=128, lr=0.05, seed=train.SEED, average_from=0.5):
+    """fit_softmax as first written (np.add.at, new arrays each step): the reference it must match bit for bit."""
+    rng = np.random.default_rng(seed)
+    V = int(X.cols.max()) + 1
+    W = np.zeros((V, n_classes), np.float32)
+    b = np.zeros(n_classes, np.float32)
+    mW, vW, mb, vb = np.zeros_like(W), np.zeros_like(W), np.zeros_like(b), np.zeros_like(b)
+    b1, b2, eps, t = 0.9, 0.999, 1e-8, 0
+    wsum = float(weights.sum())
+    steps = epochs * max(1, -(-X.n // batch))
+    avg_W, avg_b, n_avg = np.zeros_like(W), np.zeros_like(b), 0
+    for epoch in range(epochs):
+        order = rng.permutation(X.n)
+        for s in range(0, X.n, batch):
+            idx = order[s:s + batch]
+            pos, cols, vals = train._rows(X, idx)
+            Z = np.zeros((len(idx), n_classes), np.float32)
+            np.add.at(Z, pos, vals[:, None] * W[cols])
+            Z += b
+            Z -= Z.max(axis=1, keepdims=True)
+            P = np.exp(Z)
+            P /= P.sum(axis=1, keepdims=True)
+            P[np.arange(len(idx)), y[idx]] -= 1.0
+            D = P * (weights[idx][:, None] * (X.n / wsum))
+            G = np.zeros_like(W)
+            np.add.at(G, cols, vals[:, None] * D[pos])
+            G /= len(idx)
+            G += l2 * W
+            gb = D.mean(axis=0)
+            t += 1
+            mW = b1 * mW + (1 - b1) * G
+            vW = b2 * vW + (1 - b2) * G * G
+            mb = b1 * mb + (1 - b1) * gb
+            vb = b2 * vb + (1 - b2) * gb * gb
+            corr = np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+            step = lr * (1.0 - 0.9 * t / steps)
+            W -= step * corr * mW / (np.sqrt(vW) + eps)
+            b -= step * corr * mb / (np.sqrt(vb) + eps)
+        if epoch + 1 > epochs * average_from:
+            avg_W += W
+            avg_b += b
+            n_avg += 1
+    return avg_W / n_avg, avg_b / n_avg
+
+
+@pytest.mark.parametrize("threads", [False, True])
+def test_the_fast_fit_gives_the_plain_fits_weights_bit_for_bit(monkeypatch, threads):
+    """The in-place, two-thread fit is only faster: on features shared by many rows (so the sparse
+    sums add several terms per weight, where the order of additions shows) it returns the very
+    floats of the plain definition."""
+    rng = np.random.default_rng(7)
+    feats = [{f"f{int(k)}": float(v) for k, v in zip(rng.zipf(1.5, 12) % 300, rng.random(12) + 0.5)}
+             for _ in range(700)]
+    vocab = {f"f{i}": i for i in range(300)}
+    X = train.design(feats, vocab)
+    y = rng.integers(0, 5, X.n)
+    w = (rng.random(X.n) + 0.5).astype(np.float32)
+    monkeypatch.setattr(train, "_THREAD_FROM", 0 if threads else 10 ** 12)
+    W, b = train.fit_softmax(X, y, 5, w, l2=3e-4, epochs=4, n_features=300)
+    W0, b0 = _plain_fit(X, y, 5, w, l2=3e-4, epochs=4)
+    assert np.abs(W0).max() > 0.05  # it learned something
+    assert np.array_equal(W, W0) and np.array_equal(b, b0)
+
+
+def test_segment_sums_add_in_the_order_np_add_at_does():
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 40):
+        seg = rng.integers(0, n, 900)  # unsorted, with repeats
+        rows = (rng.standard_normal((900, 6)) * 10 ** rng.uniform(-3, 3, (900, 1))).astype(np.float32)
+        ref = np.zeros((n, 6), np.float32)
+        np.add.at(ref, seg, rows)
+        assert np.array_equal(train._segment_sums(rows, seg, n), ref)
+    assert train._segment_sums(np.zeros((0, 6), np.float32), np.zeros(0, np.int64), 3).shape == (3, 6)
