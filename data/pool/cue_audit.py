@@ -1,12 +1,15 @@
 """Which hand emotion cues cost more than they give (docs/reader.md, "Eighth pass"):
-`python data/pool/cue_audit.py [train|tune] [sources]`, e.g. `train jddc_chat,jddc_pairs`.
+`python data/pool/cue_audit.py [train|tune|shop] [sources]`, e.g. `train jddc_chat,jddc_pairs`;
+`shop` reads the shop tune halves the reader never learned from (tune9 … in data/shop).
 
 A clear hand cue of emotion overrides the model's calm reading (Analyzer.EMOTION_CUES). For every
 labelled message of the split whose emotion the override changes, the cue alternatives of the new
 emotion that match the message are charged with the result: how often the reading with the
 override is right, how often the model alone was. Cues whose net is negative on the train split
-are the candidates to narrow (麻烦 as a letdown, a request's 谢谢 as praise); a change is then
-chosen on the tune split and confirmed on validation, which this script never reads.
+are the candidates to narrow (麻烦 as a letdown, a request's 谢谢 as praise) or to keep from
+overruling the model (Analyzer.NO_OVERRIDE, fiftieth pass: the script charges the cue reading the
+engine makes with them, so run it with NO_OVERRIDE emptied to see those); a change is then chosen
+on the tune side and confirmed on validation, which this script never reads.
 Prints counts only, never message text.
 """
 from __future__ import annotations
@@ -18,21 +21,22 @@ from collections import Counter, defaultdict
 import yaml
 
 from assistant import paths
+from assistant.analysis import alternatives
 from assistant.engine import Conversation, Engine
-from assistant.evaluate import pool_items
+from assistant.evaluate import pool_items, read_jsonl
+
+SHOP = paths.app_dir() / "data" / "shop"
+# the shop tune halves the reader never learned from (assistant/train.py SHOP_TRAIN is tune … tune8)
+SHOP_UNTRAINED = re.compile(r"tune(9|\d\d)")
 
 
-def alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a cue pattern ('a|b(c|d)' -> ['a', 'b(c|d)'])."""
-    out, depth, cur = [], 0, ""
-    for ch in pattern:
-        depth += (ch == "(") - (ch == ")")
-        if ch == "|" and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    return out + [cur]
+def items(split: str, sources: tuple[str, ...] | None = None) -> list[dict]:
+    if split == "shop":
+        return [it for f in sorted(SHOP.glob("tune*.jsonl")) if SHOP_UNTRAINED.fullmatch(f.stem)
+                for it in read_jsonl(f)]
+    return pool_items(split, sources)
+
+
 
 
 def audit(split: str, sources: tuple[str, ...] | None = None) -> tuple[Counter, dict]:
@@ -43,7 +47,7 @@ def audit(split: str, sources: tuple[str, ...] | None = None) -> tuple[Counter, 
     analyzer = engine.analyzer
     total, per_cue = Counter(), defaultdict(Counter)
     try:
-        for item in pool_items(split, sources):
+        for item in items(split, sources):
             conv = Conversation.of(item["message"], item.get("context") or [])
             with_cues = engine.suggest(conv, limit=1).analysis.emotion
             analyzer.EMOTION_CUES = False
@@ -69,8 +73,8 @@ def audit(split: str, sources: tuple[str, ...] | None = None) -> tuple[Counter, 
 
 def main(argv: list[str]) -> None:
     split = argv[0] if argv else "train"
-    if split not in ("train", "tune"):
-        raise SystemExit("train or tune only: the validation split is not read here")
+    if split not in ("train", "tune", "shop"):
+        raise SystemExit("train, tune or shop (tune9 … of data/shop) only: no validation set is read here")
     sources = tuple(argv[1].split(",")) if len(argv) > 1 else None
     total, per_cue = audit(split, sources)
     print(f"{split}: overrides changed {total['changed']} readings, net {total['net']:+d} right")
