@@ -629,7 +629,9 @@ class Engine:
 
     # a reply that asks for a photo, a video or a screenshot; and one sent already, as a chat client
     # copies it ([图片]) or as the customer says it (已发, 发给你了, 截图发你了)
-    ASKS_PHOTO = re.compile(r"(照片|图|视频)[^，。；]{0,10}(发我|给我|发过来)|(?<![我记])(拍|录|发)[^，。；我]{0,4}(照片|视频)")
+    # (麻烦拍下瑕疵位置发我 asks too; 如果…拍照发我 / 还没拍的话 ask only in a case: fiftieth pass)
+    ASKS_PHOTO = re.compile(r"(照片|图|视频)[^，。；]{0,10}(发我|给我|发过来)|(?<![我记])(拍|录|发)[^，。；我]{0,4}(照片|视频)"
+                            r"|麻烦拍[^，。；我]{0,8}发我")
     PHOTO_SENT = re.compile(r"\[(图片|视频)\]|已发送|已发(?![货出快])|(发|传)(你|给你|过去)了|(照片|图片|截图|视频|图)我?(已经|都|也)?发了|"
                             r"已经发了|上传了|拍了照|拍了\s*[,，]?\s*(你|您)看|"
                             # 你看下图 / 图你看下 / 你们自己看图 / 拍给你看: the photo is in the chat

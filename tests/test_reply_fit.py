@@ -1470,7 +1470,22 @@ SETTLED_49 = [
 ]
 
 
-SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49
+SETTLED_50 = [
+    # B50 (from tune30): 退货签收后退款 for a top-up that failed; 催退款加急 for a customer asking where
+    # the refund went; 漏发核实 for a refund that came short; 留号码回电 for a courier asked to call
+    # ahead; the shop's membership for the platform's (PLUS, 京豆); 改到新地址 for an item added to a
+    # group-buy order; 做工瑕疵's "麻烦拍下…发我" once the photo is in the chat
+    ("dcksh", "退货寄回去三天了 钱还没退回来", "话费充值失败了 100块还没退回来 到底退哪了"),
+    ("djj", "退款都好几天了 怎么还没到 快点", "退款到底退哪了 原路是哪里 零钱里没看到"),
+    ("dlfhs", "少发了一件 只收到一件", "怎么只退了50块 我付了80 少了一截"),
+    ("ezldh", "打字说不清 能给我打个电话吗", "冰箱到哪了 送之前让师傅提前打个电话"),
+    ("ehyqy", "会员有什么权益", "我是PLUS会员 有会员价吗 京豆能抵吗"),
+    ("cgxdz", "地址改成阳光小区5栋2单元", "团长 能再加一份鸡蛋不 还是3号楼自提"),
+    ("dxc", "外套腋下开线了", "[图片] 外套腋下开线了"),
+]
+
+
+SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50
 
 
 @pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
