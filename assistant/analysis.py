@@ -399,7 +399,7 @@ class Analyzer:
     # Hand cues of emotion that the model reads (as features) but that may not overrule its reading
     # on their own: on the tune halves the reader never learned from (shop tune9 … tune29) and on
     # pool tune, readings they overrode were wrong more often than the model's own (又 as a letdown,
-    # 几点 / 催 / 马上 as worry; fiftieth pass, `python data/shop/cue_audit.py`). Emotion F1, shop
+    # 几点 / 催 / 马上 as worry; fiftieth pass, `python data/pool/cue_audit.py shop`). Emotion F1, shop
     # tune9 … tune29 0.825 → 0.842, pool tune 0.555 → 0.556, dev 0.761 → 0.768; no urgency F1 down.
     NO_OVERRIDE: dict[str, set[str]] = {
         "disappointed": {"又", "就这(?!个|些|样办)", "不喜欢", "没有.{0,6}香"},

@@ -177,6 +177,20 @@ def test_a_mild_cue_informs_the_model_but_does_not_overrule_its_calm(engine, mes
     assert engine.analyzer.emotion("今天几点能发货呀", "")[0] == "anxious"
 
 
+def test_every_cue_kept_from_overruling_is_one_the_lexicon_has():
+    """NO_OVERRIDE names alternatives of resources/kb/lexicon.yaml's emotion patterns word for word:
+    one the lexicon no longer has would silently overrule again."""
+    import yaml
+
+    from assistant.analysis import Analyzer, alternatives
+    from assistant.paths import kb_resources_dir
+
+    doc = yaml.safe_load((kb_resources_dir() / "lexicon.yaml").read_text(encoding="utf-8"))
+    for label, cues in Analyzer.NO_OVERRIDE.items():
+        have = {a for pattern, _ in doc["emotion"][label] for a in alternatives(pattern)}
+        assert cues <= have, (label, cues - have)
+
+
 def test_thanks_after_a_request_is_politeness_thanks_for_an_answer_is_satisfaction(engine):
     """帮我查下 谢谢 asks for something (calm); 好的谢谢 thanks the agent for the last answer."""
     for message in ("快递还没收到 麻烦帮查下 谢谢", "查到了告诉我一声，谢谢", "帮我备注一下周六送 谢谢"):
