@@ -7,8 +7,8 @@ labelled message of the split whose emotion the override changes, the cue altern
 emotion that match the message are charged with the result: how often the reading with the
 override is right, how often the model alone was. Cues whose net is negative on the train split
 are the candidates to narrow (麻烦 as a letdown, a request's 谢谢 as praise) or to keep from
-overruling the model (Analyzer.NO_OVERRIDE, fiftieth pass: the script charges the cue reading the
-engine makes with them, so run it with NO_OVERRIDE emptied to see those); a change is then chosen
+overruling the model (Analyzer.NO_OVERRIDE, fiftieth pass: those are neither used for the override
+nor charged, so empty NO_OVERRIDE to count them again); a change is then chosen
 on the tune side and confirmed on validation, which this script never reads.
 Prints counts only, never message text.
 """
@@ -21,27 +21,24 @@ from collections import Counter, defaultdict
 import yaml
 
 from assistant import paths
-from assistant.analysis import alternatives
+from assistant.analysis import Analyzer, alternatives
 from assistant.engine import Conversation, Engine
 from assistant.evaluate import pool_items, read_jsonl
-
-SHOP = paths.app_dir() / "data" / "shop"
-# the shop tune halves the reader never learned from (assistant/train.py SHOP_TRAIN is tune … tune8)
-SHOP_UNTRAINED = re.compile(r"tune(9|\d\d)")
+from assistant.train import SHOP_DIR, SHOP_TRAIN
 
 
 def items(split: str, sources: tuple[str, ...] | None = None) -> list[dict]:
     if split == "shop":
-        return [it for f in sorted(SHOP.glob("tune*.jsonl")) if SHOP_UNTRAINED.fullmatch(f.stem)
+        return [it for f in sorted(SHOP_DIR.glob("tune*.jsonl")) if f.stem not in SHOP_TRAIN
                 for it in read_jsonl(f)]
     return pool_items(split, sources)
 
 
-
-
 def audit(split: str, sources: tuple[str, ...] | None = None) -> tuple[Counter, dict]:
     doc = yaml.safe_load((paths.kb_resources_dir() / "lexicon.yaml").read_text(encoding="utf-8"))
-    cues = {label: [(a, re.compile(a)) for pattern, _ in pats for a in alternatives(pattern)]
+    # only the cues that may overrule the model are charged (Analyzer.NO_OVERRIDE's only inform it)
+    cues = {label: [(a, re.compile(a)) for pattern, _ in pats for a in alternatives(pattern)
+                    if a not in Analyzer.NO_OVERRIDE.get(label, ())]
             for label, pats in doc["emotion"].items()}
     engine = Engine()
     analyzer = engine.analyzer
