@@ -673,7 +673,8 @@ class Engine:
                  re.compile(r"脚长?\s*(?:是|有|大概|约|才)?\s*[12]\d(?:\.\d)?(?![\d])|(?<![\d.])[12]\d(?:\.\d)?\s*(?:cm|CM|厘米|公分)")),
         "photo": (ASKS_PHOTO, PHOTO_SENT),
         # an e-mail address written out (发我邮箱吧 liu@163.com): asking for it again (thirty-seventh pass)
-        "email": (re.compile(r"告诉我邮箱|邮箱地址发我|留个邮箱"), re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}")),
+        # (请提供：抬头…以及接收发票的邮箱 asks for it among other things: fifty-first pass)
+        "email": (re.compile(r"告诉我邮箱|邮箱地址发我|留个邮箱|提供[^。]{0,40}邮箱"), re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}")),
         "city": (re.compile(r"(告诉我|说下|说一下).{0,6}(哪个城市|哪个省|城市|所在地|收货地区)"),
                  re.compile(rf"{_PROVINCES}|{_CITIES}|\[地址x?\]|#地址")),
         "usual_size": (re.compile(r"平时(常)?穿的?(码|尺码|码数|鞋码)"),
@@ -705,7 +706,9 @@ class Engine:
                                r"|我家?的?(爸|妈|爷爷|奶奶|姥姥|外婆|老公|老婆|儿子|女儿|孩子|宝宝)"
                                # the skin, the build, the party it is for (黄黑皮 混油 / 我胡子硬 / 两大一小 第一次露营)
                                r"|[油干中]皮|混油|混干|油痘|痘肌|敏感肌|[黄白黑]皮|黄[一二]白|肤色|胡子|梨形|微胖"
-                               r"|[两三四]大[一两二]小|一大一小|第一次|[两俩三四]个?人用|就俩人")),
+                               r"|[两三四]大[一两二]小|一大一小|第一次|[两俩三四]个?人用|就俩人"
+                               # a pet's age or health (三个月 英短 肠胃有点弱: fifty-first pass)
+                               r"|[一二两三四五六七八九十\d]{1,2}个多?月大|肠胃|幼猫|幼犬|成猫|成犬|老猫|老狗")),
         # the ingredients to avoid, named (有没有酒精和香精 → not "您想避开哪些成分")
         "ingredient": (re.compile(r"想避开哪些成分"),
                        re.compile(r"酒精|乙醇|香精|香料|防腐剂|色素|激素|荧光剂|矿物油|硅油|烟酰胺|水杨酸")),
