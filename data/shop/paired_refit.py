@@ -22,18 +22,14 @@ from pathlib import Path
 
 from assistant import paths, train
 from assistant.engine import Conversation, Engine
-from assistant.evaluate import pool_items, read_jsonl
+from assistant.evaluate import read_jsonl
 
 SHOP = Path(__file__).resolve().parent
 REPO = SHOP.parents[1]
+sys.path.insert(0, str(SHOP))
+from refit_noise import tune_side  # noqa: E402  (the judged tune-side messages)
+
 FIGURES = ("tops_s", "tops_h", "first_s", "first_h", "lists_s", "lists_h")
-
-
-def tune_side() -> list[dict]:
-    """The judged tune-side messages (shop tune halves, pool tune and train), verdicts left off."""
-    judged = {r["id"] for r in read_jsonl(SHOP / "judged.jsonl")}
-    items = [it for f in sorted(SHOP.glob("tune*.jsonl")) for it in read_jsonl(f) if it["id"] in judged]
-    return items + [it for split in ("tune", "train") for it in pool_items(split) if "answers" in it]
 
 
 def shown(engine: Engine, items: list[dict]) -> dict[str, list]:
