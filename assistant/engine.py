@@ -718,8 +718,11 @@ class Engine:
                               # …or by the colour word alone (白的换成绿的 / 换成黑的)
                               r"|(换成|改成|改为|换)(黑|白|灰|红|蓝|粉|绿|黄|紫|棕|咖|米|卡其|藏青|酒红)[的色]")),
         # the invoice title and tax number, given (抬头 杭州某某有限公司 税号91330…)
-        "invoice_title": (re.compile(r"(抬头|单位全称|单位名称)[^。；;]{0,20}(税号|识别号)|正确的抬头"),
+        "invoice_title": (re.compile(r"(抬头|单位全称|单位名称)[^。；;]{0,24}(税号|识别号)|正确的抬头"),
                           re.compile(r"有限公司|这是税号|税号\s*[:：是]?\s*[0-9A-Za-z\[]"
+                                     # …or the tax number itself, written anywhere (an 18-character credit code with a letter in it:
+                                     # an 18-digit order number is not one)
+                                     r"|(?<![0-9A-Za-z])[0-9A-Z]{2}\d{6}(?=\d{0,9}[A-Z])[0-9A-Z]{10}(?![0-9A-Za-z])"
                                      # …or sent already (抬头和税号我发邮箱了)
                                      r"|(抬头|税号)[^。？?]{0,8}(发(你|到)?邮箱了|发你了|发过了?|已发|已经发|发了)"
                                      # …or given with what was wrong (是恒信五金商行 不是恒信五金行)

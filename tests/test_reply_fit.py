@@ -1493,7 +1493,25 @@ SETTLED_51 = [
     ("dbfdh", "补发的单号多少 发我一下", "收到只有3双袜子 少了2双 请补发"),
     ("bxq", "想买个猫粮 推荐一下", "幼猫吃哪款猫粮好 推荐下"),
     ("bxq", "狗粮哪款好 推荐一个", "家里狗狗肠胃不好 狗粮推荐哪款"),
+    # B51b (from tune32): 显示成功未到账 for a refund that was refused; 收货后状态未更新 for a return the
+    # shop signed for, whose money is asked for; 普票所需信息 once the tax number itself is written
+    ("dcgwd", "退款显示成功了 怎么还没到账", "仅退款凭什么被拒 东西我都没收到 没到账"),
+    ("cshwx", "东西收到了 物流还显示在路上", "退货那边显示签收了 钱啥时候退给我"),
+    ("bpp", "开普票要提供什么信息", "能开电子普票吗 税号再发你一遍 91440300MA5G8X2L1K 开票要什么信息"),
 ]
+
+
+def test_an_order_number_is_no_tax_number(cue_engine):
+    """B51b reads an 18-character credit code as the tax number given; an 18-digit order number
+    has no letter in it and is not one, so 普票所需信息 still asks for the title and tax number."""
+    assert "bpp" in _codes(cue_engine.suggest("普票就行 订单号183746592018374652 开票要提供什么信息", limit=12))
+
+
+def test_intercepting_a_parcel_waits_once_the_agent_said_it_ships_tomorrow(cue_engine):
+    """B51b: 已发货拦截 waits once the agent has just said the order goes out tomorrow (明天就发出)."""
+    settled = _chat("算了不要了 没发的话直接给我取消吧", ("customer", "那个炒锅发了吗"), ("agent", "亲 您的订单明天就发出啦~"))
+    assert "cyfhq" in _codes(cue_engine.suggest(_chat("发货了还能取消吗 不想要了", ("customer", "那个炒锅发了吗")), limit=12))
+    assert "cyfhq" not in _codes(cue_engine.suggest(settled, limit=12))
 
 
 SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51
