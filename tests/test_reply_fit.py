@@ -929,6 +929,28 @@ def test_weak_replies_are_not_shown_under_a_sure_enough_top(cue_engine):
     assert folded.folded and any(r["score"] < Engine.SHOW_BELOW for r in folded.replies[1:])
 
 
+def test_under_the_apology_an_answer_needs_the_bar_of_the_holding_line(cue_engine):
+    """投诉先致歉 on top holds the chat as the 先回复 line does (Engine.APOLOGY_HOLDS, fifty-first pass):
+    an answer under it is shown only if it clears FOLD_BELOW, not the lower SHOW_BELOW. Under any
+    other top, SHOW_BELOW stays the bar. (FOLD_BELOW is set between the scores this message gets.)"""
+    cue_engine.SHOW_BELOW = Engine.SHOW_BELOW
+    message = "快递三天不动 问你们也没人管 什么破店"
+    cue_engine.APOLOGY_HOLDS = False
+    plain = cue_engine.suggest(message, limit=8)
+    assert plain.replies[0]["code"] == "etsdq" and len(plain.replies) >= 2
+    second = plain.replies[1]
+    assert Engine.SHOW_BELOW <= second["score"]
+    cue_engine.FOLD_BELOW = second["score"] + 0.01
+    assert second["code"] in _codes(cue_engine.suggest(message, limit=8))
+    cue_engine.APOLOGY_HOLDS = True
+    held = cue_engine.suggest(message, limit=8)
+    assert held.replies[0]["code"] == "etsdq" and second["code"] not in _codes(held)
+    # another top: the answers under it keep the plain bar
+    other = cue_engine.suggest("直播里说九五新 到手全是划痕 欺诈 要求赔偿", limit=8)
+    assert other.replies[0]["code"] != "etsdq"
+    assert any(r["score"] < cue_engine.FOLD_BELOW for r in other.replies[1:])
+
+
 def test_the_answer_to_a_second_question_is_shown_however_weak(engine):
     engine.SHOW_BELOW = 1.01  # nothing but the top would be sure enough
     s = engine.suggest("能开发票吗 还有今天能发货吗")
