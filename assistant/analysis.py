@@ -584,17 +584,18 @@ class Analyzer:
             bangs = min(3, message.count("!") + message.count("！"))
             intensity = max(0.3, min(1.0, 0.3 + 0.6 * (pe[emotion] - 0.35) / 0.65 + 0.1 * bangs))
         urgent = self.reader.urgent.proba(feel)["yes"] >= self.URGENT_THRESHOLD
+        in_anger = self.ANGRY_QUESTION and self.asks_in_anger(message)
         if self.EMOTION_CUES:  # a clear hand cue (投诉, 气死, ???) overrides a calm reading
             cue_emotion, cue_intensity = self.emotion(message, clean, self.override_lex)
             if cue_emotion != "calm" and (emotion == "calm" or cue_intensity >= 0.6):
                 emotion, intensity = cue_emotion, max(intensity, cue_intensity)
-            elif self.ANGRY_QUESTION and self.asks_in_anger(message):
+            elif in_anger:
                 # ?? alone does not overrule the model, but a ?? question asked in anger (说好的今天发呢??)
-                # still reads as confused here and as angry just below, as before it was kept out
+                # still does, as before it was kept out, and reads as anger (below)
                 full_emotion, full_intensity = self.emotion(message, clean)
                 if full_emotion == "confused" and (emotion == "calm" or full_intensity >= 0.6):
-                    emotion, intensity = full_emotion, max(intensity, full_intensity)
-        if self.ANGRY_QUESTION and emotion == "confused" and self.asks_in_anger(message):
+                    emotion, intensity = "angry", max(intensity, full_intensity)
+        if in_anger and emotion == "confused":
             emotion = "angry"
         if self.URGENT_CUES:  # deadline and refusal cues of the lexicon, with the emotion read
             urgent = urgent or self.urgency(clean, emotion, intensity)
