@@ -794,9 +794,19 @@ class Analyzer:
         intensity = 0.35 + 0.2 * (best - 1.0) + 0.1 * min(bangs, 3) + 0.1 * min(questions, 2)
         return emotion, max(0.3, min(1.0, intensity))
 
+    # Under a calm reading, time pressure (周五前能到吗, 今天能发吗, 急用) and a charge asked about (啥时候扣钱)
+    # are questions, not urgency: on the shop halves a calm message is urgent 9 times in 4,397. A threat
+    # (the lexicon's strongest cue: 投诉, 差评, 12315, 骗) or a refusal (商家不同意, 不给退; not 能不能退) still is
+    # (fifty-second pass).
+    CALM_URGENT = re.compile(r"商家不同意|不给(?:我)?退|不让退|(?<!能)不能退|不给(?:我)?处理|拒绝(?:退|处理)")
+    CALM_URGENT_WEIGHT = 1.5
+
     def urgency(self, clean: str, emotion: str, intensity: float) -> bool:
-        scores, _ = self.urgent_lex.score(clean)
+        scores, hits = self.urgent_lex.score(clean)
         total = sum(scores.values())
+        if emotion == "calm" and self.CALM_URGENT_WEIGHT:
+            strong = {raw for pats in self.urgent_lex.by_label.values() for _, w, raw in pats if w >= self.CALM_URGENT_WEIGHT}
+            return any(raw in strong for raws in hits.values() for raw in raws) or bool(self.CALM_URGENT.search(clean))
         if emotion == "angry":
             total += 1.0
         if emotion == "anxious":

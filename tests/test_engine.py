@@ -464,6 +464,16 @@ def test_deadlines_and_refusals_are_urgent_plain_questions_are_not(engine):
         assert not engine.suggest(message).analysis.urgent, message
 
 
+def test_time_asked_about_calmly_is_no_urgency_but_a_refusal_is(engine):
+    """Fifty-second pass: under a calm reading a deadline or a charge asked about is a question; a
+    refusal or a threat still makes the message urgent."""
+    for message in ("周四之前能寄到南京吗", "先用后付的话确认收货后几号扣款", "拍完今天能发出去吗 下周一前想收到", "现在还能不能退货"):
+        a = engine.suggest(message).analysis
+        assert a.emotion == "calm" and not a.urgent, message
+    calm_refusal = engine.suggest("充电宝坏了 申请退货商家不同意").analysis
+    assert calm_refusal.emotion == "calm" and calm_refusal.urgent
+
+
 def test_a_yes_no_question_about_a_named_product_asks_about_the_product(engine):
     for message in ("是纸皮核桃吗", "这个手表可以直接回复微信吗", "茶叶是今年的新茶吗"):
         assert engine.suggest(message).analysis.intent == "product_info", message
