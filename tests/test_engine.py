@@ -474,6 +474,14 @@ def test_time_asked_about_calmly_is_no_urgency_but_a_refusal_is(engine):
     assert calm_refusal.emotion == "calm" and calm_refusal.urgent
 
 
+def test_a_calm_reading_needs_a_surer_urgency_model(engine):
+    """Fifty-second pass (U52b): under a calm reading the urgency model must say 0.9, not 0.7. A
+    calm nudge to ship or to bargain (the model says about 0.7 to 0.75) is no urgency."""
+    for message in ("老板 我那箱苹果啥时候发啊 帮忙催一下🙏", "少10块我就拍 不然去别家了"):
+        a = engine.suggest(message).analysis
+        assert a.emotion == "calm" and not a.urgent, message
+
+
 def test_a_yes_no_question_about_a_named_product_asks_about_the_product(engine):
     for message in ("是纸皮核桃吗", "这个手表可以直接回复微信吗", "茶叶是今年的新茶吗"):
         assert engine.suggest(message).analysis.intent == "product_info", message
