@@ -1536,7 +1536,23 @@ def test_intercepting_a_parcel_waits_once_the_agent_said_it_ships_tomorrow(cue_e
     assert "cyfhq" not in _codes(cue_engine.suggest(settled, limit=12))
 
 
-SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51
+SETTLED_52 = [
+    # B52 (from tune33): 发错先核实 and 漏发核实 ask for a photo (麻烦拍一下…, …拍给我) the customer has
+    # just sent
+    ("dfchs", "发错货了 我要的是白色 你们发了个灰色", "[图片] 发错了 我买的白色 收到灰色"),
+    ("dlfhs", "少发了一件 只收到裤子 上衣没有", "[图片] 你看 就收到裤子 上衣没有 少发了"),
+]
+
+
+def test_the_shipping_promise_waits_once_the_agent_said_it_shipped(cue_engine):
+    """B52: 发货时效说明 (we ship by the promised time, I will push it if late) waits once the agent
+    has just said the parcel left."""
+    assert "cfhsx" in _codes(cue_engine.suggest(_chat("多久能发啊", ("customer", "我的台灯发了吗")), limit=12))
+    shipped = _chat("多久能发啊", ("customer", "我的台灯发了吗"), ("agent", "亲 已经发货了哦 中通快递~"))
+    assert "cfhsx" not in _codes(cue_engine.suggest(shipped, limit=12))
+
+
+SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52
 
 
 @pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
