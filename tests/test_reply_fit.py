@@ -1541,6 +1541,11 @@ SETTLED_52 = [
     # just sent
     ("dfchs", "发错货了 我要的是白色 你们发了个灰色", "[图片] 发错了 我买的白色 收到灰色"),
     ("dlfhs", "少发了一件 只收到裤子 上衣没有", "[图片] 你看 就收到裤子 上衣没有 少发了"),
+    # B52c: 退款金额说明 (why the refund is short) waits while the customer only asks whether it is in
+    # full, or demands it in full; 七天无理由 waits for earrings, worn through the ear
+    ("dtkje", "退款怎么少了 只退了一部分", "退款退多少啊 是全额吗"),
+    ("dtkje", "退款怎么少了 只退了一部分", "收到的桃子一半是烂的 要么全额退款 要么我找平台"),
+    ("dqtwl", "项链不太喜欢 没戴过 能七天无理由退吗", "耳环不太喜欢 能七天无理由退吗"),
 ]
 
 
