@@ -1550,6 +1550,9 @@ SETTLED_52 = [
     # not placed yet (3点前下单能当天送到吗)
     ("dfchs", "发错货了 我要的是白色 你们发了个灰色", "拍了 看到没 发错货了 我要的白色"),
     ("ajqsd", "我那单明天能送到吗", "下午2点前下单明天能送到北京吗"),
+    # B52e (from tune34): a screen smashed by a fall (屏幕摔裂了) is the customer's, not transit damage
+    ("dpspz", "快递到了 手表屏幕碎了 盒子都压扁了", "手表屏幕摔裂了 能换个屏吗"),
+    ("dbfxz", "快递到了 手表屏幕碎了 盒子都压扁了", "手表屏幕摔裂了 能换个屏吗"),
 ]
 
 
