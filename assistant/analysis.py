@@ -227,6 +227,8 @@ class Analyzer:
         self.emotion_lex = _Patterns(by_kind["emotion"], goods)
         self.override_lex = _Patterns(without_alternatives(by_kind["emotion"], self.NO_OVERRIDE), goods)
         self.urgent_lex = _Patterns(by_kind["urgent"], goods)
+        # the urgency cues that count under a calm reading too (see urgency)
+        self._strong_urgent = {pattern for _, pattern, weight in by_kind["urgent"] if weight >= self.CALM_URGENT_WEIGHT}
         self.cue_patterns = {"intent": self.intent_lex, "emotion": self.emotion_lex, "urgent": self.urgent_lex}
         self.stages = {r["id"]: r["stage"] for r in self.conn.execute("SELECT id, stage FROM intents")}
         self._trigger_cache: dict[str, str] = {}
@@ -809,10 +811,9 @@ class Analyzer:
 
     def urgency(self, clean: str, emotion: str, intensity: float) -> bool:
         scores, hits = self.urgent_lex.score(clean)
-        total = sum(scores.values())
         if emotion == "calm" and self.CALM_URGENT_WEIGHT:
-            strong = {raw for pats in self.urgent_lex.by_label.values() for _, w, raw in pats if w >= self.CALM_URGENT_WEIGHT}
-            return any(raw in strong for raws in hits.values() for raw in raws) or bool(self.CALM_URGENT.search(clean))
+            return any(raw in self._strong_urgent for raws in hits.values() for raw in raws) or bool(self.CALM_URGENT.search(clean))
+        total = sum(scores.values())
         if emotion == "angry":
             total += 1.0
         if emotion == "anxious":
