@@ -1564,6 +1564,18 @@ def test_the_shipping_promise_waits_once_the_agent_said_it_shipped(cue_engine):
     assert "cfhsx" not in _codes(cue_engine.suggest(shipped, limit=12))
 
 
+def test_chasing_the_warehouse_waits_while_the_customer_only_asks_whether_it_shipped(cue_engine):
+    """B53: 已帮催仓库 ("我这就加急、催仓库…发出后我把单号发您") presumes the parcel has not left: it
+    is offered when the customer pushes (催, 尽快, 急), not when they only ask whether it shipped."""
+    def codes(msg, *turns):
+        return _codes(cue_engine.suggest(_chat(msg, *turns), limit=12))
+    assert "ccfh" in codes("发了没 帮我催一下")
+    assert "ccfh" in codes("拖鞋发了吗 急用")
+    assert "ccfh" not in codes("到底发没发 都三天了")
+    assert "ccfh" not in codes("拖鞋发了吗 不急 有空帮我看一眼")  # 不急 is no push
+    assert "ccfh" in codes("发了吗", ("customer", "能快点发吗 赶时间"))  # a push in an earlier turn counts
+
+
 SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52
 
 
