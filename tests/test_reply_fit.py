@@ -1576,7 +1576,14 @@ def test_chasing_the_warehouse_waits_while_the_customer_only_asks_whether_it_shi
     assert "ccfh" in codes("发了吗", ("customer", "能快点发吗 赶时间"))  # a push in an earlier turn counts
 
 
-SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52
+SETTLED_53 = [
+    # B53b: 正品承诺 (a pre-sale promise to check where the goods come from) waits for an accusation
+    # after buying; 填写退货单号 waits once the return's tracking number is filled in
+    ("bzp", "这双鞋是正品吗 鞋标怎么歪的", "这双鞋是正品吗 拿去专柜验了是假的"),
+    ("dtxdh", "退货寄出了 单号在哪填", "退货寄出了 单号填好了 在哪看进度"),
+]
+
+SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
 
 
 @pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
