@@ -1581,6 +1581,13 @@ SETTLED_53 = [
     # after buying; 填写退货单号 waits once the return's tracking number is filled in
     ("bzp", "这双鞋是正品吗 鞋标怎么歪的", "这双鞋是正品吗 拿去专柜验了是假的"),
     ("dtxdh", "退货寄出了 单号在哪填", "退货寄出了 单号填好了 在哪看进度"),
+    # B53c (from tune36): 改颜色 does not ask which colour when one is named (要米白不要黑的, 要的是雾霾蓝);
+    # 换新还是维修 waits for a fall; 到了不派送 once it shows delivered; 付款失败 once another card was tried
+    ("cgys", "拍错颜色了 还没发吧 帮我改一下颜色", "拍错颜色了 要米白不要黑的 还没发吧 帮我改一下"),
+    ("cgys", "拍错颜色了 还没发吧 帮我改一下颜色", "颜色拍错了 要的是雾霾蓝 还没发吧 帮我改一下颜色"),
+    ("dhxwx", "手机用了一个月屏幕有条线 保修是换新还是修", "手机屏幕摔裂了 保修是换新还是修 想换新的"),
+    ("cwpsy", "快递到了本地网点两天了一直不派送", "骑手显示已送达 一直不派送 人呢"),
+    ("czfsb", "一直支付失败 怎么回事", "一直支付失败 换了张卡也不行 怎么回事"),
 ]
 
 SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
