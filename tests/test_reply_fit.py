@@ -1588,6 +1588,8 @@ SETTLED_53 = [
     ("dhxwx", "手机用了一个月屏幕有条线 保修是换新还是修", "手机屏幕摔裂了 保修是换新还是修 想换新的"),
     ("cwpsy", "快递到了本地网点两天了一直不派送", "骑手显示已送达 一直不派送 人呢"),
     ("czfsb", "一直支付失败 怎么回事", "一直支付失败 换了张卡也不行 怎么回事"),
+    # B53e: 查询退款进度 (how far the refund has got) waits for a refund demanded that nobody started
+    ("dtkjd", "退款申请三天了还没到账 到底退哪去了", "安装费收了我80块 这钱必须退 退款申请三天了还没到账"),
 ]
 
 SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
