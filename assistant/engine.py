@@ -736,10 +736,8 @@ class Engine:
         # the colour to change to, named (要胡桃色 我点成原木色了 → not "要换成哪个颜色")
         "colour": (re.compile(r"换成?哪个颜色|要哪个颜色"),
                    re.compile(r"(要|换成|改成|改为)[^\s，,。？?]{0,4}(?<!颜)色|胡桃|原木"
-                              # …or by the colour word alone (白的换成绿的 / 换成黑的)
-                              r"|(换成|改成|改为|换)(黑|白|灰|红|蓝|粉|绿|黄|紫|棕|咖|米|卡其|藏青|酒红)[的色]"
-                              # …or a colour word a few characters after 要 / 换成 (要米白不要黑的, 要的是雾霾蓝,
-                              # 换成曜石黑: fifty-third pass)
+                              # …or by a colour word at most a few characters after 要 / 换成 (白的换成绿的, 换成黑的;
+                              # 要米白不要黑的, 要的是雾霾蓝, 换成曜石黑: fifty-third pass)
                               r"|(要|换成|改成|改为|换)的?是?[^\s，,。？?]{0,3}(黑|白|灰|红|蓝|粉|绿|黄|紫|棕|咖|米|卡其|藏青|酒红|杏|驼|橙)")),
         # the invoice title and tax number, given (抬头 杭州某某有限公司 税号91330…)
         "invoice_title": (re.compile(r"(抬头|单位全称|单位名称)[^。；;]{0,24}(税号|识别号)|正确的抬头"),
