@@ -657,7 +657,9 @@ class Engine:
                             r"已经发了|上传了|拍了照|拍了\s*[,，]?\s*(你|您)看|拍了\s*[,，]?\s*看到没|"
                             # 你看下图 / 图你看下 / 你们自己看图 / 拍给你看: the photo is in the chat
                             r"(你|您)看一?下?(这个|这张)?图|如图|见图"
-                            r"|图你看|(你|您)们?自己看图|拍给你看|拍给你了|发你看")
+                            r"|图你看|(你|您)们?自己看图|拍给你看|拍给你了|发你看"
+                            # 拍照给你看了 / 照片发群里了 (fifty-fourth pass)
+                            r"|拍照给你看了|(照片|图片?)发群|发群里了")
     # a reply that asks for height and weight to pick a size, and those as customers give them
     ASKS_BODY = re.compile(r"(告诉|发|问一下|说下|说一下).{0,8}(身高|体重)")
     # both given: a weight (100斤, 65kg) and a height (160, 1米6, 165cm), as customers write them

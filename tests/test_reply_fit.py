@@ -1592,7 +1592,20 @@ SETTLED_53 = [
     ("dtkjd", "退款申请三天了还没到账 到底退哪去了", "安装费收了我80块 这钱必须退 退款申请三天了还没到账"),
 ]
 
-SETTLED = SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
+SETTLED_54 = [
+    # B54: 热卖款参考 (look at the sales figures; tell me the use) waits when the customer says what they
+    # need or compares two; 衣物洗涤 waits for shoes and bedding; a photo said to be sent in other words
+    # (拍照给你看了, 照片发群里了) is not asked for again
+    ("brm", "你家卖得最好的是哪款碎纸机", "碎纸机推荐哪款 最好能碎光盘 你家卖得最好的是哪款"),
+    ("brm", "红茶哪款卖得好", "红茶跟普洱哪个更适合我 你家哪款卖得好"),
+    ("bjx", "这件卫衣怎么洗 能丢洗衣机吗", "白色板鞋脏了怎么洗 能丢洗衣机吗"),
+    ("bjx", "真丝睡衣能机洗吗 怕洗坏了", "真丝被能机洗吗 怕洗坏了"),
+    ("dpspz", "口红到手就断了 外壳也裂了一条缝", "口红到手就断了 外壳也裂了一条缝 拍照给你看了"),
+    ("dpspz", "昨天拿的水蜜桃 6个烂了3个 咋处理", "昨天拿的水蜜桃 6个烂了3个 照片发群里了 咋处理"),
+]
+
+SETTLED = (SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
+           + SETTLED_54)
 
 
 @pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
