@@ -1602,6 +1602,12 @@ SETTLED_54 = [
     ("bjx", "真丝睡衣能机洗吗 怕洗坏了", "真丝被能机洗吗 怕洗坏了"),
     ("dpspz", "口红到手就断了 外壳也裂了一条缝", "口红到手就断了 外壳也裂了一条缝 拍照给你看了"),
     ("dpspz", "昨天拿的水蜜桃 6个烂了3个 咋处理", "昨天拿的水蜜桃 6个烂了3个 照片发群里了 咋处理"),
+    # B54b: 七天无理由 waits once the seventh day has passed; 改到新地址 waits for a group-buy quantity
+    # written wrong; 几天能到 (parcel days) waits for a top-up; 破损请拍照 waits for wear after a month's use
+    ("dqtwl", "电热水壶没拆封 不想要了 七天无理由能退吗", "电热水壶没拆封 不想要了 今天第八天了 七天无理由还能退吗"),
+    ("cgxdz", "团长我接龙地址写错了 是18栋2单元 帮我改下", "团长我接龙写错了 草莓写了2份 其实要3份 18栋小王 帮我改下"),
+    ("ajtnd", "刚拍了 大概多久能到啊", "话费刚充了100 大概多久到账啊"),
+    ("dpspz", "沙发收到皮面就开裂了", "沙发才坐一个月 皮面就开裂了"),
 ]
 
 SETTLED = (SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
