@@ -399,6 +399,7 @@ class Engine:
         # order or phone number (…236618847 does not say 618)
         said = " ".join(self._LONG_NUMBER.sub("#", re.sub(r"\s+", "", ACCOUNT.sub(" ", self._norm(turn or ""))))
                         for turn in [conv.message, *(t.text for t in conv.context[-self.NEEDS_TURNS:])])
+        said_now = said.split(" ", 1)[0]  # the message itself (its spaces are gone: turns are joined by one)
         agent_said = " ".join(re.sub(r"\s+", "", self._norm(t.text or "")) for t in conv.context[-self.NEEDS_TURNS:]
                               if t.role == "agent")
         earlier = self._norm(last_customer) if text.content_chars(a.clean) <= 6 else ""
@@ -418,7 +419,8 @@ class Engine:
                 continue  # no sales pitch (goods, membership, coupons) to an upset customer
             if st["chat"] and (carries_id or self.CHAT_AVOID.search(a.clean)):
                 continue  # an order number, a name, a question or a fault is business, not small talk
-            if st["needs"] and not any(w in said for w in st["needs"]) and prior.get(rid, 0.0) < self.NEEDS_LEARNED:
+            if ((st["needs"] or st["needs_now"]) and not any(w in said for w in st["needs"] or ())
+                    and not any(w in said_now for w in st["needs_now"]) and prior.get(rid, 0.0) < self.NEEDS_LEARNED):
                 continue  # it presupposes a situation (the goods arrived broken) nobody has mentioned
             if st["unless"] and text.states_any(said, st["unless"]):
                 continue  # it asserts a state (in stock, not shipped) the conversation has just denied
@@ -565,6 +567,7 @@ class Engine:
             finder = self.analyzer.product_finder
             named = bool(finder) and any(finder.nouns_in(t) for t in [row["text"], row["title"], *phrases])
             unless, unless_agent = kb.split_unless(json.loads(row["unless"]) if row["unless"] else ())
+            needs, needs_now = kb.split_needs(json.loads(row["needs"]) if row["needs"] else ())
             st = self._static_cache[row["id"]] = {
                 "general": 1.0 if row["intent"] in self.GENERAL_INTENTS else 0.0,
                 "first": 1.0 if pos == 0 else 0.0, "pos": 1.0 / (1 + pos),
@@ -575,7 +578,8 @@ class Engine:
                 "states": min(3, len(states)) / 3, "length": min(200, len(plain)) / 200,
                 "names_goods": bool(tags & self._shop_categories) or named,
                 "grams": frozenset(ranker_mod.bigrams(self._norm(plain + " " + " ".join(phrases)))),
-                "needs": [w.lower() for w in json.loads(row["needs"])] if row["needs"] else None,
+                # (kb.split_needs: a `needs` word written 问:… counts only in the message itself)
+                "needs": needs or None, "needs_now": needs_now,
                 # (kb.split_unless: an `unless` word written 客服:… counts only in the agent's turns)
                 "unless": unless or None, "unless_agent": unless_agent or None,
                 "chat": "闲聊" in tags,

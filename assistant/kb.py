@@ -27,6 +27,10 @@ from assistant.db import KBCorrupt, KBError, connect, migrate
 # An `unless` word written 客服:… counts only in what the agent said (客服:有礼盒: the agent has said
 # there is a gift box, so a reply that would go and check waits; forty-third pass).
 AGENT_SAID = "客服:"
+# A `needs` word written 问:… counts only in the customer's message itself, not in the turns before it:
+# 刻字定制 answers "能刻字吗", not a question about the gift box asked after the engraving was settled
+# (fifty-fourth pass).
+ASKED_NOW = "问:"
 
 
 def _word_list_problem(words) -> str | None:
@@ -42,6 +46,8 @@ def _word_list_problem(words) -> str | None:
             return f"{w!r} 不是词语"
         if w.startswith(AGENT_SAID) and not w[len(AGENT_SAID):].strip():
             return "“客服:”后面要写词语"
+        if w.startswith(ASKED_NOW) and not w[len(ASKED_NOW):].strip():
+            return "“问:”后面要写词语"
     return None
 
 
@@ -52,6 +58,13 @@ def _flat(words):
     if not isinstance(words, list) or not any(isinstance(w, list) for w in words):
         return words
     return [x for w in words for x in (w if isinstance(w, list) else [w])]
+
+
+def split_needs(words) -> tuple[list[str], list[str]]:
+    """A reply's `needs` words (lower case): those looked for in the chat, those in the message only."""
+    words = [w.lower() for w in words or ()]
+    return ([w for w in words if not w.startswith(ASKED_NOW)],
+            [w[len(ASKED_NOW):] for w in words if w.startswith(ASKED_NOW)])
 
 
 def split_unless(words) -> tuple[list[str], list[str]]:

@@ -126,6 +126,13 @@ def test_an_agent_only_unless_word_needs_a_word_after_its_prefix(tmp_path, db_fi
     assert "gift.yaml" in message and "客服:" in message
 
 
+def test_a_message_only_needs_word_needs_a_word_after_its_prefix(tmp_path, db_file):
+    """`needs: [问:]` would be found in every message and offer the reply everywhere: refused
+    (fifty-fourth pass)."""
+    message, _ = _build_with_word_list(tmp_path, db_file, "needs", '[破损, "问:"]')
+    assert "gift.yaml" in message and "问:" in message
+
+
 def test_a_number_in_a_word_list_is_named_with_how_to_quote_it(tmp_path, db_file):
     """`unless: [投诉, 12315]` reads 12315 as a number: the build stops and says which reply and how
     to write it (quoted), not a puzzle about 客服: (forty-fourth pass)."""

@@ -1628,3 +1628,22 @@ def test_intercepting_a_parcel_waits_once_the_agent_said_it_ships_days_later(cue
     assert "cyfhq" in codes("发货了还能取消吗 不想要了", ("customer", "那个炒锅发了吗"))
     assert "cyfhq" not in codes("那不要了 没发的话就取消吧", ("customer", "电饭煲今天能发吗"),
                                 ("agent", "亲 这款要5天后才能发出哦"))
+
+
+def test_an_engraving_question_gets_the_engraving_reply(cue_engine):
+    """Fifty-fourth pass: 刻字定制 answers "能刻字吗" (礼品包装, the box, was its top answer and judged
+    harmful 4 times in 5); it needs an engraving word in the message, so 立刻 or a gift box alone does
+    not bring it."""
+    assert "bkzdz" in _codes(cue_engine.suggest("钢笔能刻字吗 送老师的 有没有礼盒", limit=12))
+    assert "bkzdz" in _codes(cue_engine.suggest("保温杯能刻个名字吗", limit=12))
+    assert "bkzdz" not in _codes(cue_engine.suggest("钢笔有礼盒吗 送老师的", limit=12))
+    assert "bkzdz" not in _codes(cue_engine.suggest("立刻发货吗 明天要用", limit=12))
+    # its words count in the message itself (问:刻字): a wrapping question asked after the engraving was
+    # settled does not bring it back
+    assert "bkzdz" not in _codes(cue_engine.suggest(_chat(
+        "那帮我包好看点 送领导的 能配个手提袋不", ("customer", "这个钢笔礼盒能刻字吗"), ("agent", "可以的亲 刻字限8个字以内哦~")),
+        limit=12))
+    # …and once the agent has said it can be engraved, it does not go and check that again
+    asked = "刻字要多等几天啊 能配个礼盒吗 送老师的"
+    assert "bkzdz" in _codes(cue_engine.suggest(asked, limit=12))
+    assert "bkzdz" not in _codes(cue_engine.suggest(_chat(asked, ("agent", "亲 这款钢笔支持免费刻字哦~")), limit=12))
