@@ -1608,6 +1608,18 @@ SETTLED_54 = [
     ("cgxdz", "团长我接龙地址写错了 是18栋2单元 帮我改下", "团长我接龙写错了 草莓写了2份 其实要3份 18栋小王 帮我改下"),
     ("ajtnd", "刚拍了 大概多久能到啊", "话费刚充了100 大概多久到账啊"),
     ("dpspz", "沙发收到皮面就开裂了", "沙发才坐一个月 皮面就开裂了"),
+    # B54d: 放门口丢了 waits when the customer offers the gatehouse; 分包裹发货 once every parcel came; 服装面料
+    # for leather bags; 热卖款参考 does not read 最好 (a wish) as a popularity word; 已打包待揽收 once the agent
+    # said it shipped; 送货上门 once the agent spoke of delivery to the door
+    ("cfmd", "快递放门口就没了 监控也没拍到",
+     _chat("我电话一直开着的 让他再送一次 放门卫也行", ("agent", "亲 快递员反馈联系不上您哦"))),
+    ("dfb", "书桌只收到一个包裹 少了侧板", "两个包裹都到了 拼了一半发现少两根螺丝和一块侧板"),
+    ("afzml", "这件衬衫什么面料 含棉多少", "这个包包是真皮还是pu的啊 内衬什么料子"),
+    ("brm", "双肩包哪款卖得最好", "通勤用 要能放15寸电脑的双肩包 推荐哪款 最好黑色耐脏"),
+    ("cddls", "怎么还没揽收 一直没物流",
+     _chat("可我这显示还没揽收啊 这什么意思", ("customer", "书发了吗"), ("agent", "亲 昨天已经发出了哦~ 中通快递"))),
+    ("bsm", "我住6楼没电梯 能送上楼吗",
+     _chat("我住6楼没电梯 上楼要另外给钱吗", ("agent", "亲 沙发是物流专线配送的 送货上门但是不包上楼哦"))),
 ]
 
 SETTLED = (SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
