@@ -60,18 +60,20 @@ def _flat(words):
     return [x for w in words for x in (w if isinstance(w, list) else [w])]
 
 
+def _split_prefixed(words, prefix: str) -> tuple[list[str], list[str]]:
+    """A word list (lower case) split into its plain words and those written with ``prefix`` (bare)."""
+    words = [w.lower() for w in words or ()]
+    return ([w for w in words if not w.startswith(prefix)], [w[len(prefix):] for w in words if w.startswith(prefix)])
+
+
 def split_needs(words) -> tuple[list[str], list[str]]:
     """A reply's `needs` words (lower case): those looked for in the chat, those in the message only."""
-    words = [w.lower() for w in words or ()]
-    return ([w for w in words if not w.startswith(ASKED_NOW)],
-            [w[len(ASKED_NOW):] for w in words if w.startswith(ASKED_NOW)])
+    return _split_prefixed(words, ASKED_NOW)
 
 
 def split_unless(words) -> tuple[list[str], list[str]]:
     """A reply's `unless` words (lower case): those for the whole chat, those for the agent's turns."""
-    words = [w.lower() for w in words or ()]
-    return ([w for w in words if not w.startswith(AGENT_SAID)],
-            [w[len(AGENT_SAID):] for w in words if w.startswith(AGENT_SAID)])
+    return _split_prefixed(words, AGENT_SAID)
 
 log = logging.getLogger(__name__)
 # libyaml's loader when PyYAML's wheel has it (it does on Windows, macOS and manylinux): ~8× faster
