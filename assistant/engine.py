@@ -419,7 +419,7 @@ class Engine:
                 continue  # no sales pitch (goods, membership, coupons) to an upset customer
             if st["chat"] and (carries_id or self.CHAT_AVOID.search(a.clean)):
                 continue  # an order number, a name, a question or a fault is business, not small talk
-            if ((st["needs"] or st["needs_now"]) and not any(w in said for w in st["needs"] or ())
+            if ((st["needs"] or st["needs_now"]) and not any(w in said for w in st["needs"])
                     and not any(w in said_now for w in st["needs_now"]) and prior.get(rid, 0.0) < self.NEEDS_LEARNED):
                 continue  # it presupposes a situation (the goods arrived broken) nobody has mentioned
             if st["unless"] and text.states_any(said, st["unless"]):
@@ -579,7 +579,7 @@ class Engine:
                 "names_goods": bool(tags & self._shop_categories) or named,
                 "grams": frozenset(ranker_mod.bigrams(self._norm(plain + " " + " ".join(phrases)))),
                 # (kb.split_needs: a `needs` word written 问:… counts only in the message itself)
-                "needs": needs or None, "needs_now": needs_now,
+                "needs": needs, "needs_now": needs_now,
                 # (kb.split_unless: an `unless` word written 客服:… counts only in the agent's turns)
                 "unless": unless or None, "unless_agent": unless_agent or None,
                 "chat": "闲聊" in tags,
