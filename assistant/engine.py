@@ -771,7 +771,10 @@ class Engine:
         "model": (re.compile(r"告诉我.{0,4}(型号|机型)|发我.{0,3}型号"),
                   re.compile(r"(?i)(?:iphone|苹果|华为|荣耀|小米|红米|oppo|vivo|三星|一加|魅族|realme|iqoo|mate|nova|ipad)\s?\d{1,4}"
                              r"|(?<![A-Za-z0-9])[A-Za-z]{1,8}\d{2,5}[A-Za-z]{0,6}(?![0-9])"
-                             r"|(?<![\d.])\d{1,2}\s?(?:pro|max|plus|mini|ultra)(?![a-z])")),
+                             r"|(?<![\d.])\d{1,2}\s?(?:pro|max|plus|mini|ultra)(?![a-z])"
+                             # …or an iPhone generation alone, as the one wanted or owned (能换成14的吗 / 我是13的;
+                             # fifty-fifth pass: 买错型号换货 harmful on 3 tops with it, sendable 0)
+                             r"|(?:换成|拍成|买成|我是|我的是|用的是?)\s?1[1-6](?![\d.年月日号块元斤岁寸点个天码cC])")),
         "bed": (re.compile(r"告诉我.{0,3}床的?(长宽|尺寸|大小)"),
                 re.compile(r"\d(\.\d+)?\s*[x×*乘]\s*\d|\d(\.\d+)?\s*米的?床|床垫.{0,8}\d+\s*(公分|cm|厘米)", re.I)),
     }

@@ -1622,8 +1622,22 @@ SETTLED_54 = [
      _chat("我住6楼没电梯 上楼要另外给钱吗", ("agent", "亲 沙发是物流专线配送的 送货上门但是不包上楼哦"))),
 ]
 
+SETTLED_55 = [
+    # B55: 人为损坏 waits when the customer rules out the damage it presumes; 洗后掉色 for a buckle's
+    # plating; 送女生推荐 once the gift has arrived spoiled
+    ("drwsh", "手机摔了一下 屏幕裂了 还能保修吗", "手机没摔也没进水 屏幕自己裂了 还能保修吗"),
+    ("dds", "卫衣洗了一次就掉色 还把别的衣服染了", "包上的金属扣掉色了 才背了一周"),
+    ("bnv", "想送女朋友生日礼物 有啥推荐的", "送女朋友的花收到一半都蔫了 怎么办"),
+    # B55b: a phone model named as the one wanted is not asked for again; 衣物洗涤 waits for a coat;
+    # 物流多日不动 for a parcel not carried up; 称联系不上 for a parcel shown as signed for
+    ("dmcxh", "手机壳买错型号了 没拆封 能换吗", "手机壳买错型号了 没拆封 能换成15的吗"),
+    ("bjx", "这件毛衣怎么洗 能丢洗衣机吗", "这件羊毛大衣怎么洗 能丢洗衣机吗"),
+    ("cwlkz", "跑步机物流一直不动 卡在中转站了", "跑步机物流一直不动 师傅说放一楼大厅 不管上楼 我搬不动"),
+    ("clxbs", "快递员说联系不上我 可我手机一直开着", "显示已签收 快递员说联系不上我 可我一直在家"),
+]
+
 SETTLED = (SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
-           + SETTLED_54)
+           + SETTLED_54 + SETTLED_55)
 
 
 @pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
