@@ -22,11 +22,13 @@ from typing import Callable
 from rapidfuzz import fuzz
 
 from assistant import kb, paths, templates, text
+from assistant import memory as memory_mod
 from assistant import ranker as ranker_mod
 from assistant.analysis import Analysis, Analyzer, Turn
 from assistant.db import KBReadOnly, connect
 from assistant.entities import ACCOUNT, CHI, MEASURE_NAMES, PHONE_RX, extract_entities
 from assistant.errors import load_or_none
+from assistant.memory import VerdictMemory
 from assistant.ranker import Ranker
 from assistant.reader import Reader, default_model_path
 
@@ -41,6 +43,12 @@ def load_shipped_reader() -> Reader | None:
 def load_shipped_ranker() -> Ranker | None:
     """The shipped reply-ranker weights, or None (hand weights) when missing or unreadable."""
     return load_or_none(Ranker.load, ranker_mod.default_model_path(), "ranker weights", "ranking with hand weights")
+
+
+def load_shipped_memory() -> VerdictMemory | None:
+    """The shipped verdict memory, or None (every candidate kept) when missing or unreadable."""
+    return load_or_none(VerdictMemory.load, memory_mod.default_model_path(), "verdict memory",
+                        "no reply left out for a close judged message")
 
 
 ENTITY_VARS = {"订单号": "order_no", "手机号": "phone", "金额": "amount", "尺码": "size", "商品": "product"}
@@ -123,6 +131,7 @@ class Engine:
     def __init__(self, db_file: Path | str | None = None, *, conn: sqlite3.Connection | None = None,
                  build_if_needed: bool = True, reader: "Reader | str | None" = "shipped",
                  ranker: "Ranker | str | None" = "shipped",
+                 memory: "VerdictMemory | str | None" = "shipped",
                  allow_readonly: bool = False, prior: PriorFn | None = None,
                  prior_weight: float = ENGINE_PRIOR_WEIGHT):
         """``allow_readonly``: a database that cannot be written is opened for reading (suggest,
@@ -147,6 +156,8 @@ class Engine:
         self.reader = load_shipped_reader() if reader == "shipped" else reader
         # the learned reply ranker (resources/models/ranker.json); None ranks with hand weights
         self.ranker = load_shipped_ranker() if ranker == "shipped" else ranker
+        # the verdict memory (resources/models/memory.npz, assistant/memory.py); None keeps every candidate
+        self.memory = load_shipped_memory() if memory == "shipped" else memory
         self._last_features = threading.local()  # (reply id, features) of the last _rank, per thread
         self.reload()
 
@@ -454,6 +465,12 @@ class Engine:
                 why.append("常用")
             scored.append((score, rid, row, why or ["相关"]))
         scored.sort(key=lambda t: -t[0])
+        if self.memory is not None:
+            # judged harmful for a judged message close to this one, and sendable for none as close
+            # (assistant/memory.py): left out after ranking, so the ranker's features stay as learned
+            drop = self.memory.harmful_here(conv.message)
+            if drop:
+                scored = [t for t in scored if t[2]["code"] not in drop]
         # diversify: when the intent is uncertain, let the runner-up intents into the top 3
         chosen: list[tuple] = []
         per_intent: dict[str, int] = {}

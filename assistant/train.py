@@ -19,6 +19,7 @@ Deterministic: a fixed seed, sorted inputs, no threads.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -94,7 +95,8 @@ def written_examples(folder: Path = WRITTEN_DIR) -> list[Example]:
 SHOP_DIR = REPO / "data" / "shop"
 # the shop set's first eight tune halves teach the feelings (emotion and urgency), not the intent
 # (with their intents too, the pool's tune split lost 0.7 points of intent), and their verdicts
-# teach the ranker (thirty-third pass). The validation half and tune9 … tune39 train nothing.
+# teach the ranker (thirty-third pass). The validation half trains nothing; tune9 … tune40 teach no model, and the
+# verdicts of every tune half fill the verdict memory (``train_memory``, fifty-fifth pass).
 SHOP_TRAIN = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8")
 
 
@@ -536,6 +538,42 @@ def train_mentions(examples: list[Example], *, kb_dir: Path | None = None):
             engine.close()
 
 
+def memory_path(reader_out: Path) -> Path:
+    """Where the verdict memory goes beside the reader's weights: resources/models/memory.npz for
+    the shipped reader.npz, ``<name>-memory.npz`` beside any other."""
+    reader_out = Path(reader_out)
+    return reader_out.with_name("memory.npz" if reader_out.name == "reader.npz" else reader_out.stem + "-memory.npz")
+
+
+SHOP_HALF = re.compile(r"tune\d*")  # tune, tune2 … : the written tune halves (never val)
+
+
+def memory_judged(shop_dir: Path = SHOP_DIR, *, before: int | None = None):
+    """The judged messages of every written tune half (``before``: only halves numbered lower, for
+    an out-of-sample check), for the verdict memory (assistant/memory.py). The validation half is
+    never read."""
+    from assistant.memory import Judged as Remembered
+
+    verdicts = {r["id"]: r for r in read_jsonl_file(Path(shop_dir) / "judged.jsonl")}
+    out = []
+    halves = sorted((p for p in Path(shop_dir).glob("tune*.jsonl") if SHOP_HALF.fullmatch(p.stem)),
+                    key=lambda p: int(p.stem[4:] or 1))
+    for path in halves:
+        if before is not None and int(path.stem[4:] or 1) >= before:
+            continue
+        for r in read_jsonl_file(path):
+            v = verdicts.get(r["id"])
+            if v and (v.get("harmful") or v.get("answers")):
+                out.append(Remembered(r["message"], tuple(v.get("harmful") or ()), tuple(v.get("answers") or ())))
+    return out
+
+
+def train_memory(shop_dir: Path = SHOP_DIR, *, before: int | None = None):
+    from assistant.memory import VerdictMemory
+
+    return VerdictMemory.build(memory_judged(shop_dir, before=before))
+
+
 def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Path | None = None,
                use_pool: bool = True, kb_dir: Path | None = None, judged_file: Path | None = None) -> dict:
     """Train on everything that may ship and write the weights (the reader, then the reply ranker
@@ -558,10 +596,16 @@ def main_train(out: Path | None = None, *, quiet: bool = False, written_dir: Pat
     jcounts = Counter(j.example.source for j in judged)
     rk = train_ranker(reader, judged, kb_dir=kb_dir, meta={"judged": dict(sorted(jcounts.items()))}, mentions=mention)
     rk.save(ranker_path(out))
+    mem = None
+    if shop_dir is not None:  # the written tune halves' verdicts: the verdict memory
+        mem = train_memory(shop_dir)
+        mem.save(memory_path(out))
     report = {"examples": dict(sorted(counts.items())),
               "features": {k: len(m.vocab) for k, m in reader.models.items()},
               "ranker": {"judged": dict(sorted(jcounts.items())), "lists": rk.meta["lists"],
                          "weights": {k: round(v, 3) for k, v in rk.weights.items()}}}
+    if mem is not None:
+        report["memory"] = {"messages": mem.size, "pairs": len(mem.vocab), "codes": len(mem.codes)}
     if mention is not None:
         report["mentions"] = {k: mention.meta[k] for k in ("turns", "candidates", "positives")} | {"weights": len(mention.weights)}
     if pool is not None:
