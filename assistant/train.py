@@ -6,7 +6,8 @@ Training data (what may go into weights that ship; see resources/models/README.m
 - the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only), not the ``late_triggers``
   added after the models learned (``kb.untaught``);
 - ``data/shop/tune*.jsonl`` of ``SHOP_TRAIN``: written small-shop messages, emotion and urgency
-  only, and their judged replies for the ranker (never the validation half nor tune9 … tune39);
+  only, and their judged replies for the ranker (never the validation half nor tune9 … tune40; every tune half's
+  verdicts fill the verdict memory);
 - NTCIR-14 STC-3 customer turns (CC BY 4.0) of the *train* split, labelled by the project
   (``data/pool/labels.jsonl``, text read from ``../shared/corpus/pool.jsonl``). The later batch
   (``split_ntcir.jsonl``, 2,314 turns) trains the intent model only: as emotion and urgency data
