@@ -51,6 +51,8 @@ def versions() -> dict:
     model = paths.resources_dir() / "models" / "reader.npz"
     out["reader_model"] = (f"{model.name} {_mb(model.stat().st_size)} MB, "
                            f"{time.strftime('%Y-%m-%d', time.localtime(model.stat().st_mtime))}") if model.exists() else "缺失"
+    memory = paths.resources_dir() / "models" / "memory.npz"  # the verdict memory (assistant/memory.py)
+    out["verdict_memory"] = f"{memory.name} {_mb(memory.stat().st_size)} MB" if memory.exists() else "缺失"
     return out
 
 
@@ -155,6 +157,8 @@ def run(db_file: Path | None = None, *, adapters: bool = True) -> dict:
         problems.append(report["database"].get("problem", "知识库有问题"))
     if report["versions"]["reader_model"] == "缺失":
         problems.append("缺少读懂消息的模型 reader.npz：只用人工规则判断意图")
+    if report["versions"].get("verdict_memory") == "缺失":
+        problems.append("缺少评审记忆 memory.npz：评审判为有害的相近回复不会被排除")
     report["problems"] = problems
     report["ok"] = not problems
     return report

@@ -132,7 +132,8 @@ def test_doctor_reports_paths_database_backups_and_versions(db_file, kefu_home, 
     assert r["database"]["schema"] == r["database"]["schema_current"] and r["database"]["size_mb"] > 0
     assert r["backups"]["count"] == 1 and r["backups"]["newest"].endswith("manual.db")
     assert r["adapters"]["name"] == "none" and r["versions"]["reader_model"].startswith("reader.npz")
-    assert any("DISPLAY" in p for p in r["problems"])
+    assert r["versions"]["verdict_memory"].startswith("memory.npz")
+    assert any("DISPLAY" in p for p in r["problems"]) and not any("memory.npz" in p for p in r["problems"])
     cli.main(["--db", str(db_file), "doctor"])
     assert "知识库" in capsys.readouterr().out
 

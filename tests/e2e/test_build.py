@@ -70,6 +70,7 @@ def test_frozen_doctor_and_portable_mode(frozen, tmp_path):
     r = json.loads(res.stdout)
     assert r["versions"]["frozen"] is True and r["paths"]["resources_ok"]
     assert r["versions"]["reader_model"].startswith("reader.npz")
+    assert r["versions"]["verdict_memory"].startswith("memory.npz")  # bundled by the spec
     assert r["versions"]["pyside6-essentials"] and r["versions"]["rapidfuzz"]  # package metadata is bundled
     marker = app / "portable"
     marker.write_text("", encoding="utf-8")
