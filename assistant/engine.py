@@ -466,7 +466,7 @@ class Engine:
             scored.append((score, rid, row, why or ["相关"]))
         scored.sort(key=lambda t: -t[0])
         if self.memory is not None:
-            # judged harmful for a judged message close to this one, and sendable for none as close
+            # judged harmful for a judged message close to this one, and sendable for none of the close ones
             # (assistant/memory.py): left out after ranking, so the ranker's features stay as learned
             drop = self.memory.harmful_here(conv.message)
             if drop:
