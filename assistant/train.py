@@ -505,18 +505,21 @@ def cross_validate(examples: list[Example], k: int = 5, p: Params | None = None,
     return {"k": k, "folds": folds, "mean": mean, "sd": sd}
 
 
-def ranker_path(reader_out: Path) -> Path:
-    """Where the ranker's weights go beside the reader's: resources/models/ranker.json for the
-    shipped reader.npz, ``<name>-ranker.json`` beside any other."""
+def beside_reader(reader_out: Path, name: str) -> Path:
+    """Where a model trained with the reader goes: resources/models/``name`` beside the shipped
+    reader.npz, ``<reader stem>-<name>`` beside any other."""
     reader_out = Path(reader_out)
-    return reader_out.with_name("ranker.json" if reader_out.name == "reader.npz" else reader_out.stem + "-ranker.json")
+    return reader_out.with_name(name if reader_out.name == "reader.npz" else f"{reader_out.stem}-{name}")
+
+
+def ranker_path(reader_out: Path) -> Path:
+    """Where the ranker's weights go beside the reader's (``beside_reader``)."""
+    return beside_reader(reader_out, "ranker.json")
 
 
 def mention_path(reader_out: Path) -> Path:
-    """Where the mention model goes beside the reader's weights: resources/models/mention.json for
-    the shipped reader.npz, ``<name>-mention.json`` beside any other."""
-    reader_out = Path(reader_out)
-    return reader_out.with_name("mention.json" if reader_out.name == "reader.npz" else reader_out.stem + "-mention.json")
+    """Where the mention model goes beside the reader's weights (``beside_reader``)."""
+    return beside_reader(reader_out, "mention.json")
 
 
 def train_mentions(examples: list[Example], *, kb_dir: Path | None = None):
@@ -540,10 +543,8 @@ def train_mentions(examples: list[Example], *, kb_dir: Path | None = None):
 
 
 def memory_path(reader_out: Path) -> Path:
-    """Where the verdict memory goes beside the reader's weights: resources/models/memory.npz for
-    the shipped reader.npz, ``<name>-memory.npz`` beside any other."""
-    reader_out = Path(reader_out)
-    return reader_out.with_name("memory.npz" if reader_out.name == "reader.npz" else reader_out.stem + "-memory.npz")
+    """Where the verdict memory goes beside the reader's weights (``beside_reader``)."""
+    return beside_reader(reader_out, "memory.npz")
 
 
 SHOP_HALF = re.compile(r"tune\d*")  # tune, tune2 … : the written tune halves (never val)
@@ -557,10 +558,9 @@ def memory_judged(shop_dir: Path = SHOP_DIR, *, before: int | None = None):
 
     verdicts = {r["id"]: r for r in read_jsonl_file(Path(shop_dir) / "judged.jsonl")}
     out = []
-    halves = sorted((p for p in Path(shop_dir).glob("tune*.jsonl") if SHOP_HALF.fullmatch(p.stem)),
-                    key=lambda p: int(p.stem[4:] or 1))
-    for path in halves:
-        if before is not None and int(path.stem[4:] or 1) >= before:
+    halves = sorted((int(p.stem[4:] or 1), p) for p in Path(shop_dir).glob("tune*.jsonl") if SHOP_HALF.fullmatch(p.stem))
+    for number, path in halves:
+        if before is not None and number >= before:
             continue
         for r in read_jsonl_file(path):
             v = verdicts.get(r["id"])
