@@ -232,6 +232,7 @@ class Analyzer:
         self.cue_patterns = {"intent": self.intent_lex, "emotion": self.emotion_lex, "urgent": self.urgent_lex}
         self.stages = {r["id"]: r["stage"] for r in self.conn.execute("SELECT id, stage FROM intents")}
         self._trigger_cache: dict[str, str] = {}
+        self._phrasing_cache: dict[int, list[tuple[str, str]]] = {}
         self._reply_hits: dict[str, dict[int, float]] = {}
         self.trigger_picker = text.TokenPicker(self.conn, "trigger")
         self.reply_picker = text.TokenPicker(self.conn, "reply")
@@ -286,21 +287,35 @@ class Analyzer:
             return {}
         best = -hits[0][1] if hits and hits[0][1] else 1.0
         self._reply_hits[clean] = {h[0]: (-h[1]) / best for h in hits}  # reused by the ranker
+        rows = [(r[0], r[1]) for r in rows]
         if hits:
-            ids = [h[0] for h in hits[:20]]
-            marks = ",".join("?" * len(ids))
-            rows = list(rows) + self.conn.execute(
-                f"SELECT intent, text FROM triggers WHERE reply_id IN ({marks})", ids).fetchall()
+            rows += self._reply_phrasings([h[0] for h in hits[:20]])
         out: dict[str, float] = {}
-        for r in rows:
-            trig = self._norm_trigger(r["text"])
+        for intent, phrasing in rows:
+            trig = self._norm_trigger(phrasing)
             sim = fuzz.ratio(clean, trig)
             if len(trig) >= 3 and len(clean) > len(trig):
                 sim = max(sim, 0.85 * fuzz.partial_ratio(trig, clean))
             sim = max(0.0, (sim / 100 - 0.4) / 0.6)
-            if sim > out.get(r["intent"], 0.0):
-                out[r["intent"]] = sim
+            if sim > out.get(intent, 0.0):
+                out[intent] = sim
         return out
+
+    def _reply_phrasings(self, ids: list[int]) -> list[tuple[str, str]]:
+        """(intent, text) of the phrasings of these replies, each reply read once until ``reload``."""
+        cache = self._phrasing_cache
+        missing = [i for i in ids if i not in cache]
+        if missing:
+            if len(cache) > 20_000:
+                cache.clear()
+                missing = list(ids)
+            for i in missing:
+                cache[i] = []
+            marks = ",".join("?" * len(missing))
+            for rid, intent, phrasing in self.conn.execute(
+                    f"SELECT reply_id, intent, text FROM triggers WHERE reply_id IN ({marks})", missing):
+                cache[rid].append((intent, phrasing))
+        return [t for i in sorted(ids) for t in cache[i]]  # (the order the database gave them in)
 
     def _norm_trigger(self, t: str) -> str:
         v = self._trigger_cache.get(t)

@@ -139,3 +139,26 @@ def test_the_shops_changes_survive_a_rebuild_of_a_new_default_version(tmp_path, 
     assert conn.execute("SELECT name FROM products WHERE sku='MY-1'").fetchone()[0] == "店长推荐杯垫"
     assert [r[0] for r in conn.execute("SELECT text FROM triggers WHERE reply_id=?", (rows["own1"]["id"],))] == ["店主问法"]
     conn.close()
+
+
+def test_an_edited_or_disabled_reply_shows_in_suggestions_after_reload(engine, ed):
+    """The engine keeps each candidate reply's row and phrasings between messages (fifty-sixth
+    pass, for speed): a reload after an edit must show the new text, and a disabled reply must go."""
+    message = "退货运费谁出"
+    first = engine.suggest(message).replies[0]
+    original = ed.reply(first["id"])
+    before = _dump(engine.conn)
+    ed.update_reply(first["id"], ReplyDraft(text=original["text"] + "（本店改过）", intent=original["intent"],
+                                            title=original["title"], code=original["code"],
+                                            triggers=original["triggers"], tags=original["tags"]))
+    engine.reload()
+    shown = {r["id"]: r["text"] for r in engine.suggest(message).replies}
+    assert shown[first["id"]].endswith("（本店改过）")
+    ed.set_enabled(first["id"], False)
+    engine.reload()
+    assert first["id"] not in [r["id"] for r in engine.suggest(message).replies]
+    ed.undo()
+    ed.undo()
+    engine.reload()
+    assert _dump(engine.conn) == before
+    assert engine.suggest(message).replies[0]["text"] == first["text"]
