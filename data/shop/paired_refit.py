@@ -42,7 +42,9 @@ def shown(engine: Engine, items: list[dict]) -> dict[str, list]:
 
 def run(out: Path, k: int = 3, drop: float = 0.01) -> None:
     items = tune_side()
-    engine = Engine(paths.db_path(), allow_readonly=True)
+    # without the verdict memory: it holds these very messages' verdicts, so on the tune side it
+    # would only repeat them back (fifty-sixth pass); a step is judged by what the engine does alone
+    engine = Engine(paths.db_path(), allow_readonly=True, memory=None)
     judged = train.judged_examples(pool=train.load_pool(), shop_dir=train.SHOP_DIR)
     res = {}
     for seed in range(k + 1):

@@ -54,7 +54,7 @@ def figures(engine: Engine, items: list[dict]) -> dict[str, int]:
 
 def main(k: int = 3, drop: float = 0.01) -> None:
     items = tune_side()
-    engine = Engine(paths.db_path(), allow_readonly=True)
+    engine = Engine(paths.db_path(), allow_readonly=True, memory=None)  # (the memory repeats these verdicts back)
     shipped = engine.ranker
     print("shipped ranker", figures(engine, items), flush=True)
     pool = train.load_pool()
