@@ -632,6 +632,10 @@ class Analyzer:
         norm = text.normalize(message)
         return bool(norm) and bool(self._THANKS_WORD.search(norm)) and bool(self._ACK_PART.fullmatch(norm))
 
+    def asks_for(self, message: str) -> bool:
+        """Does the message ask for something to be done (单号发我下, 帮我改下地址, 麻烦尽快)?"""
+        return bool(self._ASKS_FOR.search(text.normalize(message or "")))
+
     def thanks_and_asks(self, message: str) -> bool:
         """Does the message thank and also ask something (谢谢 那什么时候发货, 好嘞谢谢 大概几天能到,
         谢谢亲 那90的会不会太大了) or ask for something (帮我办理下 谢谢)? The question is what needs an answer."""

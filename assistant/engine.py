@@ -413,6 +413,10 @@ class Engine:
         # what of it a reply would ask for again: an address, height and weight, a photo, the city …
         given = {k for k, (_, *given) in self.ASKS_AGAIN.items() if all(g.search(said_lately) for g in given)}
         asks = self.analyzer.asks_something(conv.message or "")
+        # praise with a request (效率好高👍 单号发我下): the request wants doing, not a thank-you
+        # (a chat turn: a post that tells how someone 帮我开机 praises, it asks nothing)
+        praise_waits = self.PRAISE_WAITS_FOR_REQUEST and (asks or (
+            text.content_chars(conv.message or "") <= 40 and self.analyzer.asks_for(conv.message or "")))
         # thanks with a question: no closing reply at all (pool train and tune, shop tune: 6 harmful
         # verdicts on such replies, 3 sendable)
         thanks_asks = self.analyzer.THANKS_THEN_ASKS and self.analyzer.thanks_and_asks(conv.message or "")
@@ -459,6 +463,8 @@ class Engine:
                 continue  # it would go and check what the agent has just told the customer
             if (st["go_ahead"] or st["praise"]) and asks and self.GO_AHEAD_ANSWERS_NO_QUESTION:
                 continue  # "好嘞，按说好的办" answers no question (有赠品吗, 能合并发吗), nor does 回应夸奖 (还有货没)
+            if st["praise"] and praise_waits:
+                continue  # … nor a request (单号发我下)
             if st["chases"] and only_asks_shipped:
                 continue  # "我这就加急、催仓库" presumes it has not left; 发了没 asks to look first
             if thanks_asks and row["intent"] == "thanks_bye":
@@ -529,7 +535,7 @@ class Engine:
             first = (self._tagged_reply("确认"), "顾客只是应了一声：简短确认")
         elif self.AGREE_FIRST and self.agrees_to_go_ahead(conv) and not asks:  # 好的 务必务必 / 行 尽快吧
             first = (self._tagged_reply("照办"), "顾客同意并催办：好嘞，按说好的办")
-        elif self.PRAISE_FIRST and self.praises(a) and not asks:  # 服务态度很好 赞: thank them for it
+        elif self.PRAISE_FIRST and self.praises(a) and not asks and not praise_waits:  # 服务态度很好 赞: thank them for it
             first = (self._tagged_reply("夸奖"), "顾客在夸：回应夸奖")
         elif self.CHASE_FIRST and self.chases(a, conv):  # 查好了吗 / 有结果了吗: say where it stands
             first = (self._tagged_reply("报进度"), "顾客在问进度：报进度")
@@ -652,6 +658,8 @@ class Engine:
     # … nor is 回应夸奖 (tagged 夸奖): praise with a question wants the answer (shop tune side: harmful
     # 15, sendable 4; forty-first pass)
     GO_AHEAD_ANSWERS_NO_QUESTION = True
+    # 回应夸奖 waits when the praise comes with a request (效率好高👍 单号发我下): fifty-sixth pass
+    PRAISE_WAITS_FOR_REQUEST = True
     # "没太看明白您的意思" only ever as the top reply (folded then), never in slots 2-3 under an answer:
     # judged as a candidate it was harmful 151 times and sendable 24 on the pool's train and tune
     # messages, harmful 9 of 9 on the shop set
@@ -669,7 +677,9 @@ class Engine:
     # not left: not for a customer who only asks whether it did (到底发没发, 怎么显示还没发, 发了没 不急哈)
     # and asks no push (催, 尽快, 加急). Shop tune..tune34: harmful 6 times (4 tops) on such messages,
     # sendable once (fifty-third pass)
-    ASKS_IF_SHIPPED = re.compile(r"发没发|发了没|发了吗|发出去?了?没|发出了吗|有没有发|还没发吗|显示还?没发")
+    # … 发货了吗 / 发货没 / 还没发货吧 ask too (fifty-sixth pass): "我这就催仓库" presumes the answer
+    ASKS_IF_SHIPPED = re.compile(r"发没发|发了没|发了吗|发出去?了?没|发出了吗|有没有发|还没发吗|显示还?没发|"
+                                 r"发货了(?:吗|么|没)|发货没|没发(?:货|出去?)?(?:吧|吗)")
     PUSHES = re.compile(r"催|加急|尽快|快点|赶紧|抓紧|早点|(?<![不别着])急|(?<![不别])着急")  # 不急哈 pushes nothing
 
     # a reply that asks for the order number (its own words, not a {订单号} to fill)

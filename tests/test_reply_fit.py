@@ -1637,8 +1637,16 @@ SETTLED_55 = [
     ("clxbs", "快递员说联系不上我 可我手机一直开着", "显示已签收 快递员说联系不上我 可我一直在家"),
 ]
 
+SETTLED_56 = [
+    # B56: 回应夸奖 waits when the praise comes with a request; 已帮催仓库 when the customer only asks
+    # whether it has shipped (还没发货吧); 未发货仅退款 once the goods have arrived
+    ("ejmy", "客服小姐姐态度真好 效率好高👍", "效率好高👍 物流单号发我一下"),
+    ("ccfh", "都五天了还没发货 什么情况", "想把颜色换成蓝的 还没发货吧"),
+    ("djtk", "还没发货的话我不要了 能直接仅退款吗", "收到的杯子裂了一道缝 我要仅退款"),
+]
+
 SETTLED = (SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
-           + SETTLED_54 + SETTLED_55)
+           + SETTLED_54 + SETTLED_55 + SETTLED_56)
 
 
 @pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
