@@ -1645,8 +1645,20 @@ SETTLED_56 = [
     ("djtk", "还没发货的话我不要了 能直接仅退款吗", "收到的杯子裂了一道缝 我要仅退款"),
 ]
 
+SETTLED_57 = [
+    # B57: 包裹丢失 waits while the loss is only feared (别是丢了吧, 丢了算谁的); 留号码回电 when the
+    # customer asks not to be called; 付款失败 ("换张卡或改用花呗再试试") once they tried both;
+    # 未发货仅退款 once the goods came (寄过来); 地址填错改派 when the customer says the address was right
+    ("cbjds", "快递员说我的包裹丢了 这怎么办", "驿站说找不到我的件 别是丢了吧"),
+    ("cbjds", "快递员说我的包裹丢了 这怎么办", "快递送到别的楼去了 里面是手表 丢了算谁的"),
+    ("ezldh", "打字说不清楚 能给我打个电话吗", "拍好了 帮我备注一下 别打电话 上班接不了 放快递柜"),
+    ("czfsb", "付款一直提示失败 这是怎么回事", "付不了款 一直提示支付失败 花呗也不行 咋回事"),
+    ("djtk", "还没发货 我不想要了 能直接仅退款吗", "多肉寄过来全烂根了 我要仅退款"),
+    ("cdzcw", "下单时地址写错了 快递已经在路上 能改派吗", "快递送到隔壁小区去了 我地址没写错啊 你们帮我联系一下快递"),
+]
+
 SETTLED = (SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
-           + SETTLED_54 + SETTLED_55 + SETTLED_56)
+           + SETTLED_54 + SETTLED_55 + SETTLED_56 + SETTLED_57)
 
 
 @pytest.mark.parametrize("code,open_case,settled_case", SETTLED, ids=[row[0] for row in SETTLED])
