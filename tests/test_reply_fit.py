@@ -1655,6 +1655,9 @@ SETTLED_57 = [
     ("czfsb", "付款一直提示失败 这是怎么回事", "付不了款 一直提示支付失败 花呗也不行 咋回事"),
     ("djtk", "还没发货 我不想要了 能直接仅退款吗", "多肉寄过来全烂根了 我要仅退款"),
     ("cdzcw", "下单时地址写错了 快递已经在路上 能改派吗", "快递送到隔壁小区去了 我地址没写错啊 你们帮我联系一下快递"),
+    # B57c: 先问需求 (自己用还是送人、预算多少) waits once the customer has said who it is for or what for
+    ("bxq", "有啥推荐的吗 不知道买哪个", "想给上初二的孩子挑几本课外书 有啥推荐的"),
+    ("bxq", "有啥推荐的吗 不知道买哪个", "家里老人血糖偏高 哪种杂粮适合 推荐一下"),
 ]
 
 SETTLED = (SETTLED_46 + SETTLED_47 + SETTLED_48 + SETTLED_49 + SETTLED_50 + SETTLED_51 + SETTLED_52 + SETTLED_53
