@@ -1655,6 +1655,11 @@ SETTLED_57 = [
     ("czfsb", "付款一直提示失败 这是怎么回事", "付不了款 一直提示支付失败 花呗也不行 咋回事"),
     ("djtk", "还没发货 我不想要了 能直接仅退款吗", "多肉寄过来全烂根了 我要仅退款"),
     ("cdzcw", "下单时地址写错了 快递已经在路上 能改派吗", "快递送到隔壁小区去了 我地址没写错啊 你们帮我联系一下快递"),
+    # B57b: 电子版说明书 ("说明书丢了没关系") waits for a missing manual, not one the customer has and cannot follow
+    ("bsms", "说明书丢了 这个咋用啊", "说明书看了好几遍 还是不会设定时 按哪个键啊"),
+    # … and 操作说明发您, the how-to reply that stands in for it, waits where the customer reports a fault
+    ("bczsm", "辅助轮怎么装啊 图看不明白", "辅助轮怎么装啊 图看不明白 装了一次就坏了"),
+    ("bczsm", "辅助轮怎么装啊 图看不明白", "这个滑板车怎么折叠 说明书看不明白 折的时候卡扣坏了"),
     # B57c: 先问需求 (自己用还是送人、预算多少) waits once the customer has said who it is for or what for
     ("bxq", "有啥推荐的吗 不知道买哪个", "想给上初二的孩子挑几本课外书 有啥推荐的"),
     ("bxq", "有啥推荐的吗 不知道买哪个", "家里老人血糖偏高 哪种杂粮适合 推荐一下"),
