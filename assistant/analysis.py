@@ -301,12 +301,16 @@ class Analyzer:
                 out[intent] = sim
         return out
 
-    def _reply_phrasings(self, ids: list[int]) -> list[tuple[str, str]]:
-        """(intent, text) of the phrasings of these replies, each reply read once until ``reload``."""
+    PHRASING_CACHE = 20_000  # replies whose phrasings stay in memory until the next reload
+
+    def phrasings(self, ids) -> dict[int, list[tuple[str, str]]]:
+        """(intent, text) of each of these replies' phrasings, in the database's order (an empty list
+        for a reply without any). Each reply is read once until ``reload``; the engine's candidate
+        replies are read through here too."""
         cache = self._phrasing_cache
         missing = [i for i in ids if i not in cache]
         if missing:
-            if len(cache) > 20_000:
+            if len(cache) + len(missing) > self.PHRASING_CACHE:
                 cache.clear()
                 missing = list(ids)
             for i in missing:
@@ -315,7 +319,12 @@ class Analyzer:
             for rid, intent, phrasing in self.conn.execute(
                     f"SELECT reply_id, intent, text FROM triggers WHERE reply_id IN ({marks})", missing):
                 cache[rid].append((intent, phrasing))
-        return [t for i in sorted(ids) for t in cache[i]]  # (the order the database gave them in)
+        return {i: cache[i] for i in ids}
+
+    def _reply_phrasings(self, ids: list[int]) -> list[tuple[str, str]]:
+        """(intent, text) of the phrasings of these replies, reply by reply in ascending id."""
+        found = self.phrasings(ids)
+        return [t for i in sorted(ids) for t in found[i]]
 
     def _norm_trigger(self, t: str) -> str:
         v = self._trigger_cache.get(t)

@@ -364,20 +364,11 @@ class Engine:
                 cache.clear()
                 missing = list(ids)
             rows = self._load_replies(sorted(missing))
-            trig = self._triggers_of(list(rows))
+            trig = self.analyzer.phrasings(list(rows))
             for i in missing:
-                cache[i] = (rows.get(i), trig.get(i))  # (None: disabled or gone)
+                cache[i] = (rows.get(i), [t for _, t in trig.get(i, ())])  # (None: disabled or gone)
         rows = {i: cache[i][0] for i in sorted(ids) if cache[i][0] is not None}
         return rows, {i: cache[i][1] for i in rows if cache[i][1]}
-
-    def _triggers_of(self, ids: list[int]) -> dict[int, list[str]]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        out: dict[int, list[str]] = {}
-        for r in self.conn.execute(f"SELECT reply_id, text FROM triggers WHERE reply_id IN ({marks})", ids):
-            out.setdefault(r[0], []).append(r[1])
-        return out
 
     def _prior(self, reply_ids: list[int], intent: str, platform: str) -> dict[int, float]:
         if self.usage_prior is None:
