@@ -110,3 +110,45 @@ def test_the_shipped_memory_is_rebuilt_from_the_repo_by_the_training_command():
            (train.SHOP_DIR / "val.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     judged = {j.message for j in train.memory_judged()}
     assert judged and not judged & set(val)
+
+
+def test_the_record_counts_where_a_reply_was_judged_harmful_more_often_than_sendable(tmp_path):
+    from assistant.memory import RECORD_SMOOTH
+
+    judged = [Judged(f"第{i}位顾客的消息", ("bad",), ("good",) if i == 0 else ()) for i in range(4)]
+    judged += [Judged(f"另外{i}句话", (), ("good", "bad")) for i in range(2)]
+    m = VerdictMemory.build(judged)
+    rec = m.record()
+    # bad: harmful 4 times (the first four messages), sendable twice (the other two)
+    assert rec["bad"] == pytest.approx(np.log((2 + RECORD_SMOOTH) / (4 + RECORD_SMOOTH)))
+    assert "good" not in rec  # sendable 3, harmful 0: a good record lifts nothing
+    m.save(tmp_path / "m.npz")
+    assert VerdictMemory.load(tmp_path / "m.npz").record() == rec
+
+
+def test_a_reply_with_a_harmful_record_scores_lower_everywhere_and_a_general_reply_does_not(db_file):
+    asks, thanks = "这款面霜干皮能用吗 会不会搓泥", "好的 面霜收到了 谢谢"
+    plain = Engine(db_file, memory=None)
+    try:
+        before = {m: {r["code"]: (r["score"], r["intent"]) for r in plain.suggest(Conversation.of(m, []), limit=8).replies}
+                  for m in (asks, thanks)}
+    finally:
+        plain.close()
+    answer = next(iter(before[asks]))
+    closing = next(iter(before[thanks]))
+    assert before[asks][answer][1] not in Engine.GENERAL_INTENTS and before[thanks][closing][1] in Engine.GENERAL_INTENTS
+    # judged harmful on messages far from these two (so no close-message verdict leaves anything out)
+    memory = VerdictMemory.build([Judged(f"快递第{i}天还没到 物流{i}号不动了", (answer, closing), ()) for i in range(6)])
+    assert memory.harmful_here(asks) == memory.harmful_here(thanks) == set()
+    assert memory.record()[answer] < 0 and memory.record()[closing] < 0
+    eng = Engine(db_file, memory=memory)
+    try:
+        after = {m: {r["code"]: r["score"] for r in eng.suggest(Conversation.of(m, []), limit=8).replies}
+                 for m in (asks, thanks)}
+    finally:
+        eng.close()
+    lowered = before[asks][answer][0] + Engine.RECORD_WEIGHT * memory.record()[answer]
+    assert after[asks][answer] == pytest.approx(lowered, abs=2e-3)
+    assert after[asks][answer] < before[asks][answer][0] - 0.02
+    # a closing reply's fit is the chat's state, not its topic: its record does not count
+    assert after[thanks][closing] == pytest.approx(before[thanks][closing][0], abs=1e-3)
