@@ -6,7 +6,7 @@ Training data (what may go into weights that ship; see resources/models/README.m
 - the trigger phrasings of ``resources/kb/replies/*.yaml`` (intent only), not the ``late_triggers``
   added after the models learned (``kb.untaught``);
 - ``data/shop/tune*.jsonl`` of ``SHOP_TRAIN``: written small-shop messages, emotion and urgency
-  only, and their judged replies for the ranker (never the validation half nor tune9 … tune47; every tune half's
+  only, and their judged replies for the ranker (never the validation half nor tune9 … tune49; every tune half's
   verdicts fill the verdict memory);
 - NTCIR-14 STC-3 customer turns (CC BY 4.0) of the *train* split, labelled by the project
   (``data/pool/labels.jsonl``, text read from ``../shared/corpus/pool.jsonl``). The later batch
@@ -96,7 +96,7 @@ def written_examples(folder: Path = WRITTEN_DIR) -> list[Example]:
 SHOP_DIR = REPO / "data" / "shop"
 # the shop set's first eight tune halves teach the feelings (emotion and urgency), not the intent
 # (with their intents too, the pool's tune split lost 0.7 points of intent), and their verdicts
-# teach the ranker (thirty-third pass). The validation half trains nothing; tune9 … tune47 teach no model, and the
+# teach the ranker (thirty-third pass). The validation half trains nothing; tune9 … tune49 teach no model, and the
 # verdicts of every tune half fill the verdict memory (``train_memory``, fifty-fifth pass).
 SHOP_TRAIN = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8")
 

@@ -29,7 +29,7 @@ ENTITY_KEYS = {"order_no", "phone", "amount", "size", "product"}
 
 def parts(raw: Path = HERE / "raw") -> tuple[str, ...]:
     """The halves in build order, from the writers' file names (tune_A.jsonl → tune): the first two,
-    then the later tune halves in the order they were written (tune2, tune3 … tune47)."""
+    then the later tune halves in the order they were written (tune2, tune3 … tune49)."""
     later = {f.name.split("_")[0] for f in raw.glob("*_*.jsonl")} - {"tune", "val"}
     return ("tune", "val", *sorted(later, key=lambda p: int(p.removeprefix("tune"))))
 
