@@ -32,7 +32,7 @@ THETA = 0.4  # chosen on the tune side (fifty-fifth pass): 0.3 … 0.5 all lower
 DF_CUT = 0.05  # character pairs in more than this share of the messages (了吗, 亲亲) carry no situation
 # the reply record (``VerdictMemory.record``): log((sendable + s) / (harmful + s)) over all judged
 # messages, only where harmful outnumber sendable (chosen on the tune side, fifty-eighth pass: of
-# eight settings, the one that lowered harmful tops and lists without losing sendable ones)
+# eight settings, the one that lowered harmful tops and lists without losing sendable tops)
 RECORD_SMOOTH = 5.0
 
 _NOT_WORD = re.compile(r"[^\w]+")
