@@ -464,6 +464,10 @@ class Engine:
                                                        upset, earlier, bool(conv.context), grams)))
         ranker_mod.add_relative(feats_of, rows, self._late_ids)
         self._last_features.value = feats_of
+        # a reply judged harmful more often than sendable, wherever it was judged, scores a little lower
+        # everywhere (assistant/memory.py: VerdictMemory.record); not a general reply (好的, 不客气, 没太
+        # 看明白您的意思): whether it fits is the state of the chat, not its topic
+        record = self.memory.record() if self.memory is not None and self.RECORD_WEIGHT else {}
         scored = []
         for rid, f in feats_of:
             row = rows[rid]
@@ -471,6 +475,8 @@ class Engine:
             hand = ranker_mod.hand_score(f)
             score = (hand if ranker is None else self.HAND_SHARE * hand + (1 - self.HAND_SHARE) * (
                 ranker.score(f) + self.TOP_INTENT_BONUS * f["top"])) + 0.25 * pr
+            if not f["general"]:
+                score += self.RECORD_WEIGHT * record.get(row["code"], 0.0)
             why = []
             if f["p"] >= 0.3:
                 why.append(f"意图：{self.intent_names.get(row['intent'], row['intent'])}")
@@ -481,14 +487,6 @@ class Engine:
             if pr >= 0.2:
                 why.append("常用")
             scored.append((score, rid, row, why or ["相关"]))
-        if self.memory is not None and self.RECORD_WEIGHT:
-            # a reply judged harmful more often than sendable, wherever it was judged, scores a little
-            # lower everywhere (assistant/memory.py: VerdictMemory.record); not a general reply (好的,
-            # 不客气, 没太看明白您的意思): whether it fits is the state of the chat, not its topic
-            record = self.memory.record()
-            scored = [(sc + self.RECORD_WEIGHT * (0.0 if row["intent"] in self.GENERAL_INTENTS else
-                                                  record.get(row["code"], 0.0)), rid, row, why)
-                      for sc, rid, row, why in scored]
         scored.sort(key=lambda t: -t[0])
         if self.memory is not None:
             # judged harmful for a judged message close to this one, and sendable for none of the close ones

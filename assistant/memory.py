@@ -133,8 +133,7 @@ class VerdictMemory:
         The engine lowers each candidate's score by a small multiple of it (Engine.RECORD_WEIGHT)."""
         if self._record is None:
             n = len(self.codes)
-            ok = np.bincount(self.ok_code, minlength=n) if len(self.ok_code) else np.zeros(n)
-            harm = np.bincount(self.harm_code, minlength=n) if len(self.harm_code) else np.zeros(n)
+            ok, harm = np.bincount(self.ok_code, minlength=n), np.bincount(self.harm_code, minlength=n)
             lo = np.log((ok + RECORD_SMOOTH) / (harm + RECORD_SMOOTH))
             self._record = {c: float(v) for c, v in zip(self.codes, lo) if v < 0}
         return self._record
